@@ -1,0 +1,82 @@
+// `codex-exec-server [--listen ws://IP:PORT]`: serve until SIGINT/SIGTERM.
+import { defineCommand } from "citty";
+import pkg from "../../package.json" with { type: "json" };
+import { logger, setLogLevel } from "../log.ts";
+import { DEFAULT_SERVER_OPTIONS, startServer } from "../server/server.ts";
+import { checkKnownFlags, parseCount, parseListen, parseLogLevel, UsageError } from "./options.ts";
+
+const log = logger("cli");
+
+const args = {
+  listen: {
+    type: "string",
+    description: "Websocket address to listen on, ws://IP:PORT (port 0 picks a free port)",
+    default: "ws://127.0.0.1:0",
+    valueHint: "ws://IP:PORT",
+  },
+  "session-ttl-ms": {
+    type: "string",
+    description:
+      "How long a detached session waits for a resume [env CODEX_EXEC_SERVER_SESSION_TTL_MS] (default 30000)",
+  },
+  "retained-output-bytes": {
+    type: "string",
+    description:
+      "Output kept per process for process/read [env CODEX_EXEC_SERVER_RETAINED_OUTPUT_BYTES] (default 1048576)",
+  },
+  "log-level": {
+    type: "string",
+    description: "error, warn, info or debug [env CODEX_EXEC_SERVER_LOG_LEVEL] (default info)",
+  },
+} as const;
+
+export const main = defineCommand({
+  meta: { name: "codex-exec-server", version: pkg.version, description: pkg.description },
+  args,
+  async run({ args: values, rawArgs }) {
+    try {
+      checkKnownFlags(rawArgs, [...Object.keys(args), "help", "h", "version", "v"]);
+      setLogLevel(parseLogLevel(values["log-level"]));
+      const listen = parseListen(values.listen);
+      const options = {
+        ...listen,
+        sessionTtlMs: parseCount(
+          "session-ttl-ms",
+          values["session-ttl-ms"],
+          DEFAULT_SERVER_OPTIONS.sessionTtlMs,
+        ),
+        retainedOutputBytes: parseCount(
+          "retained-output-bytes",
+          values["retained-output-bytes"],
+          DEFAULT_SERVER_OPTIONS.retainedOutputBytes,
+          1,
+        ),
+      };
+      await serve(options);
+    } catch (error) {
+      if (error instanceof UsageError) exitWith(2, error.message);
+      const code = (error as { code?: string }).code;
+      if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+        exitWith(1, `cannot listen on ${values.listen}: ${(error as Error).message}`);
+      }
+      throw error;
+    }
+  },
+});
+
+function exitWith(code: number, message: string): never {
+  process.stderr.write(`codex-exec-server: ${message}\n`);
+  process.exit(code);
+}
+
+async function serve(options: Parameters<typeof startServer>[0]): Promise<void> {
+  const server = startServer(options);
+  process.stdout.write(`${server.url}\n`);
+  const { promise, resolve } = Promise.withResolvers<string>();
+  process.once("SIGINT", () => resolve("SIGINT"));
+  process.once("SIGTERM", () => resolve("SIGTERM"));
+  const signal = await promise;
+  log.info("shutting down", { signal });
+  await server.stop();
+  process.exit(0);
+}

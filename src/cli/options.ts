@@ -1,0 +1,67 @@
+// Flag and environment parsing for the server command. Every failure is a UsageError with a
+// one-line message saying what was wrong and what is expected.
+import { isIP } from "node:net";
+import { LOG_LEVELS, type LogLevel } from "../log.ts";
+
+export class UsageError extends Error {}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export function parseListen(value: string): ListenAddress {
+  const expected = "expected ws://IP:PORT, e.g. ws://127.0.0.1:0";
+  const match = /^ws:\/\/(\[[^\]]+\]|[^/:]+):(\d{1,5})\/?$/.exec(value.trim());
+  if (!match) throw new UsageError(`invalid --listen value '${value}': ${expected}`);
+  const host = (match[1] as string).replace(/^\[(.*)\]$/, "$1");
+  const port = Number(match[2]);
+  if (isIP(host) === 0)
+    throw new UsageError(`invalid --listen host '${host}': must be an IP literal; ${expected}`);
+  if (port > 65535) throw new UsageError(`invalid --listen port ${port}: must be 0-65535`);
+  return { host, port };
+}
+
+/** A flag value, else its CODEX_EXEC_SERVER_* variable, else the default. */
+export function fromEnv(
+  flag: string,
+  value: string | undefined,
+  fallback: string,
+): { value: string; source: string } {
+  if (value !== undefined) return { value, source: `--${flag}` };
+  const name = `CODEX_EXEC_SERVER_${flag.toUpperCase().replaceAll("-", "_")}`;
+  const fromEnvironment = process.env[name];
+  if (fromEnvironment !== undefined && fromEnvironment !== "")
+    return { value: fromEnvironment, source: name };
+  return { value: fallback, source: `--${flag}` };
+}
+
+export function parseCount(flag: string, value: string | undefined, fallback: number, min = 0): number {
+  const chosen = fromEnv(flag, value, String(fallback));
+  const text = chosen.value.trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`invalid ${chosen.source} value '${chosen.value}': expected an integer >= ${min}`);
+  }
+  return n;
+}
+
+export function parseLogLevel(value: string | undefined): LogLevel {
+  const chosen = fromEnv("log-level", value, "info");
+  if (!(LOG_LEVELS as readonly string[]).includes(chosen.value)) {
+    throw new UsageError(
+      `invalid ${chosen.source} value '${chosen.value}': expected one of ${LOG_LEVELS.join(", ")}`,
+    );
+  }
+  return chosen.value as LogLevel;
+}
+
+/** Reject flags the command does not define, so a typo is an error and not a silent default. */
+export function checkKnownFlags(rawArgs: readonly string[], known: readonly string[]): void {
+  for (const arg of rawArgs) {
+    if (arg === "--") return;
+    if (!arg.startsWith("-")) continue;
+    const name = arg.replace(/^--?/, "").split("=")[0] as string;
+    if (!known.includes(name)) throw new UsageError(`unknown option '${arg.split("=")[0]}' (see --help)`);
+  }
+}

@@ -1,0 +1,119 @@
+// One error hierarchy. Every error that crosses the wire carries its JSON-RPC code and a `kind`
+// (sent as `data.kind`), so the remote side can rebuild the same class the local side throws.
+
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  Internal: -32603,
+  NotFound: -32004,
+  SessionAttached: -32010,
+} as const;
+
+export type ErrorKind =
+  | "invalidRequest"
+  | "methodNotFound"
+  | "invalidParams"
+  | "internal"
+  | "notFound"
+  | "sessionAttached"
+  | "transportClosed"
+  | "requestTimeout";
+
+export class AppError extends Error {
+  readonly kind: ErrorKind;
+  readonly code: number;
+
+  constructor(kind: ErrorKind, code: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.kind = kind;
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** -32600: the request is not acceptable in this state (handshake, unknown id, duplicate id, ...). */
+export class InvalidRequest extends AppError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("invalidRequest", ErrorCode.InvalidRequest, message, options);
+  }
+}
+
+export class MethodNotFound extends AppError {
+  constructor(method: string) {
+    super("methodNotFound", ErrorCode.MethodNotFound, `unknown method: ${method}`);
+  }
+}
+
+export class InvalidParams extends AppError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("invalidParams", ErrorCode.InvalidParams, message, options);
+  }
+}
+
+export class InternalError extends AppError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("internal", ErrorCode.Internal, message, options);
+  }
+}
+
+/** -32004: a filesystem path that does not exist. */
+export class NotFound extends AppError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("notFound", ErrorCode.NotFound, message, options);
+  }
+}
+
+/**
+ * A resume of a session that another live connection holds. Codex 0.125 reports it as -32600;
+ * the class still has its own kind so callers can tell it apart.
+ */
+export class SessionAttached extends AppError {
+  constructor(message: string) {
+    super("sessionAttached", ErrorCode.InvalidRequest, message);
+  }
+
+  static forSession(sessionId: string): SessionAttached {
+    return new SessionAttached(`session ${sessionId} is already attached to another connection`);
+  }
+}
+
+/** Local only: the connection closed before an answer arrived. Never sent over the wire. */
+export class TransportClosed extends AppError {
+  constructor(message = "exec-server connection closed", options?: ErrorOptions) {
+    super("transportClosed", ErrorCode.Internal, message, options);
+  }
+}
+
+/** Local only: no answer within the caller's deadline. */
+export class RequestTimeout extends AppError {
+  constructor(message: string) {
+    super("requestTimeout", ErrorCode.Internal, message);
+  }
+}
+
+const byKind: Record<string, new (message: string) => AppError> = {
+  invalidRequest: InvalidRequest,
+  invalidParams: InvalidParams,
+  internal: InternalError,
+  notFound: NotFound,
+  sessionAttached: SessionAttached,
+};
+
+const byCode: Record<number, new (message: string) => AppError> = {
+  [ErrorCode.InvalidRequest]: InvalidRequest,
+  [ErrorCode.InvalidParams]: InvalidParams,
+  [ErrorCode.Internal]: InternalError,
+  [ErrorCode.NotFound]: NotFound,
+  [ErrorCode.SessionAttached]: SessionAttached,
+};
+
+/** Rebuild the local error class from a wire error (the remote implementations throw these). */
+export function errorFromWire(code: number, message: string, data?: unknown): AppError {
+  const kind = data && typeof data === "object" ? (data as { kind?: unknown }).kind : undefined;
+  const Known = (typeof kind === "string" ? byKind[kind] : undefined) ?? byCode[code];
+  if (Known) return new Known(message);
+  if (code === ErrorCode.MethodNotFound) return new AppError("methodNotFound", code, message);
+  return new AppError("internal", code, message);
+}

@@ -1,0 +1,40 @@
+// Node's fs errors turned into ours: not found → NotFound, invalid or denied → InvalidRequest,
+// anything else → InternalError; the message is the OS error text, as the reference words it.
+import { constants } from "node:os";
+import { type AppError, InternalError, InvalidRequest, NotFound } from "../errors.ts";
+
+const STRERROR: Record<string, string> = {
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  EPERM: "Operation not permitted",
+  EEXIST: "File exists",
+  ENOTDIR: "Not a directory",
+  EISDIR: "Is a directory",
+  ENOTEMPTY: "Directory not empty",
+  EINVAL: "Invalid argument",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+  EXDEV: "Invalid cross-device link",
+  ENOSPC: "No space left on device",
+  EROFS: "Read-only file system",
+  EBUSY: "Device or resource busy",
+  EMFILE: "Too many open files",
+};
+
+export function osErrorText(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && code in STRERROR) {
+    const errno = (constants.errno as Record<string, number>)[code];
+    return `${STRERROR[code]} (os error ${errno})`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function fsError(error: unknown): AppError {
+  const code = (error as { code?: unknown })?.code;
+  const message = osErrorText(error);
+  if (code === "ENOENT") return new NotFound(message, { cause: error });
+  if (code === "EACCES" || code === "EPERM" || code === "EINVAL")
+    return new InvalidRequest(message, { cause: error });
+  return new InternalError(message, { cause: error });
+}

@@ -1,0 +1,20 @@
+// One consola instance, writing to stderr only: stdout carries machine output (the URL line).
+import { type ConsolaInstance, createConsola, LogLevels } from "consola";
+
+export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const root = createConsola({
+  level: LogLevels.info,
+  stdout: process.stderr,
+  stderr: process.stderr,
+  formatOptions: { date: true, colors: false, compact: true },
+});
+
+export function setLogLevel(level: LogLevel): void {
+  root.level = LogLevels[level];
+}
+
+export function logger(tag: string): ConsolaInstance {
+  return root.withTag(tag);
+}

@@ -1,0 +1,177 @@
+// One spawned program: its output retention, its seq counter, and the waiters of long polls.
+// Every output chunk, the exit and the close each take the next seq; `closed` comes last, once the
+// program has exited and every output stream has ended.
+import type { FileSink, Subprocess } from "bun";
+import { InternalError } from "../errors.ts";
+import type { OutputStream, WriteStatus } from "../protocol/process.ts";
+import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
+import { spawnChild } from "./spawn.ts";
+import type { ProcessEvent, ReadOptions, ReadResult, StartOptions } from "./types.ts";
+
+export interface ChildHooks {
+  retainedOutputBytes: number;
+  onEvent(event: ProcessEvent): void;
+  onClosed(child: Child): void;
+}
+
+interface ExitStatus {
+  seq: number;
+  exitCode: number;
+  signal: string | null;
+}
+
+export class Child {
+  readonly processId: string;
+  readonly isTty: boolean;
+  readonly #hooks: ChildHooks;
+  readonly #buffer: OutputBuffer;
+  readonly #waiters = new Set<() => void>();
+  readonly #subprocess: Subprocess;
+  readonly #stdin: FileSink | null;
+  #nextSeq = 1;
+  #openStreams: number;
+  #exit: ExitStatus | null = null;
+  #closedSeq: number | null = null;
+
+  constructor(options: StartOptions, hooks: ChildHooks) {
+    this.processId = options.processId;
+    this.isTty = options.tty;
+    this.#hooks = hooks;
+    this.#buffer = new OutputBuffer(hooks.retainedOutputBytes);
+    const spawned = spawnChild(options, {
+      onOutput: (stream, bytes) => this.#output(stream, bytes),
+      onStreamEnd: () => this.#streamEnded(),
+    });
+    this.#subprocess = spawned.subprocess;
+    this.#stdin = spawned.stdin;
+    this.#openStreams = spawned.streamCount;
+    spawned.subprocess.exited.then(() => this.#exited());
+  }
+
+  get pid(): number {
+    return this.#subprocess.pid;
+  }
+
+  get hasExited(): boolean {
+    return this.#exit !== null;
+  }
+
+  get isClosed(): boolean {
+    return this.#closedSeq !== null;
+  }
+
+  async read(options: ReadOptions): Promise<ReadResult> {
+    const afterSeq = options.afterSeq ?? 0;
+    const maxBytes = options.maxBytes ?? undefined;
+    const deadline = performance.now() + (options.waitMs ?? 0);
+    for (;;) {
+      const chunks = this.#buffer.after(afterSeq, maxBytes);
+      const isReady =
+        chunks.length > 0 || this.#closedSeq !== null || (this.#exit !== null && this.#exit.seq > afterSeq);
+      const remainingMs = deadline - performance.now();
+      if (isReady || remainingMs <= 0 || options.signal?.aborted) return this.#result(chunks);
+      await this.#changed(remainingMs, options.signal);
+    }
+  }
+
+  async write(bytes: Uint8Array): Promise<WriteStatus> {
+    if (this.isTty) {
+      const terminal = this.#subprocess.terminal;
+      if (!terminal || terminal.closed) throw new InternalError("failed to write to process stdin");
+      terminal.write(bytes);
+      return "accepted";
+    }
+    if (!this.#stdin) return "stdinClosed";
+    try {
+      this.#stdin.write(bytes);
+      await this.#stdin.flush();
+    } catch (error) {
+      throw new InternalError("failed to write to process stdin", { cause: error });
+    }
+    return "accepted";
+  }
+
+  /** SIGKILL to the whole process group. Answers whether the program was still running. */
+  terminate(): boolean {
+    if (this.#exit !== null) return false;
+    this.killGroup();
+    return true;
+  }
+
+  /** Kill every process in the child's group, whether or not the leader has exited. */
+  killGroup(): void {
+    if (this.#closedSeq !== null) return;
+    try {
+      process.kill(-this.#subprocess.pid, "SIGKILL");
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+
+  #result(chunks: OutputChunk[]): ReadResult {
+    const last = chunks.at(-1);
+    return {
+      chunks,
+      nextSeq: last ? last.seq + 1 : this.#nextSeq,
+      exited: this.#exit !== null,
+      exitCode: this.#exit?.exitCode ?? null,
+      closed: this.#closedSeq !== null,
+      failure: null,
+    };
+  }
+
+  #output(stream: OutputStream, bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
+    const chunk = new OutputChunk(this.#nextSeq++, stream, bytes);
+    this.#buffer.push(chunk);
+    this.#hooks.onEvent({ type: "output", processId: this.processId, chunk });
+    this.#wake();
+  }
+
+  #exited(): void {
+    const { exitCode, signalCode } = this.#subprocess;
+    // Codex reports a pipe child killed by a signal as -1 and a PTY child as 1.
+    const code = exitCode ?? (this.isTty ? 1 : -1);
+    const exit = {
+      seq: this.#nextSeq++,
+      exitCode: code,
+      signal: signalCode === null ? null : String(signalCode),
+    };
+    this.#exit = exit;
+    this.#hooks.onEvent({ type: "exited", processId: this.processId, ...exit });
+    this.#wake();
+    this.#maybeClose();
+  }
+
+  #streamEnded(): void {
+    this.#openStreams--;
+    this.#maybeClose();
+  }
+
+  #maybeClose(): void {
+    if (this.#exit === null || this.#openStreams > 0 || this.#closedSeq !== null) return;
+    this.#closedSeq = this.#nextSeq++;
+    this.#subprocess.terminal?.close();
+    this.#hooks.onEvent({ type: "closed", processId: this.processId, seq: this.#closedSeq });
+    this.#wake();
+    this.#hooks.onClosed(this);
+  }
+
+  #wake(): void {
+    for (const waiter of this.#waiters) waiter();
+    this.#waiters.clear();
+  }
+
+  #changed(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const timer = setTimeout(resolve, timeoutMs);
+    const onAbort = () => resolve();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    this.#waiters.add(resolve);
+    return promise.finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      this.#waiters.delete(resolve);
+    });
+  }
+}

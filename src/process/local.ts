@@ -1,0 +1,100 @@
+// The process table of one session, doing the real work on this host.
+import { InvalidParams, InvalidRequest } from "../errors.ts";
+import type { ProcessStartResult, ProcessTerminateResult, WriteStatus } from "../protocol/process.ts";
+import { Child } from "./child.ts";
+import type {
+  ExecProcess,
+  ProcessEvent,
+  ProcessEventListener,
+  ReadOptions,
+  ReadResult,
+  StartOptions,
+} from "./types.ts";
+
+export interface LocalProcessOptions {
+  /** Output kept per process for process/read. */
+  retainedOutputBytes: number;
+  /** How long a closed process stays readable before its id is forgotten. */
+  closedRetentionMs: number;
+}
+
+export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
+  retainedOutputBytes: 1024 * 1024,
+  closedRetentionMs: 30_000,
+};
+
+export class LocalProcess implements ExecProcess {
+  readonly #options: LocalProcessOptions;
+  readonly #children = new Map<string, Child>();
+  readonly #listeners = new Set<ProcessEventListener>();
+  readonly #forgetTimers = new Set<Timer>();
+
+  constructor(options: Partial<LocalProcessOptions> = {}) {
+    this.#options = { ...DEFAULT_PROCESS_OPTIONS, ...options };
+  }
+
+  async start(options: StartOptions): Promise<ProcessStartResult> {
+    if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
+    if (this.#children.has(options.processId)) {
+      throw new InvalidRequest(`process ${options.processId} already exists`);
+    }
+    // Spawning is synchronous, so the id is taken before anything else can run.
+    const child = new Child(options, {
+      retainedOutputBytes: this.#options.retainedOutputBytes,
+      onEvent: (event) => this.#emit(event),
+      onClosed: (closed) => this.#forgetLater(closed),
+    });
+    this.#children.set(options.processId, child);
+    return { processId: options.processId };
+  }
+
+  read(options: ReadOptions): Promise<ReadResult> {
+    return this.#child(options.processId).read(options);
+  }
+
+  async write(processId: string, bytes: Uint8Array): Promise<WriteStatus> {
+    const child = this.#children.get(processId);
+    return child ? child.write(bytes) : "unknownProcess";
+  }
+
+  async terminate(processId: string): Promise<ProcessTerminateResult> {
+    return { running: this.#children.get(processId)?.terminate() ?? false };
+  }
+
+  subscribe(listener: ProcessEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Pids of the children whose output has not closed yet (for shutdown accounting and tests). */
+  livePids(): number[] {
+    return [...this.#children.values()].filter((child) => !child.isClosed).map((child) => child.pid);
+  }
+
+  /** Kill every process group and forget every process. */
+  shutdown(): void {
+    for (const child of this.#children.values()) child.killGroup();
+    for (const timer of this.#forgetTimers) clearTimeout(timer);
+    this.#forgetTimers.clear();
+    this.#listeners.clear();
+  }
+
+  #child(processId: string): Child {
+    const child = this.#children.get(processId);
+    if (!child) throw new InvalidRequest(`unknown process id ${processId}`);
+    return child;
+  }
+
+  #emit(event: ProcessEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  #forgetLater(child: Child): void {
+    const timer = setTimeout(() => {
+      this.#forgetTimers.delete(timer);
+      if (this.#children.get(child.processId) === child) this.#children.delete(child.processId);
+    }, this.#options.closedRetentionMs);
+    timer.unref();
+    this.#forgetTimers.add(timer);
+  }
+}

@@ -1,0 +1,74 @@
+// Retained output of one process: the newest chunks within a byte budget, oldest evicted whole.
+import type { OutputStream } from "../protocol/process.ts";
+
+/** One chunk of output as read from the child. Its base64 form is computed once, on first use. */
+export class OutputChunk {
+  #base64: string | undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly stream: OutputStream,
+    readonly bytes: Uint8Array,
+  ) {}
+
+  static fromBase64(seq: number, stream: OutputStream, base64: string): OutputChunk {
+    const chunk = new OutputChunk(seq, stream, Buffer.from(base64, "base64"));
+    chunk.#base64 = base64;
+    return chunk;
+  }
+
+  get base64(): string {
+    this.#base64 ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString(
+      "base64",
+    );
+    return this.#base64;
+  }
+}
+
+export class OutputBuffer {
+  readonly #chunks: OutputChunk[] = [];
+  #head = 0;
+  #bytes = 0;
+
+  constructor(readonly budgetBytes: number) {}
+
+  get retainedBytes(): number {
+    return this.#bytes;
+  }
+
+  push(chunk: OutputChunk): void {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.bytes.byteLength;
+    // The newest chunk is always kept, even when it alone is over the budget.
+    while (this.#bytes > this.budgetBytes && this.#chunks.length - this.#head > 1) {
+      const evicted = this.#chunks[this.#head] as OutputChunk;
+      this.#chunks[this.#head] = undefined as unknown as OutputChunk;
+      this.#head++;
+      this.#bytes -= evicted.bytes.byteLength;
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** Chunks with seq > afterSeq, oldest first, whole, within maxBytes but at least one. */
+  after(afterSeq: number, maxBytes: number | undefined): OutputChunk[] {
+    let lo = this.#head;
+    let hi = this.#chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.#chunks[mid] as OutputChunk).seq <= afterSeq) lo = mid + 1;
+      else hi = mid;
+    }
+    const result: OutputChunk[] = [];
+    let total = 0;
+    for (let i = lo; i < this.#chunks.length; i++) {
+      const chunk = this.#chunks[i] as OutputChunk;
+      if (maxBytes !== undefined && result.length > 0 && total + chunk.bytes.byteLength > maxBytes) break;
+      result.push(chunk);
+      total += chunk.bytes.byteLength;
+    }
+    return result;
+  }
+}

@@ -1,0 +1,94 @@
+// Bun.spawn for both kinds of child. Each child leads its own session and process group (setsid),
+// so a kill of -pid reaches every descendant that did not leave the group on purpose.
+import type { FileSink, Subprocess } from "bun";
+import { InternalError } from "../errors.ts";
+import type { OutputStream } from "../protocol/process.ts";
+import { childEnvironment } from "./env.ts";
+import type { StartOptions } from "./types.ts";
+
+export interface SpawnCallbacks {
+  onOutput(stream: OutputStream, bytes: Uint8Array): void;
+  onStreamEnd(): void;
+}
+
+export interface Spawned {
+  subprocess: Subprocess;
+  stdin: FileSink | null;
+  /** How many output streams will each call onStreamEnd once. */
+  streamCount: number;
+}
+
+const DEFAULT_SIZE = { rows: 24, cols: 80 };
+
+/** Look a bare program name up in the child's PATH (the server's when the child has none). */
+function resolveProgram(program: string, env: Record<string, string>, cwd: string): string {
+  if (program.includes("/")) return program;
+  const found = Bun.which(program, { PATH: env.PATH ?? process.env.PATH ?? "", cwd });
+  if (!found) throw new InternalError(`failed to spawn ${program}: No such file or directory (os error 2)`);
+  return found;
+}
+
+export function spawnChild(options: StartOptions, callbacks: SpawnCallbacks): Spawned {
+  const [program, ...args] = options.argv;
+  if (program === undefined) throw new InternalError("argv must not be empty");
+  const env = childEnvironment(options.env, options.envPolicy);
+  const base = {
+    cwd: options.cwd,
+    env,
+    argv0: options.arg0 ?? program,
+  };
+  try {
+    const cmd = [resolveProgram(program, env, options.cwd), ...args];
+    if (options.tty) {
+      const size = options.size ?? DEFAULT_SIZE;
+      const subprocess = Bun.spawn(cmd, {
+        ...base,
+        terminal: {
+          rows: size.rows,
+          cols: size.cols,
+          data: (_terminal, bytes) => callbacks.onOutput("pty", bytes),
+          exit: () => callbacks.onStreamEnd(),
+        },
+      });
+      return { subprocess, stdin: null, streamCount: 1 };
+    }
+    const subprocess = Bun.spawn(cmd, {
+      ...base,
+      detached: true,
+      stdin: options.pipeStdin ? "pipe" : "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    pump(subprocess.stdout, "stdout", callbacks);
+    pump(subprocess.stderr, "stderr", callbacks);
+    return { subprocess, stdin: options.pipeStdin ? (subprocess.stdin ?? null) : null, streamCount: 2 };
+  } catch (error) {
+    if (error instanceof InternalError) throw error;
+    throw new InternalError(spawnErrorMessage(program, error), { cause: error });
+  }
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, name: OutputStream, callbacks: SpawnCallbacks) {
+  try {
+    for await (const bytes of stream) callbacks.onOutput(name, bytes);
+  } catch {
+    // A read error ends the stream like EOF does.
+  } finally {
+    callbacks.onStreamEnd();
+  }
+}
+
+function spawnErrorMessage(program: string, error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  const text = OS_MESSAGES[code ?? ""];
+  return text
+    ? `failed to spawn ${program}: ${text}`
+    : `failed to spawn ${program}: ${message ?? String(error)}`;
+}
+
+const OS_MESSAGES: Record<string, string> = {
+  ENOENT: "No such file or directory (os error 2)",
+  EACCES: "Permission denied (os error 13)",
+  ENOTDIR: "Not a directory (os error 20)",
+  ENOEXEC: "Exec format error (os error 8)",
+};

@@ -1,0 +1,53 @@
+// The "JSON-RPC lite" envelope: no "jsonrpc" member is sent, one is accepted; unknown members ignored.
+import { z } from "zod";
+
+export const RequestId = z.union([z.string(), z.int()]);
+export type RequestId = z.infer<typeof RequestId>;
+
+export const RpcRequest = z.object({ id: RequestId, method: z.string(), params: z.unknown().optional() });
+export type RpcRequest = z.infer<typeof RpcRequest>;
+
+export const RpcNotification = z.object({ method: z.string(), params: z.unknown().optional() });
+export type RpcNotification = z.infer<typeof RpcNotification>;
+
+export const RpcErrorObject = z.object({ code: z.int(), message: z.string(), data: z.unknown().optional() });
+export type RpcErrorObject = z.infer<typeof RpcErrorObject>;
+
+export const RpcResponse = z.union([
+  z.object({ id: RequestId, result: z.unknown() }),
+  z.object({ id: RequestId.or(z.null()), error: RpcErrorObject }),
+]);
+export type RpcResponse = z.infer<typeof RpcResponse>;
+
+/** One decoded frame. `invalid` frames are answered with id -1 and the connection is kept. */
+export type RpcMessage =
+  | { type: "request"; message: RpcRequest }
+  | { type: "notification"; message: RpcNotification }
+  | { type: "response"; message: RpcResponse }
+  | { type: "invalid"; reason: string };
+
+/** Decode a frame's text into one message. Never throws. */
+export function decodeMessage(text: string): RpcMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { type: "invalid", reason: `invalid JSON: ${(error as Error).message}` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { type: "invalid", reason: "expected a JSON-RPC message object" };
+  }
+  if ("method" in value) {
+    if ("id" in value) {
+      const request = RpcRequest.safeParse(value);
+      if (request.success) return { type: "request", message: request.data };
+      return { type: "invalid", reason: "invalid JSON-RPC request" };
+    }
+    const notification = RpcNotification.safeParse(value);
+    if (notification.success) return { type: "notification", message: notification.data };
+    return { type: "invalid", reason: "invalid JSON-RPC notification" };
+  }
+  const response = RpcResponse.safeParse(value);
+  if (response.success) return { type: "response", message: response.data };
+  return { type: "invalid", reason: "expected a JSON-RPC request, notification or response" };
+}

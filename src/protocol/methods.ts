@@ -1,0 +1,43 @@
+// Every method and notification name, declared once, with the schemas of what it carries.
+import type { z } from "zod";
+import { FsGetMetadataParams, FsGetMetadataResult } from "./fs.ts";
+import { InitializeParams, InitializeResult } from "./initialize.ts";
+import {
+  ProcessClosedNotification,
+  ProcessExitedNotification,
+  ProcessOutputNotification,
+  ProcessReadParams,
+  ProcessReadResult,
+  ProcessStartParams,
+  ProcessStartResult,
+  ProcessTerminateParams,
+  ProcessTerminateResult,
+  ProcessWriteParams,
+  ProcessWriteResult,
+} from "./process.ts";
+
+export const METHODS = {
+  initialize: { params: InitializeParams, result: InitializeResult },
+  "process/start": { params: ProcessStartParams, result: ProcessStartResult },
+  "process/read": { params: ProcessReadParams, result: ProcessReadResult },
+  "process/write": { params: ProcessWriteParams, result: ProcessWriteResult },
+  "process/terminate": { params: ProcessTerminateParams, result: ProcessTerminateResult },
+  "fs/getMetadata": { params: FsGetMetadataParams, result: FsGetMetadataResult },
+} as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
+
+export type Method = keyof typeof METHODS;
+export type ParamsOf<M extends Method> = z.input<(typeof METHODS)[M]["params"]>;
+export type ResultOf<M extends Method> = z.infer<(typeof METHODS)[M]["result"]>;
+
+export const NOTIFICATIONS = {
+  initialized: null,
+  "process/output": ProcessOutputNotification,
+  "process/exited": ProcessExitedNotification,
+  "process/closed": ProcessClosedNotification,
+} as const;
+
+export type Notification = keyof typeof NOTIFICATIONS;
+
+export function isMethod(name: string): name is Method {
+  return Object.hasOwn(METHODS, name);
+}

@@ -1,0 +1,95 @@
+import { z } from "zod";
+
+/** Strict standard base64 (RFC 4648 §4, padded). */
+export const Base64 = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, "invalid base64");
+
+const Count = z.int().min(0);
+
+export const EnvPolicy = z.object({
+  inherit: z.enum(["all", "core", "none"]),
+  ignoreDefaultExcludes: z.boolean(),
+  exclude: z.array(z.string()),
+  set: z.record(z.string(), z.string()),
+  includeOnly: z.array(z.string()),
+});
+export type EnvPolicy = z.infer<typeof EnvPolicy>;
+
+export const TerminalSize = z.object({ rows: z.int().min(1).max(65535), cols: z.int().min(1).max(65535) });
+export type TerminalSize = z.infer<typeof TerminalSize>;
+
+export const ProcessStartParams = z.object({
+  processId: z.string(),
+  argv: z.array(z.string()),
+  cwd: z.string(),
+  env: z.record(z.string(), z.string()),
+  tty: z.boolean(),
+  pipeStdin: z.boolean().nullish(),
+  arg0: z.string().nullish(),
+  envPolicy: EnvPolicy.nullish(),
+  size: TerminalSize.nullish(),
+});
+export type ProcessStartParams = z.infer<typeof ProcessStartParams>;
+
+export const ProcessStartResult = z.object({ processId: z.string() });
+export type ProcessStartResult = z.infer<typeof ProcessStartResult>;
+
+export const OutputStream = z.enum(["stdout", "stderr", "pty"]);
+export type OutputStream = z.infer<typeof OutputStream>;
+
+export const ProcessReadParams = z.object({
+  processId: z.string(),
+  afterSeq: Count.nullish(),
+  maxBytes: Count.nullish(),
+  waitMs: Count.nullish(),
+});
+export type ProcessReadParams = z.infer<typeof ProcessReadParams>;
+
+export const ProcessOutputChunk = z.object({ seq: z.int(), stream: OutputStream, chunk: Base64 });
+export type ProcessOutputChunk = z.infer<typeof ProcessOutputChunk>;
+
+export const ProcessReadResult = z.object({
+  chunks: z.array(ProcessOutputChunk),
+  nextSeq: z.int(),
+  exited: z.boolean(),
+  exitCode: z.int().nullable(),
+  closed: z.boolean(),
+  failure: z.string().nullable(),
+  signal: z.string().nullish(),
+});
+export type ProcessReadResult = z.infer<typeof ProcessReadResult>;
+
+export const ProcessWriteParams = z.object({ processId: z.string(), chunk: Base64 });
+export type ProcessWriteParams = z.infer<typeof ProcessWriteParams>;
+
+export const WriteStatus = z.enum(["accepted", "unknownProcess", "stdinClosed", "starting"]);
+export type WriteStatus = z.infer<typeof WriteStatus>;
+
+export const ProcessWriteResult = z.object({ status: WriteStatus });
+export type ProcessWriteResult = z.infer<typeof ProcessWriteResult>;
+
+export const ProcessTerminateParams = z.object({ processId: z.string() });
+export type ProcessTerminateParams = z.infer<typeof ProcessTerminateParams>;
+
+export const ProcessTerminateResult = z.object({ running: z.boolean() });
+export type ProcessTerminateResult = z.infer<typeof ProcessTerminateResult>;
+
+export const ProcessOutputNotification = z.object({
+  processId: z.string(),
+  seq: z.int(),
+  stream: OutputStream,
+  chunk: Base64,
+});
+export type ProcessOutputNotification = z.infer<typeof ProcessOutputNotification>;
+
+export const ProcessExitedNotification = z.object({
+  processId: z.string(),
+  seq: z.int(),
+  exitCode: z.int(),
+  signal: z.string().nullish(),
+});
+export type ProcessExitedNotification = z.infer<typeof ProcessExitedNotification>;
+
+export const ProcessClosedNotification = z.object({ processId: z.string(), seq: z.int() });
+export type ProcessClosedNotification = z.infer<typeof ProcessClosedNotification>;

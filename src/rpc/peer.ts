@@ -1,0 +1,151 @@
+// One end of a JSON-RPC lite conversation over any message transport. The server and the client
+// share it: it decodes frames, dispatches requests concurrently, matches responses to pending
+// calls, and turns thrown errors into wire errors (the only place that does).
+import {
+  AppError,
+  ErrorCode,
+  errorFromWire,
+  InvalidRequest,
+  RequestTimeout,
+  TransportClosed,
+} from "../errors.ts";
+import { logger } from "../log.ts";
+import { decodeMessage, type RequestId, type RpcErrorObject } from "../protocol/jsonrpc.ts";
+
+const log = logger("rpc");
+
+export interface Transport {
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface PeerHandlers {
+  onRequest?(method: string, params: unknown, id: RequestId): Promise<unknown> | unknown;
+  onNotification?(method: string, params: unknown): void;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer?: Timer;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export function toWireError(error: unknown): RpcErrorObject {
+  if (error instanceof AppError)
+    return { code: error.code, message: error.message, data: { kind: error.kind } };
+  log.error("unexpected error", { error });
+  return { code: ErrorCode.Internal, message: "internal error", data: { kind: "internal" } };
+}
+
+export class RpcPeer {
+  readonly #transport: Transport;
+  readonly #handlers: PeerHandlers;
+  readonly #pending = new Map<RequestId, Pending>();
+  #nextId = 1;
+  #closedError: Error | null = null;
+
+  constructor(transport: Transport, handlers: PeerHandlers = {}) {
+    this.#transport = transport;
+    this.#handlers = handlers;
+  }
+
+  get isClosed(): boolean {
+    return this.#closedError !== null;
+  }
+
+  /** Feed one received frame (text, or binary holding UTF-8 JSON). */
+  receive(data: string | ArrayBuffer | Uint8Array): void {
+    let text: string;
+    try {
+      text = typeof data === "string" ? data : utf8.decode(data);
+    } catch {
+      this.#sendError(-1, new InvalidRequest("invalid frame: not UTF-8"));
+      return;
+    }
+    const decoded = decodeMessage(text);
+    switch (decoded.type) {
+      case "request":
+        this.#dispatch(decoded.message.id, decoded.message.method, decoded.message.params);
+        return;
+      case "notification":
+        this.#handlers.onNotification?.(decoded.message.method, decoded.message.params);
+        return;
+      case "response": {
+        const { id } = decoded.message;
+        const pending = id === null ? undefined : this.#pending.get(id);
+        if (!pending) return;
+        this.#pending.delete(id as RequestId);
+        clearTimeout(pending.timer);
+        if ("error" in decoded.message) {
+          const { code, message, data } = decoded.message.error;
+          pending.reject(errorFromWire(code, message, data));
+        } else pending.resolve(decoded.message.result);
+        return;
+      }
+      case "invalid":
+        this.#sendError(-1, new InvalidRequest(`invalid JSON-RPC message: ${decoded.reason}`));
+    }
+  }
+
+  request(method: string, params: unknown, options: { timeoutMs?: number } = {}): Promise<unknown> {
+    if (this.#closedError) return Promise.reject(new TransportClosed(this.#closedError.message));
+    const id = this.#nextId++;
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    const pending: Pending = { resolve, reject };
+    if (options.timeoutMs !== undefined) {
+      pending.timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new RequestTimeout(`${method} timed out after ${options.timeoutMs} ms`));
+      }, options.timeoutMs);
+    }
+    this.#pending.set(id, pending);
+    this.#send({ id, method, params });
+    return promise;
+  }
+
+  notify(method: string, params: unknown): void {
+    if (this.#closedError) return;
+    this.#send({ method, params });
+  }
+
+  /** The transport is gone: every pending call fails with a transport error. */
+  closed(reason = "exec-server connection closed"): void {
+    if (this.#closedError) return;
+    this.#closedError = new TransportClosed(reason);
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new TransportClosed(reason));
+    }
+    this.#pending.clear();
+  }
+
+  close(code?: number, reason?: string): void {
+    this.#transport.close(code, reason);
+    this.closed(reason);
+  }
+
+  async #dispatch(id: RequestId, method: string, params: unknown): Promise<void> {
+    const { onRequest } = this.#handlers;
+    if (!onRequest) return;
+    try {
+      const result = await onRequest(method, params, id);
+      if (!this.#closedError) this.#send({ id, result });
+    } catch (error) {
+      this.#sendError(id, error);
+    }
+  }
+
+  #sendError(id: RequestId, error: unknown): void {
+    if (!this.#closedError) this.#send({ error: toWireError(error), id });
+  }
+
+  #send(message: object): void {
+    try {
+      this.#transport.send(JSON.stringify(message));
+    } catch (error) {
+      log.debug("send failed", { error: String(error) });
+    }
+  }
+}

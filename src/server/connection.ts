@@ -1,0 +1,120 @@
+// One client connection: the handshake state machine, the gate in front of every method, and the
+// routing of params to the handlers. The same class serves local websockets and cloud rendezvous.
+import type { z } from "zod";
+import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
+import { logger } from "../log.ts";
+import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
+import type { RequestId } from "../protocol/jsonrpc.ts";
+import { isMethod, METHODS, type Method } from "../protocol/methods.ts";
+import { RpcPeer, type Transport } from "../rpc/peer.ts";
+import type { FsHandler } from "./fs-handler.ts";
+import { encodeEvent, ProcessHandler } from "./process-handler.ts";
+import type { Attachment, SessionRegistry } from "./sessions.ts";
+
+const log = logger("connection");
+
+export interface ConnectionServices {
+  sessions: SessionRegistry;
+  fs: FsHandler;
+}
+
+type RoutedMethod = Exclude<Method, "initialize">;
+type ParsedParams<M extends Method> = z.infer<(typeof METHODS)[M]["params"]>;
+type Routes = { [M in RoutedMethod]: (params: ParsedParams<M>, attachment: Attachment) => unknown };
+
+/** Each method's one delegating call, bound to the session this connection holds. */
+function routesFor(process: ProcessHandler, fs: FsHandler): Routes {
+  return {
+    "process/start": (params) => process.start(params),
+    "process/read": (params, attachment) => process.read(params, attachment.signal),
+    "process/write": (params) => process.write(params),
+    "process/terminate": (params) => process.terminate(params),
+    "fs/getMetadata": (params) => fs.getMetadata(params),
+  };
+}
+
+export function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
+  const parsed = schema.safeParse(params ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.length ? issue.path.join(".") : "params";
+  throw new InvalidParams(`invalid params: ${field}: ${issue?.message ?? "invalid"}`);
+}
+
+type HandshakeState = "new" | "awaitingInitialized" | "ready";
+
+export class ServerConnection {
+  readonly #peer: RpcPeer;
+  readonly #services: ConnectionServices;
+  #state: HandshakeState = "new";
+  #attachment: Attachment | null = null;
+  #routes: Routes | null = null;
+
+  constructor(transport: Transport, services: ConnectionServices) {
+    this.#services = services;
+    this.#peer = new RpcPeer(transport, {
+      onRequest: (method, params, id) => this.#onRequest(method, params, id),
+      onNotification: (method) => this.#onNotification(method),
+    });
+  }
+
+  receive(data: string | ArrayBuffer | Uint8Array): void {
+    this.#peer.receive(data);
+  }
+
+  /** The transport closed: detach the session (its processes keep running until the TTL). */
+  closed(): void {
+    this.#peer.closed();
+    if (this.#attachment) this.#services.sessions.detach(this.#attachment);
+  }
+
+  async #onRequest(method: string, params: unknown, id: RequestId): Promise<unknown> {
+    if (!isMethod(method)) throw new MethodNotFound(method);
+    log.debug("request", { method, id });
+    if (method === "initialize") return this.#initialize(parseParams(InitializeParams, params));
+    const [attachment, routes] = this.#gate(method);
+    const route = routes[method] as (params: unknown, attachment: Attachment) => unknown;
+    const result = await route(parseParams(METHODS[method].params, params), attachment);
+    // A call that finished after another connection took the session over must not answer as if
+    // it still owned it (a long poll in particular).
+    if (!attachment.isCurrent) throw new InvalidRequest("session has been resumed by another connection");
+    return result;
+  }
+
+  #onNotification(method: string): void {
+    if (method === "initialized") {
+      if (this.#state === "awaitingInitialized") this.#state = "ready";
+      return;
+    }
+    log.debug("ignored client notification", { method });
+  }
+
+  #initialize(params: InitializeParams): InitializeResult {
+    if (this.#state !== "new") throw new InvalidRequest("initialize may only be sent once per connection");
+    const deliver = (event: Parameters<Attachment["deliver"]>[0]) => {
+      const { method, params } = encodeEvent(event);
+      this.#peer.notify(method, params);
+    };
+    const { sessions } = this.#services;
+    const attachment = params.resumeSessionId
+      ? sessions.resume(params.resumeSessionId, deliver)
+      : sessions.create(deliver);
+    this.#routes = routesFor(new ProcessHandler(attachment.session.process), this.#services.fs);
+    this.#attachment = attachment;
+    this.#state = "awaitingInitialized";
+    return { sessionId: attachment.session.id };
+  }
+
+  #gate(method: Method): [Attachment, Routes] {
+    const what = method.startsWith("fs/") ? "filesystem methods" : "exec methods";
+    if (this.#state === "new" || !this.#attachment || !this.#routes) {
+      throw new InvalidRequest(`client must call initialize before using ${what}`);
+    }
+    if (this.#state === "awaitingInitialized") {
+      throw new InvalidRequest(`client must send initialized before using ${what}`);
+    }
+    if (!this.#attachment.isCurrent)
+      throw new InvalidRequest("session has been resumed by another connection");
+    return [this.#attachment, this.#routes];
+  }
+}

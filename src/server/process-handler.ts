@@ -1,0 +1,56 @@
+// process/* on the wire → the session's LocalProcess. Decode params, delegate, encode the result.
+
+import type { ExecProcess, ProcessEvent, ReadResult } from "../process/types.ts";
+import type {
+  ProcessReadParams,
+  ProcessReadResult,
+  ProcessStartParams,
+  ProcessTerminateParams,
+  ProcessWriteParams,
+} from "../protocol/process.ts";
+
+export function encodeReadResult(result: ReadResult): ProcessReadResult {
+  return {
+    ...result,
+    chunks: result.chunks.map((chunk) => ({ seq: chunk.seq, stream: chunk.stream, chunk: chunk.base64 })),
+  };
+}
+
+/** A process event as the notification that carries it. */
+export function encodeEvent(event: ProcessEvent): { method: string; params: object } {
+  switch (event.type) {
+    case "output": {
+      const { seq, stream, base64 } = event.chunk;
+      return { method: "process/output", params: { processId: event.processId, seq, stream, chunk: base64 } };
+    }
+    case "exited": {
+      const { processId, seq, exitCode, signal } = event;
+      return {
+        method: "process/exited",
+        params: signal ? { processId, seq, exitCode, signal } : { processId, seq, exitCode },
+      };
+    }
+    case "closed":
+      return { method: "process/closed", params: { processId: event.processId, seq: event.seq } };
+  }
+}
+
+export class ProcessHandler {
+  constructor(private readonly process: ExecProcess) {}
+
+  start(params: ProcessStartParams) {
+    return this.process.start(params);
+  }
+
+  async read(params: ProcessReadParams, signal: AbortSignal) {
+    return encodeReadResult(await this.process.read({ ...params, signal }));
+  }
+
+  async write(params: ProcessWriteParams) {
+    return { status: await this.process.write(params.processId, Buffer.from(params.chunk, "base64")) };
+  }
+
+  terminate(params: ProcessTerminateParams) {
+    return this.process.terminate(params.processId);
+  }
+}

@@ -1,0 +1,142 @@
+// Sessions own processes; connections only attach to them. A closed connection detaches its
+// session, which then waits ttlMs for a resume before the sweeper kills its process groups.
+import { customAlphabet } from "nanoid";
+import { InvalidRequest, SessionAttached } from "../errors.ts";
+import { logger } from "../log.ts";
+import { LocalProcess, type LocalProcessOptions } from "../process/local.ts";
+import type { ProcessEvent } from "../process/types.ts";
+
+const log = logger("sessions");
+const hex32 = customAlphabet("0123456789abcdef", 32);
+
+/** 128 random bits in the UUID shape clients expect; the id is the only credential for resume. */
+export function newSessionId(): string {
+  const h = hex32();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** One connection's hold on a session. It ends when the connection closes or another resumes. */
+export class Attachment {
+  readonly #controller = new AbortController();
+
+  constructor(
+    readonly session: Session,
+    readonly deliver: (event: ProcessEvent) => void,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get isCurrent(): boolean {
+    return !this.#controller.signal.aborted;
+  }
+
+  revoke(): void {
+    this.#controller.abort();
+  }
+}
+
+export class Session {
+  readonly id = newSessionId();
+  readonly process: LocalProcess;
+  attachment: Attachment | null = null;
+  /** When the session expires if nobody resumes it; null while attached. */
+  deadline: number | null = null;
+
+  constructor(processOptions: Partial<LocalProcessOptions>) {
+    this.process = new LocalProcess(processOptions);
+    // Notifications go to whichever connection holds the session now; detached, they are dropped.
+    this.process.subscribe((event) => this.attachment?.deliver(event));
+  }
+}
+
+export interface SessionRegistryOptions {
+  ttlMs: number;
+  process: Partial<LocalProcessOptions>;
+  sweepIntervalMs?: number;
+  now?: () => number;
+}
+
+export class SessionRegistry {
+  readonly #sessions = new Map<string, Session>();
+  readonly #options: SessionRegistryOptions;
+  readonly #now: () => number;
+  #sweeper: Timer | null = null;
+
+  constructor(options: SessionRegistryOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    const intervalMs = options.sweepIntervalMs ?? Math.max(10, Math.min(1000, options.ttlMs / 4));
+    this.#sweeper = setInterval(() => this.sweep(), intervalMs);
+    this.#sweeper.unref();
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  get(id: string): Session | undefined {
+    return this.#sessions.get(id);
+  }
+
+  create(deliver: Attachment["deliver"]): Attachment {
+    const session = new Session(this.#options.process);
+    this.#sessions.set(session.id, session);
+    log.info("session created", { sessionId: session.id });
+    return this.#attach(session, deliver);
+  }
+
+  resume(id: string, deliver: Attachment["deliver"]): Attachment {
+    const session = this.#sessions.get(id);
+    // Expiry is decided here, not by the sweeper, so a session past its deadline never comes back.
+    if (!session || (session.deadline !== null && this.#now() >= session.deadline)) {
+      if (session) this.#expire(session);
+      throw new InvalidRequest(`unknown session id ${id}`);
+    }
+    if (session.attachment) throw SessionAttached.forSession(id);
+    log.info("session resumed", { sessionId: id });
+    return this.#attach(session, deliver);
+  }
+
+  detach(attachment: Attachment): void {
+    attachment.revoke();
+    const { session } = attachment;
+    if (session.attachment !== attachment) return;
+    session.attachment = null;
+    session.deadline = this.#now() + this.#options.ttlMs;
+    log.info("session detached", { sessionId: session.id, ttlMs: this.#options.ttlMs });
+  }
+
+  sweep(): void {
+    const now = this.#now();
+    for (const session of this.#sessions.values()) {
+      if (session.deadline !== null && now >= session.deadline) this.#expire(session);
+    }
+  }
+
+  /** Stop sweeping and kill every process of every session. */
+  close(): void {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#sweeper = null;
+    for (const session of this.#sessions.values()) {
+      session.attachment?.revoke();
+      session.process.shutdown();
+    }
+    this.#sessions.clear();
+  }
+
+  #attach(session: Session, deliver: Attachment["deliver"]): Attachment {
+    session.attachment?.revoke();
+    const attachment = new Attachment(session, deliver);
+    session.attachment = attachment;
+    session.deadline = null;
+    return attachment;
+  }
+
+  #expire(session: Session): void {
+    this.#sessions.delete(session.id);
+    session.process.shutdown();
+    log.warn("session expired", { sessionId: session.id });
+  }
+}
