@@ -1,0 +1,84 @@
+// Start a server for a test: in-process (fast, inspectable) or as the CLI reading its URL line.
+// Both clean up with `await using`.
+import { type ExecServer, type ServerOptions, startServer } from "../../src/server/server.ts";
+import { TestClient } from "./client.ts";
+
+export interface TestServer extends ExecServer, AsyncDisposable {
+  connect(): Promise<TestClient>;
+  session(resumeSessionId?: string): ReturnType<typeof TestClient.session>;
+}
+
+export function startTestServer(options: Partial<ServerOptions> = {}): TestServer {
+  const server = startServer({ host: "127.0.0.1", port: 0, ...options });
+  return Object.assign(server, {
+    connect: () => TestClient.connect(server.url),
+    session: (resumeSessionId?: string) => TestClient.session(server.url, resumeSessionId),
+    [Symbol.asyncDispose]: () => server.stop(),
+  });
+}
+
+const ENTRY = new URL("../../src/index.ts", import.meta.url).pathname;
+const BINARY = new URL("../../dist/codex-exec-server", import.meta.url).pathname;
+
+/** The command that runs the CLI: the compiled binary when CODEX_EXEC_SERVER_BIN asks for it. */
+export function cliCommand(): string[] {
+  const bin = process.env.CODEX_EXEC_SERVER_BIN;
+  if (bin) return [bin === "1" ? BINARY : bin];
+  return [process.execPath, ENTRY];
+}
+
+export interface CliServer extends AsyncDisposable {
+  url: string;
+  process: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  stderr(): Promise<string>;
+  /** Send a signal and wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+export async function startCli(args: string[] = [], env: Record<string, string> = {}): Promise<CliServer> {
+  const child = Bun.spawn([...cliCommand(), "--listen", "ws://127.0.0.1:0", ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env },
+  });
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done)
+      throw new Error(`server exited before printing its URL: ${await new Response(child.stderr).text()}`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const url = text.split("\n")[0] as string;
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return child.exited;
+  };
+  return {
+    url,
+    process: child,
+    stderr: () => new Response(child.stderr).text(),
+    stop,
+    [Symbol.asyncDispose]: async () => {
+      await stop("SIGKILL");
+    },
+  };
+}
+
+/** Run the CLI to completion (for flag errors, --help, --version). */
+export async function runCli(args: string[], env: Record<string, string> = {}) {
+  const child = Bun.spawn([...cliCommand(), ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env },
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { stdout, stderr, code };
+}
