@@ -17,6 +17,10 @@ export interface ServerOptions {
   retainedOutputBytes: number;
   /** How long a closed process stays readable (30 s, shorter in tests). */
   closedRetentionMs?: number;
+  /** How often detached sessions are checked for expiry (default: a quarter of the TTL, ≤ 1 s). */
+  sweepIntervalMs?: number;
+  /** The clock session deadlines are measured on (tests inject one). */
+  now?: () => number;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -42,6 +46,8 @@ export function createServices(options: ServerOptions): ConnectionServices {
   return {
     sessions: new SessionRegistry({
       ttlMs: options.sessionTtlMs,
+      sweepIntervalMs: options.sweepIntervalMs,
+      now: options.now,
       process: {
         retainedOutputBytes: options.retainedOutputBytes,
         closedRetentionMs: options.closedRetentionMs ?? DEFAULT_PROCESS_OPTIONS.closedRetentionMs,

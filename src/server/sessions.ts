@@ -15,9 +15,13 @@ export function newSessionId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** One connection's hold on a session. It ends when the connection closes or another resumes. */
+/**
+ * One connection's hold on a session. A closed connection leaves it `isDetached`; a resume by
+ * another connection revokes it, which ends its pending long polls.
+ */
 export class Attachment {
   readonly #controller = new AbortController();
+  isDetached = false;
 
   constructor(
     readonly session: Session,
@@ -40,6 +44,7 @@ export class Attachment {
 export class Session {
   readonly id = newSessionId();
   readonly process: LocalProcess;
+  /** The newest attachment, detached or not. */
   attachment: Attachment | null = null;
   /** When the session expires if nobody resumes it; null while attached. */
   deadline: number | null = null;
@@ -47,7 +52,9 @@ export class Session {
   constructor(processOptions: Partial<LocalProcessOptions>) {
     this.process = new LocalProcess(processOptions);
     // Notifications go to whichever connection holds the session now; detached, they are dropped.
-    this.process.subscribe((event) => this.attachment?.deliver(event));
+    this.process.subscribe((event) => {
+      if (this.attachment && !this.attachment.isDetached) this.attachment.deliver(event);
+    });
   }
 }
 
@@ -55,6 +62,7 @@ export interface SessionRegistryOptions {
   ttlMs: number;
   process: Partial<LocalProcessOptions>;
   sweepIntervalMs?: number;
+  /** The clock deadlines are measured on (injectable for tests). */
   now?: () => number;
 }
 
@@ -94,16 +102,15 @@ export class SessionRegistry {
       if (session) this.#expire(session);
       throw new InvalidRequest(`unknown session id ${id}`);
     }
-    if (session.attachment) throw SessionAttached.forSession(id);
+    if (session.attachment && !session.attachment.isDetached) throw SessionAttached.forSession(id);
     log.info("session resumed", { sessionId: id });
     return this.#attach(session, deliver);
   }
 
   detach(attachment: Attachment): void {
-    attachment.revoke();
     const { session } = attachment;
-    if (session.attachment !== attachment) return;
-    session.attachment = null;
+    if (session.attachment !== attachment || attachment.isDetached) return;
+    attachment.isDetached = true;
     session.deadline = this.#now() + this.#options.ttlMs;
     log.info("session detached", { sessionId: session.id, ttlMs: this.#options.ttlMs });
   }
@@ -136,6 +143,7 @@ export class SessionRegistry {
 
   #expire(session: Session): void {
     this.#sessions.delete(session.id);
+    session.attachment?.revoke();
     session.process.shutdown();
     log.warn("session expired", { sessionId: session.id });
   }
