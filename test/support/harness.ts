@@ -31,6 +31,8 @@ export interface CliServer extends AsyncDisposable {
   url: string;
   process: Bun.Subprocess<"ignore", "pipe", "pipe">;
   stderr(): Promise<string>;
+  /** What the server printed on stdout after its URL line (read to the end: call after stop). */
+  restOfStdout(): Promise<string>;
   /** Send a signal and wait for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
@@ -50,8 +52,15 @@ export async function startCli(args: string[] = [], env: Record<string, string> 
       throw new Error(`server exited before printing its URL: ${await new Response(child.stderr).text()}`);
     text += new TextDecoder().decode(value);
   }
-  reader.releaseLock();
   const url = text.split("\n")[0] as string;
+  const restOfStdout = async () => {
+    let rest = text.slice(url.length + 1);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return rest;
+      rest += new TextDecoder().decode(value);
+    }
+  };
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return child.exited;
@@ -60,6 +69,7 @@ export async function startCli(args: string[] = [], env: Record<string, string> 
     url,
     process: child,
     stderr: () => new Response(child.stderr).text(),
+    restOfStdout,
     stop,
     [Symbol.asyncDispose]: async () => {
       await stop("SIGKILL");

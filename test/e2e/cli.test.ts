@@ -1,0 +1,97 @@
+// Guards SPEC §1: the URL line on stdout, flags and their env variables, one-line errors, and a
+// clean shutdown on SIGTERM/SIGINT that kills every managed process group.
+import { describe, expect, test } from "bun:test";
+import pkg from "../../package.json" with { type: "json" };
+import { TestClient } from "../support/client.ts";
+import { runCli, startCli } from "../support/harness.ts";
+import { sh } from "../support/process.ts";
+import { isAlive, waitFor } from "../support/wait.ts";
+
+describe("flags", () => {
+  test("--version and --help", async () => {
+    expect(await runCli(["--version"])).toMatchObject({ stdout: `${pkg.version}\n`, code: 0 });
+    const help = await runCli(["--help"]);
+    expect(help.code).toBe(0);
+    for (const flag of ["--listen", "--session-ttl-ms", "--retained-output-bytes", "--log-level"]) {
+      expect(help.stdout).toContain(flag);
+    }
+  });
+
+  test.each([
+    [["--listen", "localhost:1234"], "invalid --listen value 'localhost:1234': expected ws://IP:PORT"],
+    [["--listen", "ws://localhost:0"], "must be an IP literal"],
+    [["--listen", "ws://127.0.0.1:99999"], "must be 0-65535"],
+    [["--session-ttl-ms", "soon"], "invalid --session-ttl-ms value 'soon'"],
+    [["--log-level", "loud"], "invalid --log-level value 'loud'"],
+    [["--no-such-flag"], "unknown option '--no-such-flag'"],
+  ])("%p is a one-line error with exit code 2", async (args, message) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  test("environment variables are read, and named in their errors", async () => {
+    const result = await runCli([], { CODEX_EXEC_SERVER_RETAINED_OUTPUT_BYTES: "lots" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("invalid CODEX_EXEC_SERVER_RETAINED_OUTPUT_BYTES value 'lots'");
+  });
+});
+
+describe("serving", () => {
+  test("prints exactly the bound URL on stdout and serves it", async () => {
+    await using server = await startCli(["--log-level", "debug"]);
+    expect(server.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    await using client = await TestClient.session(server.url);
+    await client.call("process/start", sh("echo hello"));
+    const closed = await client.waitForNotification((n) => n.method === "process/closed", {
+      label: "closed",
+    });
+    expect(closed.params?.seq).toBe(3);
+    expect(client.outputOf(String(closed.params?.processId)).toString()).toBe("hello\n");
+    await client.close();
+    expect(await server.stop("SIGTERM")).toBe(0);
+    expect(await server.restOfStdout()).toBe("");
+    expect(await server.stderr()).toContain("listening");
+  });
+
+  test("a tiny retained-output budget from the environment is honoured", async () => {
+    await using server = await startCli([], { CODEX_EXEC_SERVER_RETAINED_OUTPUT_BYTES: "10" });
+    await using client = await TestClient.session(server.url);
+    const params = sh("echo 0123456789; sleep 0.05; echo abc");
+    await client.call("process/start", params);
+    await client.waitForClosed(params.processId);
+    const result = (await client.call("process/read", { processId: params.processId })) as {
+      chunks: { chunk: string }[];
+    };
+    expect(result.chunks.map((c) => Buffer.from(c.chunk, "base64").toString())).toEqual(["abc\n"]);
+  });
+
+  test.each(["SIGTERM", "SIGINT"] as const)(
+    "%s kills every managed process and grandchild, exit 0",
+    async (signal) => {
+      await using server = await startCli();
+      await using client = await TestClient.session(server.url);
+      const pids: number[] = [];
+      for (const tty of [false, true]) {
+        const params = sh("sleep 60 & echo $!; echo $$; wait", { tty });
+        await client.call("process/start", params);
+        const match = await waitFor(
+          () =>
+            client
+              .outputOf(params.processId)
+              .toString()
+              .match(/^(\d+)\r?\n(\d+)\r?\n/),
+          {
+            label: "grandchild and child pids",
+          },
+        );
+        pids.push(Number(match[1]), Number(match[2]));
+      }
+      expect(pids.every(isAlive)).toBe(true);
+      expect(await server.stop(signal)).toBe(0);
+      await waitFor(() => pids.every((pid) => !isAlive(pid)), { label: `processes ${pids} to die` });
+    },
+  );
+});
