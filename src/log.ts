@@ -11,10 +11,15 @@ const root = createConsola({
   formatOptions: { date: true, colors: false, compact: true },
 });
 
+// withTag() copies the level, so every tagged logger is kept to follow later level changes.
+const tagged = new Set<ConsolaInstance>([root]);
+
 export function setLogLevel(level: LogLevel): void {
-  root.level = LogLevels[level];
+  for (const instance of tagged) instance.level = LogLevels[level];
 }
 
 export function logger(tag: string): ConsolaInstance {
-  return root.withTag(tag);
+  const instance = root.withTag(tag);
+  tagged.add(instance);
+  return instance;
 }

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import pkg from "../../package.json" with { type: "json" };
 import { TestClient } from "../support/client.ts";
-import { runCli, startCli } from "../support/harness.ts";
+import { cliCommand, runCli, startCli } from "../support/harness.ts";
 import { sh } from "../support/process.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
 
@@ -54,6 +54,40 @@ describe("serving", () => {
     expect(await server.stop("SIGTERM")).toBe(0);
     expect(await server.restOfStdout()).toBe("");
     expect(await server.stderr()).toContain("listening");
+  });
+
+  test("--log-level error keeps stderr quiet; debug logs each request", async () => {
+    for (const [level, expectQuiet] of [
+      ["error", true],
+      ["debug", false],
+    ] as const) {
+      const server = await startCli(["--log-level", level]);
+      const client = await TestClient.session(server.url);
+      await client.call("fs/getMetadata", { path: "/" });
+      await client.close();
+      expect(await server.stop()).toBe(0);
+      const stderr = await server.stderr();
+      expect(stderr === "").toBe(expectQuiet);
+      if (!expectQuiet) expect(stderr).toContain("fs/getMetadata");
+    }
+  });
+
+  test("listens on IPv6 loopback", async () => {
+    const child = Bun.spawn([...cliCommand(), "--listen", "ws://[::1]:0"], {
+      stdout: "pipe",
+      stderr: "ignore",
+    });
+    try {
+      const reader = child.stdout.getReader();
+      const { value } = await reader.read();
+      const url = new TextDecoder().decode(value).trim();
+      expect(url).toMatch(/^ws:\/\/\[::1\]:\d+$/);
+      await using client = await TestClient.session(url);
+      expect(await client.call("fs/getMetadata", { path: "/" })).toMatchObject({ isDirectory: true });
+    } finally {
+      child.kill();
+      await child.exited;
+    }
   });
 
   test("a tiny retained-output budget from the environment is honoured", async () => {
