@@ -48,7 +48,7 @@ export class LocalProcess implements ExecProcess {
     return { processId: options.processId };
   }
 
-  read(options: ReadOptions): Promise<ReadResult> {
+  async read(options: ReadOptions): Promise<ReadResult> {
     return this.#child(options.processId).read(options);
   }
 

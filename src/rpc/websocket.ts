@@ -1,0 +1,50 @@
+// The runtime's WebSocket as an RpcPeer transport. We never offer permessage-deflate: the Codex
+// reference server (tungstenite) drops handshakes that do.
+import { RequestTimeout, TransportClosed } from "../errors.ts";
+import type { Transport } from "./peer.ts";
+
+export interface OpenOptions {
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+export async function openWebSocket(
+  url: string,
+  { timeoutMs = 10_000, headers }: OpenOptions = {},
+): Promise<WebSocket> {
+  const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+  ws.binaryType = "arraybuffer";
+  const { promise, resolve, reject } = Promise.withResolvers<WebSocket>();
+  const timer = setTimeout(() => {
+    reject(new RequestTimeout(`connecting to ${redactUrl(url)} timed out after ${timeoutMs} ms`));
+    ws.close();
+  }, timeoutMs);
+  ws.addEventListener("open", () => resolve(ws), { once: true });
+  ws.addEventListener("error", () => reject(new TransportClosed(`cannot connect to ${redactUrl(url)}`)), {
+    once: true,
+  });
+  ws.addEventListener("close", () => reject(new TransportClosed(`cannot connect to ${redactUrl(url)}`)), {
+    once: true,
+  });
+  return promise.finally(() => clearTimeout(timer));
+}
+
+export function webSocketTransport(ws: WebSocket): Transport {
+  return {
+    send: (text) => ws.send(text),
+    close: (code, reason) => ws.close(code, reason),
+  };
+}
+
+/** A URL fit for logs and errors: no query string (it may carry a signature) and no credentials. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    parsed.search = parsed.search ? "?…" : "";
+    return parsed.toString();
+  } catch {
+    return "<invalid url>";
+  }
+}

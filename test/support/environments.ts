@@ -1,0 +1,62 @@
+// The two Environments every contract test runs against: this host, and a real server over a
+// real websocket. Same interface, same errors expected.
+import { Environment } from "../../src/environment.ts";
+import type { ProcessEvent } from "../../src/process/types.ts";
+import { startTestServer } from "./harness.ts";
+import { waitFor } from "./wait.ts";
+
+export interface EnvironmentOptions {
+  retainedOutputBytes?: number;
+}
+
+export type EnvironmentFactory = (options?: EnvironmentOptions) => Promise<Environment & AsyncDisposable>;
+
+const local: EnvironmentFactory = async (options = {}) => Environment.local(options);
+
+const remote: EnvironmentFactory = async (options = {}) => {
+  const server = startTestServer(options);
+  const env = await Environment.remote(server.url);
+  const close = env.close.bind(env);
+  return Object.assign(env, {
+    close: async () => {
+      await close();
+      await server.stop();
+    },
+    [Symbol.asyncDispose]: async () => {
+      await close();
+      await server.stop();
+    },
+  });
+};
+
+export const ENVIRONMENTS: [string, EnvironmentFactory][] = [
+  ["local", local],
+  ["remote", remote],
+];
+
+/** Record every process event of an Environment, with helpers to wait for and decode them. */
+export function recorder(env: Environment) {
+  const events: ProcessEvent[] = [];
+  env.process.subscribe((event) => events.push(event));
+  const of = (processId: string) => events.filter((e) => e.processId === processId);
+  return {
+    events,
+    of,
+    output(processId: string, stream?: string): string {
+      return Buffer.concat(
+        of(processId).flatMap((e) =>
+          e.type === "output" && (!stream || e.chunk.stream === stream) ? [e.chunk.bytes] : [],
+        ),
+      ).toString();
+    },
+    exit(processId: string) {
+      return of(processId).find((e) => e.type === "exited");
+    },
+    closed(processId: string, timeoutMs = 10_000) {
+      return waitFor(() => of(processId).find((e) => e.type === "closed"), {
+        label: `closed event of ${processId}`,
+        timeoutMs,
+      });
+    },
+  };
+}
