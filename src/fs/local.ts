@@ -1,13 +1,62 @@
-// Filesystem calls on this host.
-import { lstat, stat } from "node:fs/promises";
+// Filesystem calls on this host, with the reference's defaults and link rules.
+import type { Stats } from "node:fs";
+import {
+  copyFile,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  rmdir,
+  stat,
+  symlink,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
+import { join } from "node:path";
+import { AppError, InvalidRequest } from "../errors.ts";
 import { fsError } from "./os-error.ts";
 import { absolutePath } from "./path.ts";
-import type { FileMetadata, FileSystem } from "./types.ts";
+import type { DirectoryEntry, FileMetadata, FileSystem } from "./types.ts";
+
+/** Run a filesystem operation, turning OS errors into ours. */
+async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw error instanceof AppError ? error : fsError(error);
+  }
+}
+
+const isSpecial = (info: Stats) => !info.isFile() && !info.isDirectory() && !info.isSymbolicLink();
 
 export class LocalFileSystem implements FileSystem {
+  async readFile(path: string): Promise<Uint8Array> {
+    const target = absolutePath(path);
+    return guarded(async () => {
+      const info = await stat(target);
+      // A FIFO or a device could block forever or never end: only files are read.
+      if (isSpecial(info)) throw new InvalidRequest(`${target} is not a regular file`);
+      return readFile(target);
+    });
+  }
+
+  async writeFile(path: string, data: Uint8Array): Promise<void> {
+    const target = absolutePath(path);
+    return guarded(() => writeFile(target, data));
+  }
+
+  async createDirectory(path: string, { recursive }: { recursive?: boolean | null } = {}): Promise<void> {
+    const target = absolutePath(path);
+    return guarded(async () => {
+      await mkdir(target, { recursive: recursive ?? true });
+    });
+  }
+
   async getMetadata(path: string): Promise<FileMetadata> {
     const target = absolutePath(path);
-    try {
+    return guarded(async () => {
       const link = await lstat(target);
       const info = link.isSymbolicLink() ? await stat(target) : link;
       return {
@@ -17,8 +66,83 @@ export class LocalFileSystem implements FileSystem {
         createdAtMs: Math.floor(info.birthtimeMs || 0),
         modifiedAtMs: Math.floor(info.mtimeMs),
       };
-    } catch (error) {
-      throw fsError(error);
-    }
+    });
+  }
+
+  async readDirectory(path: string): Promise<DirectoryEntry[]> {
+    const target = absolutePath(path);
+    return guarded(async () => {
+      const dirents = await readdir(target, { withFileTypes: true });
+      const entries = await Promise.all(
+        dirents.map(async (dirent): Promise<DirectoryEntry | null> => {
+          if (!dirent.isSymbolicLink()) {
+            return { fileName: dirent.name, isDirectory: dirent.isDirectory(), isFile: dirent.isFile() };
+          }
+          // Links report what they point to; a dangling link has no type and is left out.
+          const info = await stat(join(target, dirent.name)).catch(() => null);
+          return info && { fileName: dirent.name, isDirectory: info.isDirectory(), isFile: info.isFile() };
+        }),
+      );
+      return entries.filter((entry): entry is DirectoryEntry => entry !== null);
+    });
+  }
+
+  async remove(
+    path: string,
+    options: { recursive?: boolean | null; force?: boolean | null } = {},
+  ): Promise<void> {
+    const target = absolutePath(path);
+    const recursive = options.recursive ?? true;
+    const force = options.force ?? true;
+    return guarded(async () => {
+      const info = await lstat(target).catch((error) => {
+        if (force && error?.code === "ENOENT") return null;
+        throw error;
+      });
+      if (!info) return;
+      if (!info.isDirectory()) return unlink(target);
+      // rm() never follows links inside the tree, so nothing outside it is touched.
+      return recursive ? rm(target, { recursive: true, force }) : rmdir(target);
+    });
+  }
+
+  async copy(
+    sourcePath: string,
+    destinationPath: string,
+    { recursive }: { recursive: boolean },
+  ): Promise<void> {
+    const source = absolutePath(sourcePath, "sourcePath");
+    const destination = absolutePath(destinationPath, "destinationPath");
+    return guarded(async () => {
+      const info = await lstat(source);
+      if (info.isDirectory()) {
+        if (!recursive) throw new InvalidRequest(`${source} is a directory; copying it requires recursive`);
+        if (destination === source || destination.startsWith(source === "/" ? "/" : `${source}/`)) {
+          throw new InvalidRequest(`cannot copy ${source} into itself (${destination})`);
+        }
+        return copyTree(source, destination);
+      }
+      if (isSpecial(info)) throw new InvalidRequest(`${source} is not a regular file, directory or symlink`);
+      return copyEntry(source, destination, info);
+    });
+  }
+}
+
+async function copyEntry(source: string, destination: string, info: Stats): Promise<void> {
+  if (info.isSymbolicLink()) {
+    await unlink(destination).catch(() => {});
+    return symlink(await readlink(source), destination);
+  }
+  return copyFile(source, destination);
+}
+
+async function copyTree(source: string, destination: string): Promise<void> {
+  await mkdir(destination, { recursive: true });
+  for (const dirent of await readdir(source, { withFileTypes: true })) {
+    const from = join(source, dirent.name);
+    const to = join(destination, dirent.name);
+    if (dirent.isDirectory()) await copyTree(from, to);
+    else if (dirent.isFile() || dirent.isSymbolicLink()) await copyEntry(from, to, await lstat(from));
+    // Sockets, FIFOs and devices inside a tree are skipped.
   }
 }

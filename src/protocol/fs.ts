@@ -10,10 +10,28 @@ export const SandboxProfile = z.looseObject({
 export type SandboxProfile = z.infer<typeof SandboxProfile>;
 
 const Sandboxed = { sandbox: SandboxProfile.nullish() };
+const Empty = z.object({});
+
+export const FsReadFileParams = z.object({ path: z.string(), ...Sandboxed });
+export type FsReadFileParams = z.infer<typeof FsReadFileParams>;
+export const FsReadFileResult = z.object({ dataBase64: z.string() });
+export type FsReadFileResult = z.infer<typeof FsReadFileResult>;
+
+/** dataBase64 is checked by the handler: invalid base64 is -32600 here, not -32602. */
+export const FsWriteFileParams = z.object({ path: z.string(), dataBase64: z.string(), ...Sandboxed });
+export type FsWriteFileParams = z.infer<typeof FsWriteFileParams>;
+export const FsWriteFileResult = Empty;
+
+export const FsCreateDirectoryParams = z.object({
+  path: z.string(),
+  recursive: z.boolean().nullish(),
+  ...Sandboxed,
+});
+export type FsCreateDirectoryParams = z.infer<typeof FsCreateDirectoryParams>;
+export const FsCreateDirectoryResult = Empty;
 
 export const FsGetMetadataParams = z.object({ path: z.string(), ...Sandboxed });
 export type FsGetMetadataParams = z.infer<typeof FsGetMetadataParams>;
-
 export const FsGetMetadataResult = z.object({
   isDirectory: z.boolean(),
   isFile: z.boolean(),
@@ -22,3 +40,32 @@ export const FsGetMetadataResult = z.object({
   modifiedAtMs: z.number(),
 });
 export type FsGetMetadataResult = z.infer<typeof FsGetMetadataResult>;
+
+export const FsReadDirectoryParams = z.object({ path: z.string(), ...Sandboxed });
+export type FsReadDirectoryParams = z.infer<typeof FsReadDirectoryParams>;
+export const DirectoryEntry = z.object({
+  fileName: z.string(),
+  isDirectory: z.boolean(),
+  isFile: z.boolean(),
+});
+export type DirectoryEntry = z.infer<typeof DirectoryEntry>;
+export const FsReadDirectoryResult = z.object({ entries: z.array(DirectoryEntry) });
+export type FsReadDirectoryResult = z.infer<typeof FsReadDirectoryResult>;
+
+export const FsRemoveParams = z.object({
+  path: z.string(),
+  recursive: z.boolean().nullish(),
+  force: z.boolean().nullish(),
+  ...Sandboxed,
+});
+export type FsRemoveParams = z.infer<typeof FsRemoveParams>;
+export const FsRemoveResult = Empty;
+
+export const FsCopyParams = z.object({
+  sourcePath: z.string(),
+  destinationPath: z.string(),
+  recursive: z.boolean(),
+  ...Sandboxed,
+});
+export type FsCopyParams = z.infer<typeof FsCopyParams>;
+export const FsCopyResult = Empty;

@@ -1,6 +1,21 @@
 // Every method and notification name, declared once, with the schemas of what it carries.
 import type { z } from "zod";
-import { FsGetMetadataParams, FsGetMetadataResult } from "./fs.ts";
+import {
+  FsCopyParams,
+  FsCopyResult,
+  FsCreateDirectoryParams,
+  FsCreateDirectoryResult,
+  FsGetMetadataParams,
+  FsGetMetadataResult,
+  FsReadDirectoryParams,
+  FsReadDirectoryResult,
+  FsReadFileParams,
+  FsReadFileResult,
+  FsRemoveParams,
+  FsRemoveResult,
+  FsWriteFileParams,
+  FsWriteFileResult,
+} from "./fs.ts";
 import { InitializeParams, InitializeResult } from "./initialize.ts";
 import {
   ProcessClosedNotification,
@@ -22,7 +37,13 @@ export const METHODS = {
   "process/read": { params: ProcessReadParams, result: ProcessReadResult },
   "process/write": { params: ProcessWriteParams, result: ProcessWriteResult },
   "process/terminate": { params: ProcessTerminateParams, result: ProcessTerminateResult },
+  "fs/readFile": { params: FsReadFileParams, result: FsReadFileResult },
+  "fs/writeFile": { params: FsWriteFileParams, result: FsWriteFileResult },
+  "fs/createDirectory": { params: FsCreateDirectoryParams, result: FsCreateDirectoryResult },
   "fs/getMetadata": { params: FsGetMetadataParams, result: FsGetMetadataResult },
+  "fs/readDirectory": { params: FsReadDirectoryParams, result: FsReadDirectoryResult },
+  "fs/remove": { params: FsRemoveParams, result: FsRemoveResult },
+  "fs/copy": { params: FsCopyParams, result: FsCopyResult },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type Method = keyof typeof METHODS;

@@ -29,7 +29,13 @@ function routesFor(process: ProcessHandler, fs: FsHandler): Routes {
     "process/read": (params, attachment) => process.read(params, attachment.signal),
     "process/write": (params) => process.write(params),
     "process/terminate": (params) => process.terminate(params),
+    "fs/readFile": (params) => fs.readFile(params),
+    "fs/writeFile": (params) => fs.writeFile(params),
+    "fs/createDirectory": (params) => fs.createDirectory(params),
     "fs/getMetadata": (params) => fs.getMetadata(params),
+    "fs/readDirectory": (params) => fs.readDirectory(params),
+    "fs/remove": (params) => fs.remove(params),
+    "fs/copy": (params) => fs.copy(params),
   };
 }
 
