@@ -16,7 +16,7 @@ import {
 } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError, InvalidRequest } from "../errors.ts";
-import { fsError } from "./os-error.ts";
+import { fsError } from "../os-error.ts";
 import { absolutePath } from "./path.ts";
 import type { DirectoryEntry, FileMetadata, FileSystem } from "./types.ts";
 

@@ -2,6 +2,7 @@
 // so a kill of -pid reaches every descendant that did not leave the group on purpose.
 import type { FileSink, Subprocess } from "bun";
 import { InternalError } from "../errors.ts";
+import { osErrorText } from "../os-error.ts";
 import type { OutputStream } from "../protocol/process.ts";
 import { childEnvironment } from "./env.ts";
 import type { StartOptions } from "./types.ts";
@@ -24,7 +25,7 @@ const DEFAULT_SIZE = { rows: 24, cols: 80 };
 function resolveProgram(program: string, env: Record<string, string>, cwd: string): string {
   if (program.includes("/")) return program;
   const found = Bun.which(program, { PATH: env.PATH ?? process.env.PATH ?? "", cwd });
-  if (!found) throw new InternalError(`failed to spawn ${program}: No such file or directory (os error 2)`);
+  if (!found) throw new InternalError(osErrorText({ code: "ENOENT" }));
   return found;
 }
 
@@ -64,7 +65,7 @@ export function spawnChild(options: StartOptions, callbacks: SpawnCallbacks): Sp
     return { subprocess, stdin: options.pipeStdin ? (subprocess.stdin ?? null) : null, streamCount: 2 };
   } catch (error) {
     if (error instanceof InternalError) throw error;
-    throw new InternalError(spawnErrorMessage(program, error), { cause: error });
+    throw new InternalError(osErrorText(error), { cause: error });
   }
 }
 
@@ -77,18 +78,3 @@ async function pump(stream: ReadableStream<Uint8Array>, name: OutputStream, call
     callbacks.onStreamEnd();
   }
 }
-
-function spawnErrorMessage(program: string, error: unknown): string {
-  const { code, message } = error as { code?: string; message?: string };
-  const text = OS_MESSAGES[code ?? ""];
-  return text
-    ? `failed to spawn ${program}: ${text}`
-    : `failed to spawn ${program}: ${message ?? String(error)}`;
-}
-
-const OS_MESSAGES: Record<string, string> = {
-  ENOENT: "No such file or directory (os error 2)",
-  EACCES: "Permission denied (os error 13)",
-  ENOTDIR: "Not a directory (os error 20)",
-  ENOEXEC: "Exec format error (os error 8)",
-};

@@ -78,9 +78,11 @@ export class ServerConnection {
     if (!isMethod(method)) throw new MethodNotFound(method);
     log.debug("request", { method, id });
     if (method === "initialize") return this.#initialize(parseParams(InitializeParams, params));
+    // The reference's order: method lookup, then params, then the handshake state.
+    const parsed = parseParams(METHODS[method].params, params);
     const [attachment, routes] = this.#gate(method);
     const route = routes[method] as (params: unknown, attachment: Attachment) => unknown;
-    const result = await route(parseParams(METHODS[method].params, params), attachment);
+    const result = await route(parsed, attachment);
     // A call that finished after another connection took the session over must not answer as if
     // it still owned it (a long poll in particular).
     if (!attachment.isCurrent) throw new InvalidRequest("session has been resumed by another connection");

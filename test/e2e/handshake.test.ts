@@ -108,6 +108,10 @@ describe("handshake", () => {
 
   test("params that do not validate are -32602 naming the field", async () => {
     await using client = await server.connect();
+    // Params are checked before the handshake state, as the reference does.
+    const early = await client.request("process/start", { bogus: 1 });
+    expect(early.error?.code).toBe(-32602);
+    expect(early.error?.message).toContain("processId");
     const missing = await client.request("initialize", {});
     expect(missing.error?.code).toBe(-32602);
     expect(missing.error?.message).toContain("clientName");

@@ -195,12 +195,22 @@ describe("process/start", () => {
 
   test("spawn failures are -32603 and free the id", async () => {
     await using client = await server.session();
-    const missingCwd = sh("true", { cwd: "/no/such/dir" });
-    expect((await client.request("process/start", missingCwd)).error?.code).toBe(-32603);
+    const failure = async (params: object) => (await client.request("process/start", params)).error;
+    const notFound = {
+      code: -32603,
+      message: "No such file or directory (os error 2)",
+      data: { kind: "internal" },
+    };
+    expect(await failure(sh("true", { cwd: "/no/such/dir" }))).toEqual(notFound);
     const missingProgram = startParams(["no-such-program-xyz"]);
-    expect((await client.request("process/start", missingProgram)).error?.code).toBe(-32603);
-    const notExecutable = startParams(["/etc/passwd"]);
-    expect((await client.request("process/start", notExecutable)).error?.code).toBe(-32603);
+    expect(await failure(missingProgram)).toEqual(notFound);
+    expect(await failure(startParams(["/no/such/program"]))).toEqual(notFound);
+    expect(await failure(startParams(["/etc/passwd"]))).toMatchObject({
+      message: "Permission denied (os error 13)",
+    });
+    expect(await failure(sh("true", { cwd: "/etc/passwd" }))).toMatchObject({
+      message: "Not a directory (os error 20)",
+    });
     expect(
       await client.call("process/start", { ...sh("true"), processId: missingProgram.processId }),
     ).toEqual({

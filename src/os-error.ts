@@ -1,7 +1,7 @@
-// Node's fs errors turned into ours: not found → NotFound, invalid or denied → InvalidRequest,
+// OS errors (from node:fs and spawning) turned into ours: not found → NotFound, invalid or denied → InvalidRequest,
 // anything else → InternalError; the message is the OS error text, as the reference words it.
 import { constants } from "node:os";
-import { type AppError, InternalError, InvalidRequest, NotFound } from "../errors.ts";
+import { type AppError, InternalError, InvalidRequest, NotFound } from "./errors.ts";
 
 const STRERROR: Record<string, string> = {
   ENOENT: "No such file or directory",
@@ -19,6 +19,7 @@ const STRERROR: Record<string, string> = {
   EROFS: "Read-only file system",
   EBUSY: "Device or resource busy",
   EMFILE: "Too many open files",
+  ENOEXEC: "Exec format error",
 };
 
 export function osErrorText(error: unknown): string {
