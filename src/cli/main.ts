@@ -33,7 +33,10 @@ const args = {
 export const main = defineCommand({
   meta: { name: "codex-exec-server", version: pkg.version, description: pkg.description },
   args,
+  subCommands: { exec: () => import("./exec.ts").then((m) => m.exec) },
   async run({ args: values, rawArgs }) {
+    // citty runs this after a subcommand too; a subcommand exits by itself, this guards the rest.
+    if (rawArgs[0] === "exec") return;
     try {
       checkKnownFlags(rawArgs, [...Object.keys(args), "help", "h", "version", "v"]);
       setLogLevel(parseLogLevel(values["log-level"]));

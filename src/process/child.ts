@@ -14,6 +14,9 @@ export interface ChildHooks {
   onClosed(child: Child): void;
 }
 
+/** ^D: a terminal in canonical mode turns it into end-of-file for the reader. */
+const EOF_CHARACTER = new Uint8Array([4]);
+
 interface ExitStatus {
   seq: number;
   exitCode: number;
@@ -27,7 +30,7 @@ export class Child {
   readonly #buffer: OutputBuffer;
   readonly #waiters = new Set<() => void>();
   readonly #subprocess: Subprocess;
-  readonly #stdin: FileSink | null;
+  #stdin: FileSink | null;
   #nextSeq = 1;
   #openStreams: number;
   #exit: ExitStatus | null = null;
@@ -87,6 +90,19 @@ export class Child {
       await this.#stdin.flush();
     } catch (error) {
       throw new InternalError("failed to write to process stdin", { cause: error });
+    }
+    return "accepted";
+  }
+
+  async closeStdin(): Promise<WriteStatus> {
+    if (this.isTty) return this.write(EOF_CHARACTER);
+    const stdin = this.#stdin;
+    if (!stdin) return "stdinClosed";
+    this.#stdin = null;
+    try {
+      await stdin.end();
+    } catch {
+      // The program already closed its end; stdin is closed either way.
     }
     return "accepted";
   }

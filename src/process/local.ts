@@ -57,6 +57,11 @@ export class LocalProcess implements ExecProcess {
     return child ? child.write(bytes) : "unknownProcess";
   }
 
+  async closeStdin(processId: string): Promise<WriteStatus> {
+    const child = this.#children.get(processId);
+    return child ? child.closeStdin() : "unknownProcess";
+  }
+
   async terminate(processId: string): Promise<ProcessTerminateResult> {
     return { running: this.#children.get(processId)?.terminate() ?? false };
   }

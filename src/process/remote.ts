@@ -25,6 +25,10 @@ export class RemoteProcess implements ExecProcess {
     return (await this.client.call("process/write", { processId, chunk })).status;
   }
 
+  async closeStdin(processId: string): Promise<WriteStatus> {
+    return (await this.client.call("process/closeStdin", { processId })).status;
+  }
+
   terminate(processId: string): Promise<ProcessTerminateResult> {
     return this.client.call("process/terminate", { processId });
   }

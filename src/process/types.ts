@@ -43,6 +43,8 @@ export interface ExecProcess {
   start(options: StartOptions): Promise<ProcessStartResult>;
   read(options: ReadOptions): Promise<ReadResult>;
   write(processId: string, bytes: Uint8Array): Promise<WriteStatus>;
+  /** [ext] End stdin: a pipe is closed, a PTY gets its EOF character (^D). */
+  closeStdin(processId: string): Promise<WriteStatus>;
   terminate(processId: string): Promise<ProcessTerminateResult>;
   /** Every event of every process, in seq order per process. Returns an unsubscribe function. */
   subscribe(listener: ProcessEventListener): () => void;

@@ -19,6 +19,7 @@ import {
 import { InitializeParams, InitializeResult } from "./initialize.ts";
 import {
   ProcessClosedNotification,
+  ProcessCloseStdinParams,
   ProcessExitedNotification,
   ProcessOutputNotification,
   ProcessReadParams,
@@ -37,6 +38,7 @@ export const METHODS = {
   "process/read": { params: ProcessReadParams, result: ProcessReadResult },
   "process/write": { params: ProcessWriteParams, result: ProcessWriteResult },
   "process/terminate": { params: ProcessTerminateParams, result: ProcessTerminateResult },
+  "process/closeStdin": { params: ProcessCloseStdinParams, result: ProcessWriteResult },
   "fs/readFile": { params: FsReadFileParams, result: FsReadFileResult },
   "fs/writeFile": { params: FsWriteFileParams, result: FsWriteFileResult },
   "fs/createDirectory": { params: FsCreateDirectoryParams, result: FsCreateDirectoryResult },

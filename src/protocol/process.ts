@@ -69,6 +69,10 @@ export type WriteStatus = z.infer<typeof WriteStatus>;
 export const ProcessWriteResult = z.object({ status: WriteStatus });
 export type ProcessWriteResult = z.infer<typeof ProcessWriteResult>;
 
+/** [ext] End the program's stdin (pipe: close it; PTY: send the EOF character). */
+export const ProcessCloseStdinParams = z.object({ processId: z.string() });
+export type ProcessCloseStdinParams = z.infer<typeof ProcessCloseStdinParams>;
+
 export const ProcessTerminateParams = z.object({ processId: z.string() });
 export type ProcessTerminateParams = z.infer<typeof ProcessTerminateParams>;
 

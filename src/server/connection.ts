@@ -29,6 +29,7 @@ function routesFor(process: ProcessHandler, fs: FsHandler): Routes {
     "process/read": (params, attachment) => process.read(params, attachment.signal),
     "process/write": (params) => process.write(params),
     "process/terminate": (params) => process.terminate(params),
+    "process/closeStdin": (params) => process.closeStdin(params),
     "fs/readFile": (params) => fs.readFile(params),
     "fs/writeFile": (params) => fs.writeFile(params),
     "fs/createDirectory": (params) => fs.createDirectory(params),

@@ -2,6 +2,7 @@
 
 import type { ExecProcess, ProcessEvent, ReadResult } from "../process/types.ts";
 import type {
+  ProcessCloseStdinParams,
   ProcessReadParams,
   ProcessReadResult,
   ProcessStartParams,
@@ -48,6 +49,10 @@ export class ProcessHandler {
 
   async write(params: ProcessWriteParams) {
     return { status: await this.process.write(params.processId, Buffer.from(params.chunk, "base64")) };
+  }
+
+  async closeStdin(params: ProcessCloseStdinParams) {
+    return { status: await this.process.closeStdin(params.processId) };
   }
 
   terminate(params: ProcessTerminateParams) {

@@ -112,3 +112,30 @@ describe.each(ENVIRONMENTS)("ExecProcess (%s)", (_name, makeEnvironment) => {
     expect(Buffer.from(result.chunks[0]?.bytes ?? []).toString()).toBe("late\n");
   });
 });
+
+describe.each(ENVIRONMENTS)("closeStdin [ext] (%s)", (_name, makeEnvironment) => {
+  test("a pipe's stdin ends, later writes report stdinClosed", async () => {
+    await using env = await makeEnvironment();
+    const events = recorder(env);
+    const options = shell("cat; echo end", { pipeStdin: true });
+    await env.process.start(options);
+    await env.process.write(options.processId, text("data\n"));
+    expect(await env.process.closeStdin(options.processId)).toBe("accepted");
+    await events.closed(options.processId);
+    expect(events.output(options.processId)).toBe("data\nend\n");
+    expect(await env.process.write(options.processId, text("late"))).toBe("stdinClosed");
+    expect(await env.process.closeStdin(options.processId)).toBe("stdinClosed");
+    expect(await env.process.closeStdin("ghost")).toBe("unknownProcess");
+  });
+
+  test("a PTY gets end-of-file", async () => {
+    await using env = await makeEnvironment();
+    const events = recorder(env);
+    const options = shell("cat; echo end", { tty: true });
+    await env.process.start(options);
+    await env.process.write(options.processId, text("abc\n"));
+    await env.process.closeStdin(options.processId);
+    await events.closed(options.processId);
+    expect(events.output(options.processId)).toBe("abc\r\nabc\r\nend\r\n");
+  });
+});
