@@ -7,6 +7,7 @@ import {
   readdir,
   readFile,
   readlink,
+  realpath,
   rm,
   rmdir,
   stat,
@@ -14,7 +15,7 @@ import {
   unlink,
   writeFile,
 } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { AppError, InvalidRequest } from "../errors.ts";
 import { fsError } from "../os-error.ts";
 import { absolutePath } from "./path.ts";
@@ -63,8 +64,9 @@ export class LocalFileSystem implements FileSystem {
         isDirectory: info.isDirectory(),
         isFile: info.isFile(),
         isSymlink: link.isSymbolicLink(),
-        createdAtMs: Math.floor(info.birthtimeMs || 0),
-        modifiedAtMs: Math.floor(info.mtimeMs),
+        // Whole milliseconds, never negative (times before 1970 read as 0, as the reference does).
+        createdAtMs: Math.max(0, Math.floor(info.birthtimeMs || 0)),
+        modifiedAtMs: Math.max(0, Math.floor(info.mtimeMs)),
       };
     });
   }
@@ -116,24 +118,45 @@ export class LocalFileSystem implements FileSystem {
     return guarded(async () => {
       const info = await lstat(source);
       if (info.isDirectory()) {
-        if (!recursive) throw new InvalidRequest(`${source} is a directory; copying it requires recursive`);
-        if (destination === source || destination.startsWith(source === "/" ? "/" : `${source}/`)) {
-          throw new InvalidRequest(`cannot copy ${source} into itself (${destination})`);
+        if (!recursive)
+          throw new InvalidRequest("fs/copy requires recursive: true when sourcePath is a directory");
+        if (isWithin(await canonical(destination), await canonical(source))) {
+          throw new InvalidRequest("fs/copy cannot copy a directory to itself or one of its descendants");
         }
         return copyTree(source, destination);
       }
-      if (isSpecial(info)) throw new InvalidRequest(`${source} is not a regular file, directory or symlink`);
+      if (isSpecial(info))
+        throw new InvalidRequest("fs/copy only supports regular files, directories, and symlinks");
+      // Copying a file onto itself (directly or through a link) would truncate it: refuse.
+      const existing = await stat(destination).catch(() => null);
+      if (info.isFile() && existing && existing.ino === info.ino && existing.dev === info.dev) {
+        throw new InvalidRequest("fs/copy source and destination are the same file");
+      }
       return copyEntry(source, destination, info);
     });
   }
 }
 
+/** Links are recreated with their target text verbatim; an existing destination is an error then. */
 async function copyEntry(source: string, destination: string, info: Stats): Promise<void> {
-  if (info.isSymbolicLink()) {
-    await unlink(destination).catch(() => {});
-    return symlink(await readlink(source), destination);
-  }
+  if (info.isSymbolicLink()) return symlink(await readlink(source), destination);
   return copyFile(source, destination);
+}
+
+/** A path with its links resolved, through its deepest existing ancestor for paths not yet there. */
+async function canonical(path: string): Promise<string> {
+  const rest: string[] = [];
+  for (let current = path; ; current = dirname(current)) {
+    const resolved = await realpath(current).catch(() => null);
+    if (resolved !== null) return rest.length ? join(resolved, ...rest.reverse()) : resolved;
+    if (current === "/") return path;
+    rest.push(basename(current));
+  }
+}
+
+/** Whether `path` is `ancestor` or below it, component by component. */
+function isWithin(path: string, ancestor: string): boolean {
+  return path === ancestor || path.startsWith(ancestor === "/" ? "/" : `${ancestor}/`);
 }
 
 async function copyTree(source: string, destination: string): Promise<void> {

@@ -36,7 +36,7 @@ export function childEnvironment(
   policy: EnvPolicy | null | undefined,
   serverEnv: Record<string, string | undefined> = process.env,
 ): Record<string, string> {
-  if (!policy) return { ...env };
+  if (!policy) return sortedByName(env);
   const isDefaultExcluded = policy.ignoreDefaultExcludes ? () => false : globMatcher(DEFAULT_EXCLUDES);
   const isExcluded = globMatcher(policy.exclude);
   const result: Record<string, string> = {};
@@ -53,5 +53,10 @@ export function childEnvironment(
     const isIncluded = globMatcher(policy.includeOnly);
     for (const name of Object.keys(result)) if (!isIncluded(name)) delete result[name];
   }
-  return Object.assign(result, env);
+  return sortedByName(Object.assign(result, env));
+}
+
+/** The child sees its variables in name order, as the reference's sorted map gives them. */
+function sortedByName(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

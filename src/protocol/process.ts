@@ -1,9 +1,20 @@
 import { z } from "zod";
 
-/** Strict standard base64 (RFC 4648 §4, padded). */
-export const Base64 = z
-  .string()
-  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, "invalid base64");
+const BASE64_SHAPE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const UNUSED_BITS: Record<number, number> = { 1: 0x03, 2: 0x0f };
+
+/** Strict standard base64 (RFC 4648 §4): the padded alphabet, and zero bits after the last byte. */
+export function isBase64(text: string): boolean {
+  if (!BASE64_SHAPE.test(text)) return false;
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  if (padding === 0) return true;
+  const last = ALPHABET.indexOf(text.charAt(text.length - padding - 1));
+  return (last & (UNUSED_BITS[padding] as number)) === 0;
+}
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+export const Base64 = z.string().refine(isBase64, "invalid base64");
 
 const Count = z.int().min(0);
 

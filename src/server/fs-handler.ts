@@ -12,7 +12,7 @@ import type {
   FsWriteFileParams,
   SandboxProfile,
 } from "../protocol/fs.ts";
-import { Base64 } from "../protocol/process.ts";
+import { isBase64 } from "../protocol/process.ts";
 
 /** Profiles that restrict nothing; any other profile is refused rather than silently ignored. */
 const UNRESTRICTED = new Set([
@@ -31,7 +31,7 @@ export function checkSandbox(sandbox: SandboxProfile | null | undefined): void {
 }
 
 function decodeBase64(data: string): Uint8Array {
-  if (!Base64.safeParse(data).success) throw new InvalidRequest("dataBase64 is not valid base64");
+  if (!isBase64(data)) throw new InvalidRequest("fs/writeFile requires valid base64 dataBase64");
   return Buffer.from(data, "base64");
 }
 

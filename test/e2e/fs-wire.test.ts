@@ -1,0 +1,115 @@
+// Guards the fs/* wire details a contract test cannot see: exact codes and messages, defaults of
+// omitted and null flags, and the copy rules found by experiment against the reference.
+import { afterAll, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startTestServer } from "../support/harness.ts";
+import { tempDir } from "../support/tmp.ts";
+
+const server = startTestServer();
+afterAll(() => server.stop());
+
+test("writeFile: invalid base64 is -32600 and touches nothing; empty data makes an empty file", async () => {
+  using dir = tempDir();
+  await using client = await server.session();
+  const path = join(dir.path, "f");
+  for (const data of ["abc", "YR==", "-_-_"]) {
+    expect((await client.request("fs/writeFile", { path, dataBase64: data })).error).toMatchObject({
+      code: -32600,
+      message: "fs/writeFile requires valid base64 dataBase64",
+    });
+  }
+  expect(await Bun.file(path).exists()).toBe(false);
+  expect(await client.call("fs/writeFile", { path, dataBase64: "" })).toEqual({});
+  expect(readFileSync(path, "utf8")).toBe("");
+  expect((await client.request("fs/writeFile", { path })).error?.code).toBe(-32602);
+});
+
+test("null flags mean their defaults; copy's recursive is required", async () => {
+  using dir = tempDir();
+  mkdirSync(join(dir.path, "full/sub"), { recursive: true });
+  await using client = await server.session();
+  const p = (name: string) => join(dir.path, name);
+  expect(await client.call("fs/createDirectory", { path: p("a/b"), recursive: null })).toEqual({});
+  expect(await client.call("fs/remove", { path: p("full"), recursive: null, force: null })).toEqual({});
+  expect(
+    (await client.request("fs/copy", { sourcePath: p("a"), destinationPath: p("c") })).error,
+  ).toMatchObject({
+    code: -32602,
+  });
+  expect(
+    (await client.request("fs/createDirectory", { path: p("a"), recursive: false })).error,
+  ).toMatchObject({
+    code: -32603,
+    message: "File exists (os error 17)",
+  });
+  expect((await client.request("fs/remove", { path: p("a"), recursive: false })).error).toMatchObject({
+    code: -32603,
+    message: "Directory not empty (os error 39)",
+  });
+});
+
+test("copy: the reference's messages, descendants through links, sibling prefixes, merges", async () => {
+  using dir = tempDir();
+  const p = (name: string) => join(dir.path, name);
+  mkdirSync(p("src/sub"), { recursive: true });
+  writeFileSync(p("src/a"), "A");
+  mkdirSync(p("dst"));
+  writeFileSync(p("dst/pre"), "kept");
+  symlinkSync(p("src"), p("lsrc"));
+  await using client = await server.session();
+  const copy = (sourcePath: string, destinationPath: string, recursive = true) =>
+    client.request("fs/copy", { sourcePath, destinationPath, recursive });
+  expect((await copy(p("src"), p("x"), false)).error).toMatchObject({
+    code: -32600,
+    message: "fs/copy requires recursive: true when sourcePath is a directory",
+  });
+  const intoItself = {
+    code: -32600,
+    message: "fs/copy cannot copy a directory to itself or one of its descendants",
+  };
+  expect((await copy(p("src"), p("src"))).error).toMatchObject(intoItself);
+  expect((await copy(p("src"), p("src/sub/deeper/x"))).error).toMatchObject(intoItself);
+  expect((await copy(p("src"), p("lsrc/inner"))).error).toMatchObject(intoItself);
+  expect((await copy(p("src"), p("src2"))).result).toEqual({});
+  expect((await copy(p("src"), p("dst"))).result).toEqual({});
+  expect([readFileSync(p("dst/pre"), "utf8"), readFileSync(p("dst/a"), "utf8")]).toEqual(["kept", "A"]);
+  expect((await copy("/dev/null", p("null"), false)).error).toMatchObject({
+    code: -32600,
+    message: "fs/copy only supports regular files, directories, and symlinks",
+  });
+  expect((await copy(p("src/a"), p("dst"), false)).error).toMatchObject({
+    code: -32603,
+    message: "Is a directory (os error 21)",
+  });
+  expect((await copy(p("lsrc"), p("src/a"), false)).error).toMatchObject({
+    code: -32603,
+    message: "File exists (os error 17)",
+  });
+});
+
+test("copy refuses a file onto itself instead of truncating it [deliberate difference]", async () => {
+  using dir = tempDir();
+  const file = join(dir.path, "f");
+  writeFileSync(file, "precious");
+  symlinkSync(file, join(dir.path, "link"));
+  await using client = await server.session();
+  for (const destinationPath of [file, join(dir.path, "link")]) {
+    const response = await client.request("fs/copy", { sourcePath: file, destinationPath, recursive: false });
+    expect(response.error?.code).toBe(-32600);
+  }
+  expect(readFileSync(file, "utf8")).toBe("precious");
+});
+
+test("getMetadata: times before 1970 read as 0; trailing slashes are dropped lexically", async () => {
+  using dir = tempDir();
+  const file = join(dir.path, "old");
+  writeFileSync(file, "x");
+  execFileSync("touch", ["-d", "1960-01-01T00:00:00Z", file]);
+  await using client = await server.session();
+  expect(await client.call("fs/getMetadata", { path: `${file}/` })).toMatchObject({
+    isFile: true,
+    modifiedAtMs: 0,
+  });
+});
