@@ -1,11 +1,11 @@
 import { posix } from "node:path";
-import { InvalidParams } from "../errors.ts";
+import { InvalidParams, InvalidRequest } from "../errors.ts";
 
 /** An absolute path, lexically normalized (`..` resolved without touching the disk). */
 export function absolutePath(path: string, field = "path"): string {
   if (path.length === 0) throw new InvalidParams(`${field} must not be empty`);
   if (!posix.isAbsolute(path)) throw new InvalidParams(`${field} must be an absolute path: ${path}`);
-  if (path.includes("\0")) throw new InvalidParams(`${field} must not contain NUL bytes`);
+  if (path.includes("\0")) throw new InvalidRequest("file name contained an unexpected NUL byte");
   const normalized = posix.normalize(path);
   return normalized.length > 1 && normalized.endsWith("/") ? normalized.slice(0, -1) : normalized;
 }

@@ -14,20 +14,23 @@ import type {
 } from "../protocol/fs.ts";
 import { isBase64 } from "../protocol/process.ts";
 
-/** Profiles that restrict nothing; any other profile is refused rather than silently ignored. */
-const UNRESTRICTED = new Set([
-  "disabled",
-  "fullAccess",
-  "full-access",
-  "danger-full-access",
-  "dangerFullAccess",
-]);
-
+/**
+ * Profiles that leave the filesystem unrestricted run directly: `disabled`, `external` (sandboxed
+ * by someone else) and `managed` with an unrestricted file system. Any other profile is refused,
+ * never silently ignored: we do not enforce filesystem restrictions.
+ */
 export function checkSandbox(sandbox: SandboxProfile | null | undefined): void {
-  if (!sandbox) return;
-  const type = sandbox.permissions?.type;
-  if (type === undefined || UNRESTRICTED.has(type)) return;
-  throw new InvalidRequest(`sandbox permissions of type ${type} are not supported by this exec-server`);
+  const permissions = sandbox?.permissions;
+  if (!sandbox || !permissions) return;
+  const fileSystem = (permissions as { file_system?: { type?: unknown } }).file_system;
+  const isUnrestricted =
+    permissions.type === "disabled" ||
+    permissions.type === "external" ||
+    (permissions.type === "managed" && fileSystem?.type === "unrestricted");
+  if (isUnrestricted) return;
+  throw new InvalidRequest(
+    "this exec-server does not enforce filesystem sandbox restrictions; send no sandbox or an unrestricted one",
+  );
 }
 
 function decodeBase64(data: string): Uint8Array {
