@@ -53,6 +53,7 @@ test("missing paths and dangling links are -32004; relative and empty paths are 
   expect((await error(join(dir.path, "dangling")))?.code).toBe(-32004);
   expect((await error("relative/path"))?.code).toBe(-32602);
   expect((await error(""))?.code).toBe(-32602);
+  expect((await error("/tmp/nul\0byte"))?.code).toBe(-32600);
 });
 
 test("a sandbox that restricts nothing runs; a restricting one is refused, never ignored", async () => {
@@ -61,8 +62,23 @@ test("a sandbox that restricts nothing runs; a restricting one is refused, never
   expect(await client.call("fs/getMetadata", { path: "/", sandbox: disabled })).toMatchObject({
     isDirectory: true,
   });
-  const restricted = { permissions: { type: "restricted", readableRoots: ["/tmp"] } };
-  expect((await client.request("fs/getMetadata", { path: "/", sandbox: restricted })).error?.code).toBe(
-    -32600,
-  );
+  const unrestricted = [
+    { permissions: { type: "external", network: "restricted" }, windowsSandboxLevel: "disabled" },
+    { permissions: { type: "managed", network: "enabled", file_system: { type: "unrestricted" } } },
+  ];
+  for (const sandbox of unrestricted) {
+    expect(await client.call("fs/getMetadata", { path: "/", sandbox })).toMatchObject({ isDirectory: true });
+  }
+  const restricted = {
+    permissions: {
+      type: "managed",
+      network: "restricted",
+      file_system: { type: "restricted", entries: [{ path: "/tmp", access: "read" }] },
+    },
+    windowsSandboxLevel: "disabled",
+  };
+  for (const method of ["fs/getMetadata", "fs/readFile"]) {
+    const response = await client.request(method, { path: "/etc/hostname", sandbox: restricted });
+    expect(response.error?.code).toBe(-32600);
+  }
 });
