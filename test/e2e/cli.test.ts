@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import pkg from "../../package.json" with { type: "json" };
 import { TestClient } from "../support/client.ts";
 import { cliCommand, runCli, startCli } from "../support/harness.ts";
-import { sh } from "../support/process.ts";
+import { sh, startFamily } from "../support/process.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
 
 describe("flags", () => {
@@ -109,19 +109,8 @@ describe("serving", () => {
       await using client = await TestClient.session(server.url);
       const pids: number[] = [];
       for (const tty of [false, true]) {
-        const params = sh("sleep 60 & echo $!; echo $$; wait", { tty });
-        await client.call("process/start", params);
-        const match = await waitFor(
-          () =>
-            client
-              .outputOf(params.processId)
-              .toString()
-              .match(/^(\d+)\r?\n(\d+)\r?\n/),
-          {
-            label: "grandchild and child pids",
-          },
-        );
-        pids.push(Number(match[1]), Number(match[2]));
+        const { grandchild, child } = await startFamily(client, { tty });
+        pids.push(grandchild, child);
       }
       expect(pids.every(isAlive)).toBe(true);
       expect(await server.stop(signal)).toBe(0);

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { startTestServer } from "../support/harness.ts";
-import { read, readAll, run, sh, startParams } from "../support/process.ts";
+import { read, readAll, run, sh, startFamily, startParams } from "../support/process.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
 
 const server = startTestServer({ retainedOutputBytes: 64 * 1024 * 1024 });
@@ -350,19 +350,7 @@ describe("PTY", () => {
 describe("exit codes and terminate", () => {
   test("terminate kills the whole group, grandchildren included", async () => {
     await using client = await server.session();
-    const params = sh("sleep 30 & echo $!; wait");
-    await client.call("process/start", params);
-    const line = await waitFor(
-      () =>
-        client
-          .outputOf(params.processId)
-          .toString()
-          .match(/^(\d+)\n/),
-      {
-        label: "the grandchild pid",
-      },
-    );
-    const grandchild = Number(line[1]);
+    const { params, grandchild } = await startFamily(client);
     expect(isAlive(grandchild)).toBe(true);
     expect(await client.call("process/terminate", { processId: params.processId })).toEqual({
       running: true,

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { TestClient } from "../support/client.ts";
 import { startTestServer } from "../support/harness.ts";
-import { read, readAll, sh } from "../support/process.ts";
+import { read, readAll, sh, startFamily } from "../support/process.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
 
 describe("resume", () => {
@@ -99,20 +99,7 @@ describe("expiry", () => {
   test("a detached session past its TTL kills its process and the grandchild", async () => {
     await using server = startTestServer({ sessionTtlMs: 100 });
     const client = await server.session();
-    const params = sh("sleep 30 & echo $!; wait");
-    await client.call("process/start", params);
-    const line = await waitFor(
-      () =>
-        client
-          .outputOf(params.processId)
-          .toString()
-          .match(/^(\d+)\n/),
-      {
-        label: "the grandchild pid",
-      },
-    );
-    const grandchild = Number(line[1]);
-    const child = server.sessions.get(client.sessionId)?.process.livePids()[0] as number;
+    const { grandchild, child } = await startFamily(client);
     expect([isAlive(child), isAlive(grandchild)]).toEqual([true, true]);
     await client.close();
     await waitFor(() => !isAlive(child) && !isAlive(grandchild), {

@@ -65,3 +65,24 @@ export async function readAll(client: TestClient, processId: string, afterSeq = 
     }
   }
 }
+
+/**
+ * Start a shell that leaves a grandchild (`sleep`) running and prints both pids; resolve once they
+ * are known. The family every kill test checks by pid.
+ */
+export async function startFamily(client: TestClient, overrides: Record<string, unknown> = {}) {
+  const params = sh("sleep 60 & echo $!; echo $$; wait", overrides);
+  await client.call("process/start", params);
+  const { waitFor } = await import("./wait.ts");
+  const match = await waitFor(
+    () =>
+      client
+        .outputOf(params.processId)
+        .toString()
+        .match(/^(\d+)\r?\n(\d+)\r?\n/),
+    {
+      label: `the pids of ${params.processId} and its grandchild`,
+    },
+  );
+  return { params, grandchild: Number(match[1]), child: Number(match[2]) };
+}
