@@ -22,7 +22,7 @@ export class Environment implements AsyncDisposable {
 
   static local(options: Partial<LocalProcessOptions> = {}): Environment {
     const process = new LocalProcess(options);
-    return new Environment(process, new LocalFileSystem(), null, async () => process.shutdown());
+    return new Environment(process, new LocalFileSystem(), null, async () => void process.shutdown());
   }
 
   static async remote(url: string, options: ExecServerClientOptions = {}): Promise<Environment> {

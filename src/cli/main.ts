@@ -2,59 +2,23 @@
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { logger, setLogLevel } from "../log.ts";
-import { DEFAULT_SERVER_OPTIONS, startServer } from "../server/server.ts";
-import { checkKnownFlags, parseCount, parseListen, parseLogLevel, UsageError } from "./options.ts";
+import { startServer } from "../server/server.ts";
+import { checkKnownFlags, parseLogLevel, UsageError } from "./options.ts";
+import { resolveServeOptions, SERVE_ARGS } from "./serve-options.ts";
 
 const log = logger("cli");
 
-const args = {
-  listen: {
-    type: "string",
-    description: "Websocket address to listen on, ws://IP:PORT (port 0 picks a free port)",
-    default: "ws://127.0.0.1:0",
-    valueHint: "ws://IP:PORT",
-  },
-  "session-ttl-ms": {
-    type: "string",
-    description:
-      "How long a detached session waits for a resume [env CODEX_EXEC_SERVER_SESSION_TTL_MS] (default 30000)",
-  },
-  "retained-output-bytes": {
-    type: "string",
-    description:
-      "Output kept per process for process/read [env CODEX_EXEC_SERVER_RETAINED_OUTPUT_BYTES] (default 1048576)",
-  },
-  "log-level": {
-    type: "string",
-    description: "error, warn, info or debug [env CODEX_EXEC_SERVER_LOG_LEVEL] (default info)",
-  },
-} as const;
-
 export const main = defineCommand({
   meta: { name: "codex-exec-server", version: pkg.version, description: pkg.description },
-  args,
+  args: SERVE_ARGS,
   subCommands: { exec: () => import("./exec.ts").then((m) => m.exec) },
   async run({ args: values, rawArgs }) {
     // citty runs this after a subcommand too; a subcommand exits by itself, this guards the rest.
     if (rawArgs[0] === "exec") return;
     try {
-      checkKnownFlags(rawArgs, [...Object.keys(args), "help", "h", "version", "v"]);
+      checkKnownFlags(rawArgs, [...Object.keys(SERVE_ARGS), "help", "h", "version", "v"]);
       setLogLevel(parseLogLevel(values["log-level"]));
-      const listen = parseListen(values.listen);
-      const options = {
-        ...listen,
-        sessionTtlMs: parseCount(
-          "session-ttl-ms",
-          values["session-ttl-ms"],
-          DEFAULT_SERVER_OPTIONS.sessionTtlMs,
-        ),
-        retainedOutputBytes: parseCount(
-          "retained-output-bytes",
-          values["retained-output-bytes"],
-          DEFAULT_SERVER_OPTIONS.retainedOutputBytes,
-          1,
-        ),
-      };
+      const options = resolveServeOptions(values);
       await serve(options);
     } catch (error) {
       if (error instanceof UsageError) exitWith(2, error.message);

@@ -2,8 +2,10 @@
 // Every output chunk, the exit and the close each take the next seq; `closed` comes last, once the
 // program has exited and every output stream has ended.
 import type { FileSink, Subprocess } from "bun";
+import { nanoid } from "nanoid";
 import { InternalError } from "../errors.ts";
 import type { OutputStream, WriteStatus } from "../protocol/process.ts";
+import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
 import { spawnChild } from "./spawn.ts";
 import type { ProcessEvent, ReadOptions, ReadResult, StartOptions } from "./types.ts";
@@ -30,6 +32,8 @@ export class Child {
   readonly #buffer: OutputBuffer;
   readonly #waiters = new Set<() => void>();
   readonly #subprocess: Subprocess;
+  /** Marks every descendant, so the family can be found even after it leaves the group. */
+  readonly #scope = nanoid();
   #stdin: FileSink | null;
   #nextSeq = 1;
   #openStreams: number;
@@ -41,7 +45,7 @@ export class Child {
     this.isTty = options.tty;
     this.#hooks = hooks;
     this.#buffer = new OutputBuffer(hooks.retainedOutputBytes);
-    const spawned = spawnChild(options, {
+    const spawned = spawnChild(options, this.#scope, {
       onOutput: (stream, bytes) => this.#output(stream, bytes),
       onStreamEnd: () => this.#streamEnded(),
     });
@@ -107,21 +111,19 @@ export class Child {
     return "accepted";
   }
 
-  /** SIGKILL to the whole process group. Answers whether the program was still running. */
+  /**
+   * SIGKILL the program and its whole family. Answers whether the program itself was still
+   * running (as the reference does); what it left behind is killed either way.
+   */
   terminate(): boolean {
-    if (this.#exit !== null) return false;
-    this.killGroup();
-    return true;
+    const wasRunning = this.#exit === null;
+    this.killFamily();
+    return wasRunning;
   }
 
-  /** Kill every process in the child's group, whether or not the leader has exited. */
-  killGroup(): void {
-    if (this.#closedSeq !== null) return;
-    try {
-      process.kill(-this.#subprocess.pid, "SIGKILL");
-    } catch {
-      // ESRCH: the group is already gone.
-    }
+  /** Kill the program's family: its group, its descendants, and every process with its scope. */
+  killFamily(): number[] {
+    return killFamily(this.#subprocess.pid, this.#scope, this.#exit === null);
   }
 
   #result(chunks: OutputChunk[]): ReadResult {

@@ -16,11 +16,14 @@ export interface LocalProcessOptions {
   retainedOutputBytes: number;
   /** How long a closed process stays readable before its id is forgotten. */
   closedRetentionMs: number;
+  /** Processes held at once, running or retained. */
+  maxProcesses: number;
 }
 
 export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
   retainedOutputBytes: 1024 * 1024,
   closedRetentionMs: 30_000,
+  maxProcesses: 1024,
 };
 
 export class LocalProcess implements ExecProcess {
@@ -28,6 +31,7 @@ export class LocalProcess implements ExecProcess {
   readonly #children = new Map<string, Child>();
   readonly #listeners = new Set<ProcessEventListener>();
   readonly #forgetTimers = new Set<Timer>();
+  #isShutDown = false;
 
   constructor(options: Partial<LocalProcessOptions> = {}) {
     this.#options = { ...DEFAULT_PROCESS_OPTIONS, ...options };
@@ -35,6 +39,10 @@ export class LocalProcess implements ExecProcess {
 
   async start(options: StartOptions): Promise<ProcessStartResult> {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
+    if (this.#isShutDown) throw new InvalidRequest("the session has ended");
+    if (this.#children.size >= this.#options.maxProcesses) {
+      throw new InvalidRequest(`too many processes in this session (limit ${this.#options.maxProcesses})`);
+    }
     if (this.#children.has(options.processId)) {
       throw new InvalidRequest(`process ${options.processId} already exists`);
     }
@@ -76,12 +84,14 @@ export class LocalProcess implements ExecProcess {
     return [...this.#children.values()].filter((child) => !child.isClosed).map((child) => child.pid);
   }
 
-  /** Kill every process group and forget every process. */
-  shutdown(): void {
-    for (const child of this.#children.values()) child.killGroup();
+  /** Kill every program's family and forget every process; returns the pids killed. */
+  shutdown(): number[] {
+    this.#isShutDown = true;
+    const killed = [...this.#children.values()].flatMap((child) => child.killFamily());
     for (const timer of this.#forgetTimers) clearTimeout(timer);
     this.#forgetTimers.clear();
     this.#listeners.clear();
+    return killed;
   }
 
   #child(processId: string): Child {

@@ -5,11 +5,19 @@ import { InternalError } from "../errors.ts";
 import { osErrorText } from "../os-error.ts";
 import type { OutputStream } from "../protocol/process.ts";
 import { childEnvironment } from "./env.ts";
+import { SCOPE_VARIABLE } from "./family.ts";
 import type { StartOptions } from "./types.ts";
 
 export interface SpawnCallbacks {
   onOutput(stream: OutputStream, bytes: Uint8Array): void;
   onStreamEnd(): void;
+}
+
+/** Pids Bun spawned and has not yet seen exit: Bun reaps these itself. */
+const spawnedPids = new Set<number>();
+
+export function isSpawnedChild(pid: number): boolean {
+  return spawnedPids.has(pid);
 }
 
 export interface Spawned {
@@ -29,10 +37,19 @@ function resolveProgram(program: string, env: Record<string, string>, cwd: strin
   return found;
 }
 
-export function spawnChild(options: StartOptions, callbacks: SpawnCallbacks): Spawned {
+/** Spawn a program whose every descendant carries `scope` in its environment (see family.ts). */
+export function spawnChild(options: StartOptions, scope: string, callbacks: SpawnCallbacks): Spawned {
+  const spawned = spawnProgram(options, scope, callbacks);
+  const { pid } = spawned.subprocess;
+  spawnedPids.add(pid);
+  spawned.subprocess.exited.finally(() => spawnedPids.delete(pid));
+  return spawned;
+}
+
+function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCallbacks): Spawned {
   const [program, ...args] = options.argv;
   if (program === undefined) throw new InternalError("argv must not be empty");
-  const env = childEnvironment(options.env, options.envPolicy);
+  const env = childEnvironment({ ...options.env, [SCOPE_VARIABLE]: scope }, options.envPolicy);
   const base = {
     cwd: options.cwd,
     env,

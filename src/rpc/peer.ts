@@ -17,6 +17,8 @@ const log = logger("rpc");
 export interface Transport {
   send(text: string): void;
   close(code?: number, reason?: string): void;
+  /** Bytes sent but not yet taken by the peer, where the transport can tell. */
+  bufferedAmount?(): number;
 }
 
 export interface PeerHandlers {

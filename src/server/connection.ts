@@ -8,6 +8,7 @@ import type { RequestId } from "../protocol/jsonrpc.ts";
 import { isMethod, METHODS, type Method } from "../protocol/methods.ts";
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
 import type { FsHandler } from "./fs-handler.ts";
+import type { Limits } from "./limits.ts";
 import { encodeEvent, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, SessionRegistry } from "./sessions.ts";
 
@@ -16,7 +17,11 @@ const log = logger("connection");
 export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
+  limits: Pick<Limits, "maxPendingRequests" | "outputDropBytes">;
 }
+
+/** Told once per episode when output notifications are dropped for a slow reader. */
+export const OUTPUT_DROPPED = "process/outputDropped";
 
 type RoutedMethod = Exclude<Method, "initialize">;
 type ParsedParams<M extends Method> = z.infer<(typeof METHODS)[M]["params"]>;
@@ -52,13 +57,17 @@ type HandshakeState = "new" | "awaitingInitialized" | "ready";
 
 export class ServerConnection {
   readonly #peer: RpcPeer;
+  readonly #transport: Transport;
   readonly #services: ConnectionServices;
+  #pending = 0;
+  #isDroppingOutput = false;
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
   #routes: Routes | null = null;
 
   constructor(transport: Transport, services: ConnectionServices) {
     this.#services = services;
+    this.#transport = transport;
     this.#peer = new RpcPeer(transport, {
       onRequest: (method, params, id) => this.#onRequest(method, params, id),
       onNotification: (method) => this.#onNotification(method),
@@ -76,6 +85,21 @@ export class ServerConnection {
   }
 
   async #onRequest(method: string, params: unknown, id: RequestId): Promise<unknown> {
+    const { maxPendingRequests } = this.#services.limits;
+    if (this.#pending >= maxPendingRequests) {
+      throw new InvalidRequest(
+        `too many requests in flight on this connection (limit ${maxPendingRequests})`,
+      );
+    }
+    this.#pending++;
+    try {
+      return await this.#handle(method, params, id);
+    } finally {
+      this.#pending--;
+    }
+  }
+
+  async #handle(method: string, params: unknown, id: RequestId): Promise<unknown> {
     if (!isMethod(method)) throw new MethodNotFound(method);
     log.debug("request", { method, id });
     if (method === "initialize") return this.#initialize(parseParams(InitializeParams, params));
@@ -100,10 +124,7 @@ export class ServerConnection {
 
   #initialize(params: InitializeParams): InitializeResult {
     if (this.#state !== "new") throw new InvalidRequest("initialize may only be sent once per connection");
-    const deliver = (event: Parameters<Attachment["deliver"]>[0]) => {
-      const { method, params } = encodeEvent(event);
-      this.#peer.notify(method, params);
-    };
+    const deliver = (event: Parameters<Attachment["deliver"]>[0]) => this.#deliver(event);
     const { sessions } = this.#services;
     const attachment = params.resumeSessionId
       ? sessions.resume(params.resumeSessionId, deliver)
@@ -112,6 +133,29 @@ export class ServerConnection {
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
     return { sessionId: attachment.session.id };
+  }
+
+  /**
+   * Send a process event. A reader that stops reading must not grow our memory: past the limit,
+   * output notifications are dropped (process/read still has the data) and the client is told
+   * once. Exits and closes always go out: they are small and a client waits for them.
+   */
+  #deliver(event: Parameters<Attachment["deliver"]>[0]): void {
+    if (event.type === "output") {
+      const buffered = this.#transport.bufferedAmount?.() ?? 0;
+      const limitBytes = this.#services.limits.outputDropBytes;
+      if (buffered > limitBytes) {
+        if (!this.#isDroppingOutput) {
+          this.#isDroppingOutput = true;
+          log.warn("slow reader: dropping output notifications", { bufferedBytes: buffered });
+          this.#peer.notify(OUTPUT_DROPPED, { bufferedBytes: buffered, limitBytes });
+        }
+        return;
+      }
+      this.#isDroppingOutput = false;
+    }
+    const { method, params } = encodeEvent(event);
+    this.#peer.notify(method, params);
   }
 
   #gate(method: Method): [Attachment, Routes] {

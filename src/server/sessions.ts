@@ -60,6 +60,7 @@ export class Session {
 
 export interface SessionRegistryOptions {
   ttlMs: number;
+  maxSessions?: number;
   process: Partial<LocalProcessOptions>;
   sweepIntervalMs?: number;
   /** The clock deadlines are measured on (injectable for tests). */
@@ -89,6 +90,8 @@ export class SessionRegistry {
   }
 
   create(deliver: Attachment["deliver"]): Attachment {
+    const max = this.#options.maxSessions ?? Number.POSITIVE_INFINITY;
+    if (this.#sessions.size >= max) throw new InvalidRequest(`too many sessions (limit ${max})`);
     const session = new Session(this.#options.process);
     this.#sessions.set(session.id, session);
     log.info("session created", { sessionId: session.id });
@@ -122,15 +125,17 @@ export class SessionRegistry {
     }
   }
 
-  /** Stop sweeping and kill every process of every session. */
-  close(): void {
+  /** Stop sweeping and kill every process of every session; returns the pids killed. */
+  close(): number[] {
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#sweeper = null;
+    const killed: number[] = [];
     for (const session of this.#sessions.values()) {
       session.attachment?.revoke();
-      session.process.shutdown();
+      killed.push(...session.process.shutdown());
     }
     this.#sessions.clear();
+    return killed;
   }
 
   #attach(session: Session, deliver: Attachment["deliver"]): Attachment {

@@ -1,6 +1,6 @@
 // Start a server for a test: in-process (fast, inspectable) or as the CLI reading its URL line.
 // Both clean up with `await using`.
-import { type ExecServer, type ServerOptions, startServer } from "../../src/server/server.ts";
+import { type ExecServer, type ServerOverrides, startServer } from "../../src/server/server.ts";
 import { TestClient } from "./client.ts";
 
 export interface TestServer extends ExecServer, AsyncDisposable {
@@ -8,7 +8,7 @@ export interface TestServer extends ExecServer, AsyncDisposable {
   session(resumeSessionId?: string): ReturnType<typeof TestClient.session>;
 }
 
-export function startTestServer(options: Partial<ServerOptions> = {}): TestServer {
+export function startTestServer(options: ServerOverrides = {}): TestServer {
   const server = startServer({ host: "127.0.0.1", port: 0, ...options });
   return Object.assign(server, {
     connect: () => TestClient.connect(server.url),

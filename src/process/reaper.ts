@@ -1,0 +1,75 @@
+// The server as a child subreaper (Linux): orphaned descendants of managed programs are reparented
+// to us instead of to init, so none escapes the family search, and we reap them when they die
+// (init in a container often does not). Only processes Bun did not spawn are reaped here: Bun
+// waits for its own children, and reaping one first would lose its exit status.
+import { listProcesses } from "./family.ts";
+
+const PR_SET_CHILD_SUBREAPER = 36;
+const WNOHANG = 1;
+const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
+
+interface Libc {
+  prctl(option: number, a: number, b: number, c: number, d: number): number;
+  waitpid(pid: number, status: null, options: number): number;
+}
+
+function openLibc(): Libc | null {
+  if (process.platform !== "linux") return null;
+  // bun:ffi is loaded only here, on Linux, and only when reaping is asked for.
+  const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
+  for (const name of LIBC_NAMES) {
+    try {
+      const { symbols } = dlopen(name, {
+        prctl: {
+          args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64],
+          returns: FFIType.i32,
+        },
+        waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+      });
+      return symbols as unknown as Libc;
+    } catch {
+      // Try the next name.
+    }
+  }
+  return null;
+}
+
+export class OrphanReaper {
+  readonly #libc: Libc | null;
+  readonly #isOwnChild: (pid: number) => boolean;
+  #timer: Timer | null = null;
+
+  /** `isOwnChild`: whether Bun spawned this pid and will reap it itself. */
+  constructor(isOwnChild: (pid: number) => boolean) {
+    this.#isOwnChild = isOwnChild;
+    const libc = openLibc();
+    this.#libc = libc && libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0 ? libc : null;
+  }
+
+  get isActive(): boolean {
+    return this.#libc !== null;
+  }
+
+  /** Reap every adopted orphan that has died. Returns how many were reaped. */
+  reap(): number {
+    const libc = this.#libc;
+    if (!libc) return 0;
+    let reaped = 0;
+    for (const p of listProcesses()) {
+      if (p.ppid !== process.pid || p.state !== "Z" || this.#isOwnChild(p.pid)) continue;
+      if (libc.waitpid(p.pid, null, WNOHANG) === p.pid) reaped++;
+    }
+    return reaped;
+  }
+
+  start(intervalMs: number): void {
+    if (!this.#libc || this.#timer) return;
+    this.#timer = setInterval(() => this.reap(), intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}

@@ -1,0 +1,25 @@
+// Every bound on what one client can make the server hold. Each has a flag and an environment
+// variable (see src/cli/main.ts); tests pass small values directly.
+export interface Limits {
+  /** Largest incoming websocket frame (the reference's limit). */
+  maxFrameBytes: number;
+  /** Sessions alive at once, attached or detached. */
+  maxSessions: number;
+  /** Processes one session may hold, running or still retained after they closed. */
+  maxProcessesPerSession: number;
+  /** Requests one connection may have in flight (long polls included). */
+  maxPendingRequests: number;
+  /** Past this many bytes waiting in a connection's send buffer, output notifications are dropped. */
+  outputDropBytes: number;
+  /** Past this many, the connection is closed rather than silently losing a response. */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxSessions: 1024,
+  maxProcessesPerSession: 1024,
+  maxPendingRequests: 256,
+  outputDropBytes: 8 * 1024 * 1024,
+  maxBufferedBytes: 64 * 1024 * 1024,
+};
