@@ -16,6 +16,9 @@ export interface ChildHooks {
   onClosed(child: Child): void;
 }
 
+/** The reference reads 8 KiB at a time; clients see chunks of that size at most. */
+const MAX_CHUNK_BYTES = 8192;
+
 /** ^D: a terminal in canonical mode turns it into end-of-file for the reader. */
 const EOF_CHARACTER = new Uint8Array([4]);
 
@@ -138,12 +141,14 @@ export class Child {
     };
   }
 
+  /** Output becomes chunks of at most MAX_CHUNK_BYTES, as the reference reads them. */
   #output(stream: OutputStream, bytes: Uint8Array): void {
-    if (bytes.byteLength === 0) return;
-    const chunk = new OutputChunk(this.#nextSeq++, stream, bytes);
-    this.#buffer.push(chunk);
-    this.#hooks.onEvent({ type: "output", processId: this.processId, chunk });
-    this.#wake();
+    for (let start = 0; start < bytes.byteLength; start += MAX_CHUNK_BYTES) {
+      const chunk = new OutputChunk(this.#nextSeq++, stream, bytes.subarray(start, start + MAX_CHUNK_BYTES));
+      this.#buffer.push(chunk);
+      this.#hooks.onEvent({ type: "output", processId: this.processId, chunk });
+    }
+    if (bytes.byteLength > 0) this.#wake();
   }
 
   #exited(): void {
