@@ -144,15 +144,16 @@ export class ServerConnection {
     if (event.type === "output") {
       const buffered = this.#transport.bufferedAmount?.() ?? 0;
       const limitBytes = this.#services.limits.outputDropBytes;
+      // Hysteresis: once dropping, resume only when the reader has truly caught up, so one stall
+      // is one episode and one notice.
+      if (this.#isDroppingOutput && buffered > limitBytes / 4) return;
+      this.#isDroppingOutput = false;
       if (buffered > limitBytes) {
-        if (!this.#isDroppingOutput) {
-          this.#isDroppingOutput = true;
-          log.warn("slow reader: dropping output notifications", { bufferedBytes: buffered });
-          this.#peer.notify(OUTPUT_DROPPED, { bufferedBytes: buffered, limitBytes });
-        }
+        this.#isDroppingOutput = true;
+        log.warn("slow reader: dropping output notifications", { bufferedBytes: buffered });
+        this.#peer.notify(OUTPUT_DROPPED, { bufferedBytes: buffered, limitBytes });
         return;
       }
-      this.#isDroppingOutput = false;
     }
     const { method, params } = encodeEvent(event);
     this.#peer.notify(method, params);

@@ -1,0 +1,113 @@
+// Guards bounded memory under a slow reader (hardening §2): a process floods 500 MB at a client
+// that never reads; the server drops output notifications for it, tells it once, stays responsive
+// to others, and its RSS stays bounded. The data stays readable through process/read.
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { TestClient } from "../support/client.ts";
+import { startCli, startTestServer } from "../support/harness.ts";
+import { sh } from "../support/process.ts";
+import { RawWebSocket } from "../support/raw-ws.ts";
+import { isAlive, waitFor } from "../support/wait.ts";
+
+const FLOOD_BYTES = 500 * 1024 * 1024;
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+async function startReader(url: string) {
+  const reader = await RawWebSocket.connect(url);
+  const init = reader.request("initialize", { clientName: "slow" });
+  const { result } = (await reader.response(init)) as { result: { sessionId: string } };
+  reader.notify("initialized", {});
+  return Object.assign(reader, { sessionId: result.sessionId });
+}
+
+test("500 MB at a reader that never reads: RSS stays bounded, others are served", async () => {
+  await using server = await startCli(["--output-drop-bytes", String(4 * 1024 * 1024)]);
+  const reader = await startReader(server.url);
+  try {
+    const flood = sh(`head -c ${FLOOD_BYTES} /dev/zero; echo $$ > /dev/null`);
+    reader.pause();
+    reader.request("process/start", flood);
+    let peak = 0;
+    const floodPid = await waitFor(
+      () => {
+        peak = Math.max(peak, rssBytes(server.process.pid));
+        return findHead();
+      },
+      { label: "the flooding process to start" },
+    );
+    await using other = await TestClient.session(server.url);
+    while (isAlive(floodPid)) {
+      peak = Math.max(peak, rssBytes(server.process.pid));
+      expect(await other.call("fs/getMetadata", { path: "/" })).toMatchObject({ isDirectory: true });
+    }
+    peak = Math.max(peak, rssBytes(server.process.pid));
+    console.log(
+      `slow-reader flood: ${FLOOD_BYTES / 2 ** 20} MiB, server peak RSS ${(peak / 2 ** 20).toFixed(1)} MiB`,
+    );
+    // Output kept: 1 MiB retention; send buffer: a few MiB before dropping; the rest is the runtime.
+    expect(peak).toBeLessThan(200 * 1024 * 1024);
+  } finally {
+    reader.destroy();
+  }
+}, 60_000);
+
+/** The pid of the `head -c 524288000` flooding process. */
+function findHead(): number | undefined {
+  for (const name of require("node:fs").readdirSync("/proc") as string[]) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, "latin1") === `head\0-c\0${FLOOD_BYTES}\0/dev/zero\0`)
+        return Number(name);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
+}
+
+test("a reader that falls behind is told once, then catches up with process/read", async () => {
+  await using server = startTestServer({
+    limits: { outputDropBytes: 256 * 1024 },
+    retainedOutputBytes: 64 * 1024 * 1024,
+  });
+  const reader = await startReader(server.url);
+  try {
+    reader.pause();
+    const params = sh("head -c 20000000 /dev/zero");
+    reader.request("process/start", params);
+    const session = await waitFor(() => server.sessions.get(reader.sessionId), { label: "the session" });
+    await waitFor(() => session.process.livePids().length === 0, {
+      label: "the flood to finish while the reader is paused",
+      timeoutMs: 20_000,
+    });
+    reader.resume();
+    await waitFor(() => reader.messages.some((m) => m.method === "process/closed"), {
+      label: "closed notification",
+    });
+    // One notice per stall, not one per dropped notification (a paused socket still drains a
+    // little, so a long flood can make a few stalls).
+    const notices = reader.messages.filter((m) => m.method === "process/outputDropped").length;
+    const outputs = reader.messages.filter((m) => m.method === "process/output");
+    const droppedChunks = Math.ceil(20_000_000 / 8192) - outputs.length;
+    expect(notices).toBeGreaterThanOrEqual(1);
+    expect(notices * 50).toBeLessThan(droppedChunks);
+    // The reliable path: everything is still there.
+    let total = 0;
+    for (let after = 0; ; ) {
+      const id = reader.request("process/read", { processId: params.processId, afterSeq: after });
+      const { result } = (await reader.response(id)) as {
+        result: { chunks: { chunk: string }[]; nextSeq: number; closed: boolean };
+      };
+      total += result.chunks.reduce((n, c) => n + Buffer.from(c.chunk, "base64").length, 0);
+      if (result.chunks.length === 0) break;
+      after = result.nextSeq - 1;
+    }
+    expect(total).toBe(20_000_000);
+  } finally {
+    reader.destroy();
+  }
+}, 60_000);
