@@ -50,6 +50,11 @@ test("500 MB at a reader that never reads: RSS stays bounded, others are served"
     );
     // Output kept: 1 MiB retention; send buffer: a few MiB before dropping; the rest is the runtime.
     expect(peak).toBeLessThan(200 * 1024 * 1024);
+    // The flood really went through the server: the newest retained chunk is near seq 64,000.
+    reader.resume();
+    const id = reader.request("process/read", { processId: flood.processId, afterSeq: 0, maxBytes: 1 });
+    const { result } = (await reader.response(id, 30_000)) as { result: { chunks: { seq: number }[] } };
+    expect(result.chunks[0]?.seq).toBeGreaterThan(FLOOD_BYTES / 8192 - 200);
   } finally {
     reader.destroy();
   }
