@@ -44,7 +44,15 @@ function frames(root: string, random: () => number): (string | Buffer)[] {
   const ids = [1, -1, 0, "id", "", 1.5, null, true, [], {}, 9007199254740993, "9".repeat(400), -2147483649];
   const templates: Record<string, Record<string, unknown>> = {
     initialize: { clientName: "fuzz", resumeSessionId: null },
-    "process/start": { processId: "f", argv: ["/bin/true"], cwd: root, env: {}, tty: false, pipeStdin: false, arg0: null },
+    "process/start": {
+      processId: "f",
+      argv: ["/bin/true"],
+      cwd: root,
+      env: {},
+      tty: false,
+      pipeStdin: false,
+      arg0: null,
+    },
     "process/read": { processId: "f", afterSeq: 0, maxBytes: 10, waitMs: 0 },
     "process/write": { processId: "f", chunk: "aGk=" },
     "process/terminate": { processId: "f" },
@@ -63,7 +71,8 @@ function frames(root: string, random: () => number): (string | Buffer)[] {
     () => Array.from({ length: int(200) }, () => String.fromCharCode(32 + int(95))).join(""),
     () => `${"[".repeat(1 + int(50_000))}`,
     () => `${'{"a":'.repeat(1 + int(20_000))}1${"}".repeat(int(20_000))}`,
-    () => `{"id":${pick(["1e400", "123456789012345678901234567890", "-0", "1E-400"])},"method":"fs/getMetadata","params":{"path":"/"}}`,
+    () =>
+      `{"id":${pick(["1e400", "123456789012345678901234567890", "-0", "1E-400"])},"method":"fs/getMetadata","params":{"path":"/"}}`,
     () => {
       const method = pick(methods);
       const params = { ...templates[method] };
@@ -72,12 +81,31 @@ function frames(root: string, random: () => number): (string | Buffer)[] {
       return JSON.stringify({ id: pick(ids), method, params });
     },
     () => JSON.stringify({ id: int(1000), method: pick(methods), params: pick(hostileValues) }),
-    () => JSON.stringify({ id: int(1000), method: "fs/readFile", params: { path: `/${"a".repeat(1_000_000)}` } }),
-    () => JSON.stringify({ id: int(1000), method: pick(["", "x", "process/", "fs/../process/start", "__proto__", "constructor"]) }),
+    () =>
+      JSON.stringify({ id: int(1000), method: "fs/readFile", params: { path: `/${"a".repeat(1_000_000)}` } }),
+    () =>
+      JSON.stringify({
+        id: int(1000),
+        method: pick(["", "x", "process/", "fs/../process/start", "__proto__", "constructor"]),
+      }),
     () => JSON.stringify({ id: pick(ids), method: pick(methods), params: templates[pick(methods)] }),
-    () => JSON.stringify({ id: int(1000), method: "process/write", params: { processId: "f", chunk: pick(["a", "a===", "-_", "YR==", "\u0000"]) } }),
-    () => JSON.stringify({ id: int(1000), method: pick(["fs/readFile", "fs/getMetadata"]), params: { path: `${root}/nul\u0000byte` } }),
-    () => JSON.stringify({ method: pick(["initialized", "process/output", "whatever"]), params: pick(hostileValues) }),
+    () =>
+      JSON.stringify({
+        id: int(1000),
+        method: "process/write",
+        params: { processId: "f", chunk: pick(["a", "a===", "-_", "YR==", "\u0000"]) },
+      }),
+    () =>
+      JSON.stringify({
+        id: int(1000),
+        method: pick(["fs/readFile", "fs/getMetadata"]),
+        params: { path: `${root}/nul\u0000byte` },
+      }),
+    () =>
+      JSON.stringify({
+        method: pick(["initialized", "process/output", "whatever"]),
+        params: pick(hostileValues),
+      }),
     () => JSON.stringify({ id: int(1000), result: pick(hostileValues) }),
     () => JSON.stringify({ __proto__: { method: "initialize" }, id: 1 }),
   ];
@@ -127,7 +155,9 @@ test(`${FRAMES} hostile frames: no crash, still answering, other sessions byte-e
     }
   }
   for (const connection of connections) connection.destroy();
-  console.log(`fuzz: ${all.length} frames sent, ${sentinels} sentinels answered, ${reconnects} reconnects after the server closed a connection`);
+  console.log(
+    `fuzz: ${all.length} frames sent, ${sentinels} sentinels answered, ${reconnects} reconnects after the server closed a connection`,
+  );
 
   expect(server.process.exitCode).toBeNull();
   await using probe = await TestClient.session(server.url);
