@@ -41,7 +41,21 @@ function frames(root: string, random: () => number): (string | Buffer)[] {
     "../../etc/passwd",
     "%%%notbase64%%%",
   ];
-  const ids = [1, -1, 0, "id", "", 1.5, null, true, [], {}, Number.MAX_SAFE_INTEGER + 2, "9".repeat(400), -2147483649];
+  const ids = [
+    1,
+    -1,
+    0,
+    "id",
+    "",
+    1.5,
+    null,
+    true,
+    [],
+    {},
+    Number.MAX_SAFE_INTEGER + 2,
+    "9".repeat(400),
+    -2147483649,
+  ];
   const templates: Record<string, Record<string, unknown>> = {
     initialize: { clientName: "fuzz", resumeSessionId: null },
     "process/start": {
