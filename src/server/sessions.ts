@@ -94,7 +94,7 @@ export class SessionRegistry {
     if (this.#sessions.size >= max) throw new InvalidRequest(`too many sessions (limit ${max})`);
     const session = new Session(this.#options.process);
     this.#sessions.set(session.id, session);
-    log.info("session created", { sessionId: session.id });
+    log.info("session created", { session: shortId(session.id) });
     return this.#attach(session, deliver);
   }
 
@@ -106,7 +106,7 @@ export class SessionRegistry {
       throw new InvalidRequest(`unknown session id ${id}`);
     }
     if (session.attachment && !session.attachment.isDetached) throw SessionAttached.forSession(id);
-    log.info("session resumed", { sessionId: id });
+    log.info("session resumed", { session: shortId(id) });
     return this.#attach(session, deliver);
   }
 
@@ -115,7 +115,7 @@ export class SessionRegistry {
     if (session.attachment !== attachment || attachment.isDetached) return;
     attachment.isDetached = true;
     session.deadline = this.#now() + this.#options.ttlMs;
-    log.info("session detached", { sessionId: session.id, ttlMs: this.#options.ttlMs });
+    log.info("session detached", { session: shortId(session.id), ttlMs: this.#options.ttlMs });
   }
 
   sweep(): void {
@@ -150,6 +150,6 @@ export class SessionRegistry {
     this.#sessions.delete(session.id);
     session.attachment?.revoke();
     session.process.shutdown();
-    log.warn("session expired", { sessionId: session.id });
+    log.warn("session expired", { session: shortId(session.id) });
   }
 }

@@ -69,6 +69,9 @@ describe("serving", () => {
       const stderr = await server.stderr();
       expect(stderr === "").toBe(expectQuiet);
       if (!expectQuiet) expect(stderr).toContain("fs/getMetadata");
+      // A session id is a credential: logs show only its first characters.
+      expect(stderr).not.toContain(client.sessionId);
+      if (!expectQuiet) expect(stderr).toContain(client.sessionId.slice(0, 8));
     }
   });
 
