@@ -15,6 +15,11 @@ export function newSessionId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/** The id as logs show it: enough to follow a session, not enough to resume it. */
+export function shortId(id: string): string {
+  return `${id.slice(0, 8)}…`;
+}
+
 /**
  * One connection's hold on a session. A closed connection leaves it `isDetached`; a resume by
  * another connection revokes it, which ends its pending long polls.
