@@ -1,8 +1,10 @@
-// `codex-exec-server [--listen ws://IP:PORT]`: serve until SIGINT/SIGTERM.
+// `codex-exec-server [--listen ws://IP:PORT]` or `--cloud ...`: serve until SIGINT/SIGTERM.
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
+import { CloudError } from "../errors.ts";
 import { logger, setLogLevel } from "../log.ts";
 import { DEFAULT_SERVER_OPTIONS, startServer } from "../server/server.ts";
+import { CLOUD_ARGS, checkCloudFlags, parseCloudOptions, serveCloud } from "./cloud.ts";
 import { checkKnownFlags, parseCount, parseListen, parseLogLevel, UsageError } from "./options.ts";
 
 const log = logger("cli");
@@ -28,6 +30,7 @@ const args = {
     type: "string",
     description: "error, warn, info or debug [env CODEX_EXEC_SERVER_LOG_LEVEL] (default info)",
   },
+  ...CLOUD_ARGS,
 } as const;
 
 export const main = defineCommand({
@@ -40,6 +43,8 @@ export const main = defineCommand({
     try {
       checkKnownFlags(rawArgs, [...Object.keys(args), "help", "h", "version", "v"]);
       setLogLevel(parseLogLevel(values["log-level"]));
+      const isCloud = values.cloud === true;
+      checkCloudFlags(rawArgs, isCloud);
       const listen = parseListen(values.listen);
       const options = {
         ...listen,
@@ -55,9 +60,11 @@ export const main = defineCommand({
           1,
         ),
       };
-      await serve(options);
+      if (isCloud) await serveCloud(parseCloudOptions(values), options);
+      else await serve(options);
     } catch (error) {
       if (error instanceof UsageError) exitWith(2, error.message);
+      if (error instanceof CloudError) exitWith(1, error.message);
       const code = (error as { code?: string }).code;
       if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
         exitWith(1, `cannot listen on ${values.listen}: ${(error as Error).message}`);
