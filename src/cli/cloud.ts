@@ -30,6 +30,11 @@ export const CLOUD_ARGS = {
     description:
       "Timeout of each cloud HTTP request and websocket dial [env CODEX_EXEC_SERVER_CLOUD_REQUEST_TIMEOUT_MS] (default 30000)",
   },
+  "cloud-keepalive-ms": {
+    type: "string",
+    description:
+      "Ping the rendezvous socket this often; drop it after a silent interval [env CODEX_EXEC_SERVER_CLOUD_KEEPALIVE_MS] (default 30000)",
+  },
   "cloud-backoff-base-ms": {
     type: "string",
     description: "First reconnect delay [env CODEX_EXEC_SERVER_CLOUD_BACKOFF_BASE_MS] (default 1000)",
@@ -47,6 +52,7 @@ export interface CloudOptions {
   environmentId?: string;
   name: string;
   requestTimeoutMs: number;
+  keepaliveMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
 }
@@ -73,6 +79,7 @@ export function parseCloudOptions(values: CloudValues, env = process.env): Cloud
     environmentId,
     name,
     requestTimeoutMs: count("cloud-request-timeout-ms", 30_000),
+    keepaliveMs: count("cloud-keepalive-ms", 30_000),
     backoffBaseMs: count("cloud-backoff-base-ms", DEFAULT_BACKOFF.baseMs),
     backoffMaxMs: count("cloud-backoff-max-ms", DEFAULT_BACKOFF.maxMs),
   };
@@ -114,6 +121,7 @@ export async function serveCloud(cloud: CloudOptions, server: ServerOptions): Pr
       services,
       backoff: { baseMs: cloud.backoffBaseMs, maxMs: cloud.backoffMaxMs },
       connectTimeoutMs: cloud.requestTimeoutMs,
+      keepaliveMs: cloud.keepaliveMs,
       signal: stop.signal,
     });
   } finally {

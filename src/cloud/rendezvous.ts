@@ -24,6 +24,8 @@ export interface CloudExecutorOptions {
   services: ConnectionServices;
   backoff: BackoffOptions;
   connectTimeoutMs: number;
+  /** Ping the open socket this often; a socket silent for a whole interval is dropped (half-open). */
+  keepaliveMs: number;
   /** Aborted by SIGINT/SIGTERM: the loop returns and the open socket is closed. */
   signal: AbortSignal;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -59,7 +61,7 @@ export async function runCloudExecutor(options: CloudExecutorOptions): Promise<v
 
 /** Dial one rendezvous socket and serve it until it closes. Never throws. */
 async function serveRendezvous(url: string, options: CloudExecutorOptions): Promise<Outcome> {
-  const { services, signal, connectTimeoutMs } = options;
+  const { services, signal, connectTimeoutMs, keepaliveMs } = options;
   const where = redactUrl(url);
   let ws: WebSocket;
   try {
@@ -72,6 +74,9 @@ async function serveRendezvous(url: string, options: CloudExecutorOptions): Prom
   // Listeners go on before the socket opens, so no frame can arrive unheard.
   const connection = new ServerConnection(webSocketTransport(ws), services);
   let isOpen = false;
+  let hasHeardSincePing = true;
+  let keepalive: Timer | undefined;
+  let failure: string | undefined;
   const ended = Promise.withResolvers<Outcome>();
   const timer = setTimeout(() => {
     ended.resolve({
@@ -86,8 +91,24 @@ async function serveRendezvous(url: string, options: CloudExecutorOptions): Prom
     clearTimeout(timer);
     isOpen = true;
     log.info("cloud rendezvous connected", { url: where });
+    keepalive = setInterval(() => {
+      if (!hasHeardSincePing) {
+        failure = `no answer to a keepalive ping within ${keepaliveMs} ms`;
+        ws.terminate();
+        return;
+      }
+      hasHeardSincePing = false;
+      ws.ping();
+    }, keepaliveMs);
+  });
+  ws.addEventListener("pong", () => {
+    hasHeardSincePing = true;
+  });
+  ws.addEventListener("error", (event) => {
+    failure ??= (event as ErrorEvent).message || undefined;
   });
   ws.addEventListener("message", (event) => {
+    hasHeardSincePing = true;
     const { data } = event;
     if (typeof data === "string" || data instanceof ArrayBuffer || data instanceof Uint8Array) {
       connection.receive(data);
@@ -95,8 +116,9 @@ async function serveRendezvous(url: string, options: CloudExecutorOptions): Prom
   });
   ws.addEventListener("close", (event) => {
     clearTimeout(timer);
+    clearInterval(keepalive);
     connection.closed();
-    const detail = `${event.code}${event.reason ? ` ${event.reason}` : ""}`;
+    const detail = [event.code, event.reason, failure].filter(Boolean).join(" ");
     ended.resolve(
       isOpen
         ? { isServed: true, reason: `rendezvous closed (${detail})` }

@@ -1,7 +1,9 @@
 // A faithful fake of the cloud environments service on 127.0.0.1: the executor registry (checks
 // headers and body, or answers from a script), the ChatGPT token endpoint, and the rendezvous
 // relay that pairs an executor's websocket with a test harness client and can drop either side.
-import type { Server, ServerWebSocket } from "bun";
+
+import { createHash } from "node:crypto";
+import type { Server, ServerWebSocket, Socket, TCPSocketListener } from "bun";
 import { z } from "zod";
 import { TestClient } from "./client.ts";
 import { waitFor } from "./wait.ts";
@@ -77,6 +79,11 @@ export class FakeCloud implements AsyncDisposable {
   readonly #options: Required<FakeCloudOptions>;
   readonly #stopped = new AbortController();
   #refusals = 0;
+  #silences = 0;
+  /** Handshakes the silent rendezvous completed (it then never answers anything: half-open). */
+  silentConnections = 0;
+  readonly #silentSockets = new Set<Socket<{ buffered: string }>>();
+  readonly #silent: TCPSocketListener<{ buffered: string }>;
   readonly server: Server<SocketData>;
 
   constructor(options: FakeCloudOptions = {}) {
@@ -98,6 +105,7 @@ export class FakeCloud implements AsyncDisposable {
         close: (ws) => this.#closed(ws),
       },
     });
+    this.#silent = this.#listenSilent();
   }
 
   /** `http://127.0.0.1:PORT` (add the path prefix yourself when testing one). */
@@ -124,6 +132,11 @@ export class FakeCloud implements AsyncDisposable {
     this.#refusals += count;
   }
 
+  /** Send the next `count` registrations to a rendezvous that accepts, then never answers. */
+  silenceRendezvous(count: number): void {
+    this.#silences += count;
+  }
+
   isExecutorConnected(id: string): boolean {
     return !!this.#pairs.get(id)?.executor;
   }
@@ -146,6 +159,8 @@ export class FakeCloud implements AsyncDisposable {
 
   async stop(): Promise<void> {
     this.#stopped.abort();
+    for (const socket of this.#silentSockets) socket.end();
+    this.#silent.stop(true);
     await this.server.stop(true);
   }
 
@@ -193,10 +208,15 @@ export class FakeCloud implements AsyncDisposable {
     const key = parsed.data.idempotency_id;
     const id = this.#executorIds.get(key) ?? `exec-${this.#executorIds.size + 1}`;
     this.#executorIds.set(key, id);
+    let port = this.server.port;
+    if (this.#silences > 0) {
+      this.#silences--;
+      port = this.#silent.port;
+    }
     return Response.json({
       id,
       environment_id: parsed.data.environment_id ?? this.#options.defaultEnvironmentId,
-      url: `ws://127.0.0.1:${this.server.port}/rendezvous/${id}?role=executor&sig=${RENDEZVOUS_SIGNATURE}`,
+      url: `ws://127.0.0.1:${port}/rendezvous/${id}?role=executor&sig=${RENDEZVOUS_SIGNATURE}`,
     });
   }
 
@@ -231,6 +251,35 @@ export class FakeCloud implements AsyncDisposable {
     }
     if (server.upgrade(request, { data: { role: "executor", id } })) return undefined;
     return new Response("upgrade failed", { status: 400 });
+  }
+
+  /** A websocket peer gone silent: it completes the handshake, then reads and answers nothing. */
+  #listenSilent(): TCPSocketListener<{ buffered: string }> {
+    return Bun.listen<{ buffered: string }>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: (socket) => {
+          socket.data = { buffered: "" };
+          this.#silentSockets.add(socket);
+        },
+        data: (socket, chunk) => {
+          if (socket.data.buffered === "done") return;
+          socket.data.buffered += chunk.toString("latin1");
+          if (!socket.data.buffered.includes("\r\n\r\n")) return;
+          const key = /sec-websocket-key: *(\S+)/i.exec(socket.data.buffered)?.[1] ?? "";
+          const accept = createHash("sha1").update(`${key}${WS_GUID}`).digest("base64");
+          socket.write(
+            `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+          );
+          socket.data.buffered = "done";
+          this.silentConnections++;
+        },
+        close: (socket) => {
+          this.#silentSockets.delete(socket);
+        },
+      },
+    });
   }
 
   #pair(id: string): Pair {
@@ -279,6 +328,8 @@ export class FakeCloud implements AsyncDisposable {
     }
   }
 }
+
+const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 function errorResponse(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
