@@ -74,9 +74,11 @@ async function serveRendezvous(url: string, options: CloudExecutorOptions): Prom
   // Listeners go on before the socket opens, so no frame can arrive unheard.
   const connection = new ServerConnection(webSocketTransport(ws), services);
   let isOpen = false;
-  let hasHeardSincePing = true;
-  let keepalive: Timer | undefined;
   let failure: string | undefined;
+  const pinger = keepalive(ws, keepaliveMs, () => {
+    failure = `no answer to a keepalive ping within ${keepaliveMs} ms`;
+    ws.terminate();
+  });
   const ended = Promise.withResolvers<Outcome>();
   const timer = setTimeout(() => {
     ended.resolve({
@@ -85,30 +87,24 @@ async function serveRendezvous(url: string, options: CloudExecutorOptions): Prom
     });
     ws.close();
   }, connectTimeoutMs);
-  const onAbort = () => ws.close(1001, "executor shutting down");
+  // Stopping does not wait for the closing handshake: a half-open peer would hold it for 30 s.
+  const onAbort = () => {
+    ended.resolve({ isServed: isOpen, reason: "stopped" });
+    ws.close(1001, "executor shutting down");
+  };
   signal.addEventListener("abort", onAbort, { once: true });
   ws.addEventListener("open", () => {
     clearTimeout(timer);
     isOpen = true;
     log.info("cloud rendezvous connected", { url: where });
-    keepalive = setInterval(() => {
-      if (!hasHeardSincePing) {
-        failure = `no answer to a keepalive ping within ${keepaliveMs} ms`;
-        ws.terminate();
-        return;
-      }
-      hasHeardSincePing = false;
-      ws.ping();
-    }, keepaliveMs);
+    pinger.start();
   });
-  ws.addEventListener("pong", () => {
-    hasHeardSincePing = true;
-  });
+  ws.addEventListener("pong", () => pinger.heard());
   ws.addEventListener("error", (event) => {
     failure ??= (event as ErrorEvent).message || undefined;
   });
   ws.addEventListener("message", (event) => {
-    hasHeardSincePing = true;
+    pinger.heard();
     const { data } = event;
     if (typeof data === "string" || data instanceof ArrayBuffer || data instanceof Uint8Array) {
       connection.receive(data);
@@ -116,7 +112,7 @@ async function serveRendezvous(url: string, options: CloudExecutorOptions): Prom
   });
   ws.addEventListener("close", (event) => {
     clearTimeout(timer);
-    clearInterval(keepalive);
+    pinger.stop();
     connection.closed();
     const detail = [event.code, event.reason, failure].filter(Boolean).join(" ");
     ended.resolve(
@@ -128,4 +124,32 @@ async function serveRendezvous(url: string, options: CloudExecutorOptions): Prom
   const outcome = await ended.promise;
   signal.removeEventListener("abort", onAbort);
   return outcome;
+}
+
+/** Ping every intervalMs; when a whole interval passes without a pong or a frame, call onSilent. */
+function keepalive(ws: WebSocket, intervalMs: number, onSilent: () => void) {
+  let hasHeard = true;
+  let timer: Timer | undefined;
+  const tick = () => {
+    if (!hasHeard) {
+      clearInterval(timer);
+      onSilent();
+      return;
+    }
+    hasHeard = false;
+    try {
+      ws.ping();
+    } catch (error) {
+      log.debug("keepalive ping failed", { error: String(error) });
+    }
+  };
+  return {
+    start: () => {
+      timer = setInterval(tick, intervalMs);
+    },
+    heard: () => {
+      hasHeard = true;
+    },
+    stop: () => clearInterval(timer),
+  };
 }

@@ -618,23 +618,41 @@ describe("rendezvous", () => {
   });
 });
 
-test("a rendezvous that goes silent (half-open) is dropped by the keepalive and redialled", async () => {
-  const { fake, home } = setup();
-  await using _fake = fake;
-  using _home = home;
-  fake.silenceRendezvous(1);
-  await using cli = await startExecutor(fake, home, ["--cloud-keepalive-ms", "100"]);
-  await cli.waitForStderr(/no answer to a keepalive ping within 100 ms/);
-  await waitFor(() => fake.isExecutorConnected("exec-1"), { label: "the redial to the live rendezvous" });
-  expect(fake.silentConnections).toBe(1);
-  expect(fake.registrations).toHaveLength(2);
-  // A live rendezvous answers the pings: the connection stays up across several intervals.
-  await using harness = await fake.harness();
-  await harness.call("initialize", { clientName: "harness" });
-  harness.notify("initialized", {});
-  const params = sh("sleep 0.5; echo still here");
-  await harness.call("process/start", params);
-  await harness.waitForClosed(params.processId);
-  expect(harness.outputOf(params.processId).toString()).toBe("still here\n");
-  expect(fake.executorConnections).toHaveLength(1);
+describe("half-open rendezvous", () => {
+  test("a rendezvous that goes silent (half-open) is dropped by the keepalive and redialled", async () => {
+    const { fake, home } = setup();
+    await using _fake = fake;
+    using _home = home;
+    fake.silenceRendezvous(1);
+    await using cli = await startExecutor(fake, home, ["--cloud-keepalive-ms", "100"]);
+    await cli.waitForStderr(/no answer to a keepalive ping within 100 ms/);
+    await waitFor(() => fake.isExecutorConnected("exec-1"), { label: "the redial to the live rendezvous" });
+    expect(fake.silentConnections).toBe(1);
+    expect(fake.registrations).toHaveLength(2);
+    // A live rendezvous answers the pings: the connection stays up across several intervals.
+    await using harness = await fake.harness();
+    await harness.call("initialize", { clientName: "harness" });
+    harness.notify("initialized", {});
+    const params = sh("sleep 0.5; echo still here");
+    await harness.call("process/start", params);
+    await harness.waitForClosed(params.processId);
+    expect(harness.outputOf(params.processId).toString()).toBe("still here\n");
+    expect(fake.executorConnections).toHaveLength(1);
+  });
+
+  test("SIGTERM with a half-open rendezvous exits at once (no waiting for the closing handshake)", async () => {
+    const { fake, home } = setup();
+    await using _fake = fake;
+    using _home = home;
+    fake.silenceRendezvous(1);
+    await using cli = await startExecutor(fake, home, ["--cloud-keepalive-ms", "60000"]);
+    await cli.waitForStderr(/cloud rendezvous connected/);
+    expect(fake.silentConnections).toBe(1);
+    cli.process.kill("SIGTERM");
+    await waitFor(() => cli.process.exitCode !== null, {
+      label: "the executor to exit after SIGTERM",
+      timeoutMs: 5000,
+    });
+    expect(cli.process.exitCode).toBe(0);
+  });
 });
