@@ -56,7 +56,7 @@ function expectOneLineError(result: { stdout: string; stderr: string; code: numb
   expect(result.stdout).toBe("");
   // Log lines (info, warn; consola's basic or fancy format) may come first; the error is one line.
   const lines = result.stderr.trim().split("\n");
-  const isLog = (line: string) => line === "" || /^\[(info|warn)\] |^\[[\w-]+\] +(ℹ|WARN) /.test(line);
+  const isLog = (line: string) => line === "" || /^\d{4}-\d\d-\d\dT[\d:.]+Z (INFO|WARN) /.test(line);
   expect(lines.filter((line) => !isLog(line))).toHaveLength(1);
   expect(lines.at(-1)).toStartWith("codex-exec-server: ");
   expect(result.stderr).not.toContain("access-");
@@ -79,7 +79,7 @@ function setup(
 const idempotencyIds = (fake: FakeCloud) =>
   fake.registrations.map((r) => (r.body as { idempotency_id: string }).idempotency_id);
 
-const delaysOf = (stderr: string) => [...stderr.matchAll(/delayMs: (\d+)/g)].map((m) => Number(m[1]));
+const delaysOf = (stderr: string) => [...stderr.matchAll(/"delayMs":(\d+)/g)].map((m) => Number(m[1]));
 
 describe("flags", () => {
   test.each([
@@ -518,7 +518,7 @@ describe("rendezvous", () => {
       const ids = idempotencyIds(fake);
       expect(ids).toHaveLength(2);
       expect(ids[1]).toBe(ids[0] as string);
-      expect(cli.stderr()).toMatch(/cloud rendezvous reconnecting \{ reason: 'rendezvous closed \(\d+/);
+      expect(cli.stderr()).toMatch(/cloud rendezvous reconnecting \{"reason":"rendezvous closed \(\d+/);
       expect(cli.stderr()).not.toContain(RENDEZVOUS_SIGNATURE);
     },
   );
