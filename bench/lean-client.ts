@@ -8,6 +8,7 @@ export interface ProcessWatch {
   bytes: number;
   chunks: number;
   lastSeq: number;
+  /** Seqs missing or repeated at close (notifications may arrive out of order, not go missing). */
   seqGaps: number;
   exitCode: number | null;
   closed: Promise<void>;
@@ -58,6 +59,7 @@ export class LeanClient {
       chunks: 0,
       lastSeq: 0,
       seqGaps: 0,
+      seen: new Set<number>(),
       exitCode: null as number | null,
       closed: promise,
       text: [] as string[],
@@ -89,8 +91,8 @@ export class LeanClient {
     const params = message.params;
     const watch = params && this.#watches.get(params.processId);
     if (!watch) return;
-    if (params.seq !== watch.lastSeq + 1) watch.seqGaps++;
-    watch.lastSeq = params.seq;
+    (watch as unknown as { seen: Set<number> }).seen.add(params.seq);
+    watch.lastSeq = Math.max(watch.lastSeq, params.seq);
     switch (message.method) {
       case "process/output":
         watch.bytes += base64Bytes(params.chunk);
@@ -102,6 +104,7 @@ export class LeanClient {
         watch.exitCode = params.exitCode;
         break;
       case "process/closed":
+        watch.seqGaps = watch.lastSeq - (watch as unknown as { seen: Set<number> }).seen.size;
         this.#watches.delete(params.processId);
         watch.close();
         break;
