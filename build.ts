@@ -22,6 +22,7 @@ async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promi
   const result = await Bun.build({
     entrypoints: ["./src/index.ts"],
     minify: true,
+    bytecode: true,
     sourcemap: "none",
     compile: {
       ...(target ? { target } : {}),

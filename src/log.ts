@@ -1,7 +1,7 @@
 // One consola instance, writing to stderr only: stdout carries machine output (the URL line).
 // One line per event, the same however the server is run (a TTY, CI, tests, the binary):
 //   2026-11-24T06:20:00.000Z INFO  [sessions] session created {"session":"5f0c2a9e…"}
-import { type ConsolaInstance, type ConsolaReporter, createConsola, LogLevels } from "consola";
+import { type ConsolaInstance, type ConsolaReporter, createConsola, LogLevels } from "consola/core";
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

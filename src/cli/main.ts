@@ -1,10 +1,11 @@
 // `codex-exec-server [--listen ws://IP:PORT]` or `--cloud ...`: serve until SIGINT/SIGTERM.
+import { writeSync } from "node:fs";
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { CloudError } from "../errors.ts";
 import { logger, setLogLevel } from "../log.ts";
 import { startServer } from "../server/server.ts";
-import { CLOUD_ARGS, checkCloudFlags, parseCloudOptions, serveCloud } from "./cloud.ts";
+import { CLOUD_ARGS, checkCloudFlags } from "./cloud-args.ts";
 import { checkKnownFlags, parseLogLevel, UsageError } from "./options.ts";
 import { resolveServeOptions, SERVE_ARGS } from "./serve-options.ts";
 
@@ -25,7 +26,10 @@ export const main = defineCommand({
       const isCloud = values.cloud === true;
       checkCloudFlags(rawArgs, isCloud);
       const options = resolveServeOptions(values);
-      if (isCloud) await serveCloud(parseCloudOptions(values), options);
+      if (isCloud) {
+        const cloud = await import("./cloud.ts");
+        await cloud.serveCloud(cloud.parseCloudOptions(values), options);
+      }
       else await serve(options);
     } catch (error) {
       if (error instanceof UsageError) exitWith(2, error.message);
@@ -46,7 +50,8 @@ function exitWith(code: number, message: string): never {
 
 async function serve(options: Parameters<typeof startServer>[0]): Promise<void> {
   const server = startServer(options);
-  process.stdout.write(`${server.url}\n`);
+  // Written synchronously: tools wait for this line, and the services load right after it.
+  writeSync(1, `${server.url}\n`);
   const { promise, resolve } = Promise.withResolvers<string>();
   process.once("SIGINT", () => resolve("SIGINT"));
   process.once("SIGTERM", () => resolve("SIGTERM"));

@@ -1,85 +1,44 @@
 // Bun.serve with websocket upgrade on any path. Each socket gets a ServerConnection; the session
 // registry outlives the sockets. In front of the upgrade: /readyz and the admission checks.
+// The listener is light and starts at once; the services (schemas, sessions, processes) load right
+// after it, and a socket that opens before they are ready has its frames queued until they are.
 import type { Server, ServerWebSocket } from "bun";
-import { LocalFileSystem } from "../fs/local.ts";
 import { logger } from "../log.ts";
 import { listProcesses } from "../process/family.ts";
-import { DEFAULT_PROCESS_OPTIONS } from "../process/local.ts";
 import { OrphanReaper } from "../process/reaper.ts";
 import { isSpawnedChild } from "../process/spawn.ts";
-import { type AdmissionOptions, refusal } from "./admission.ts";
-import { type ConnectionServices, ServerConnection } from "./connection.ts";
-import { FsHandler } from "./fs-handler.ts";
+import { refusal } from "./admission.ts";
+import type { ConnectionServices, ServerConnection } from "./connection.ts";
 import { Keepalive } from "./keepalive.ts";
-import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
-import { SessionRegistry } from "./sessions.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
+import { DEFAULT_SERVER_OPTIONS, type ServerOptions, type ServerOverrides } from "./server-options.ts";
+import type { SessionRegistry } from "./sessions.ts";
+
+export * from "./server-options.ts";
 
 const log = logger("server");
 
-export interface ServerOptions extends AdmissionOptions {
-  host: string;
-  port: number;
-  sessionTtlMs: number;
-  retainedOutputBytes: number;
-  limits: Limits;
-  /** Ping idle connections this often; one silent for twice as long is closed (0: never). */
-  keepaliveMs: number;
-  /** Become a child subreaper and reap orphans (Linux; the CLI turns it on: it is process-wide). */
-  reapOrphans: boolean;
-  /** How long a closed process stays readable (30 s, shorter in tests). */
-  closedRetentionMs?: number;
-  /** How often detached sessions are checked for expiry (default: a quarter of the TTL, ≤ 1 s). */
-  sweepIntervalMs?: number;
-  /** The clock session deadlines are measured on (tests inject one). */
-  now?: () => number;
-}
-
-export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
-  host: "127.0.0.1",
-  port: 0,
-  sessionTtlMs: 30_000,
-  retainedOutputBytes: DEFAULT_PROCESS_OPTIONS.retainedOutputBytes,
-  limits: DEFAULT_LIMITS,
-  keepaliveMs: 30_000,
-  reapOrphans: false,
-  allowedOrigins: [],
-  tokenSha256: null,
-};
-
-/** Options as callers give them: any subset, limits included. */
-export type ServerOverrides = Partial<Omit<ServerOptions, "limits">> & { limits?: Partial<Limits> };
-
 interface SocketData {
   connection?: ServerConnection;
+  /** Frames that arrived before the services were loaded. */
+  queued?: (string | Buffer)[];
+  isClosed?: boolean;
 }
 
 export interface ExecServer {
   readonly url: string;
   readonly port: number;
+  /** The session registry (available once `ready` has resolved, which any served request implies). */
   readonly sessions: SessionRegistry;
+  /** Resolves when the services are loaded. */
+  readonly ready: Promise<void>;
   /** Stop listening, close every socket, kill every managed process family and wait for it. */
   stop(): Promise<void>;
 }
 
-/** What every connection shares, whatever its transport (local websocket or cloud rendezvous). */
-export function createServices(options: ServerOverrides = {}): ConnectionServices {
-  const settings = { ...DEFAULT_SERVER_OPTIONS, ...options };
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  return {
-    sessions: new SessionRegistry({
-      ttlMs: settings.sessionTtlMs,
-      maxSessions: limits.maxSessions,
-      sweepIntervalMs: settings.sweepIntervalMs,
-      now: settings.now,
-      process: {
-        retainedOutputBytes: settings.retainedOutputBytes,
-        closedRetentionMs: settings.closedRetentionMs ?? DEFAULT_PROCESS_OPTIONS.closedRetentionMs,
-        maxProcesses: limits.maxProcessesPerSession,
-      },
-    }),
-    fs: new FsHandler(new LocalFileSystem()),
-    limits,
-  };
+/** What every connection shares; see services.ts (loaded lazily, it holds the heavy parts). */
+export async function createServices(options: ServerOverrides = {}): Promise<ConnectionServices> {
+  return (await import("./services.ts")).createServices(options);
 }
 
 export function formatWsUrl(host: string, port: number): string {
@@ -92,9 +51,26 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
   };
-  const services = createServices(options);
   const reaper = startReaper(options);
   const keepalive = new Keepalive(options.keepaliveMs);
+  let loaded: { services: ConnectionServices; Connection: typeof ServerConnection } | null = null;
+  const ready = import("./services.ts").then((core) => {
+    loaded = { services: core.createServices(options), Connection: core.ServerConnection };
+  });
+  const attach = (ws: ServerWebSocket<SocketData>) => {
+    if (!loaded || ws.data.isClosed) return;
+    const connection = new loaded.Connection(
+      {
+        send: (text) => ws.sendText(text),
+        close: (code, reason) => ws.close(code, reason),
+        bufferedAmount: () => ws.getBufferedAmount(),
+      },
+      loaded.services,
+    );
+    ws.data.connection = connection;
+    for (const frame of ws.data.queued ?? []) connection.receive(frame);
+    ws.data.queued = undefined;
+  };
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: options.host,
     port: options.port,
@@ -125,24 +101,23 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       sendPings: false,
       open(ws: ServerWebSocket<SocketData>) {
         keepalive.add(ws);
-        ws.data.connection = new ServerConnection(
-          {
-            send: (text) => ws.sendText(text),
-            close: (code, reason) => ws.close(code, reason),
-            bufferedAmount: () => ws.getBufferedAmount(),
-          },
-          services,
-        );
+        if (loaded) attach(ws);
+        else {
+          ws.data.queued = [];
+          void ready.then(() => attach(ws));
+        }
       },
       message(ws, message) {
         keepalive.heard(ws);
-        ws.data.connection?.receive(message);
+        if (ws.data.connection) ws.data.connection.receive(message);
+        else ws.data.queued?.push(message);
       },
       pong(ws) {
         keepalive.heard(ws);
       },
       close(ws) {
         keepalive.remove(ws);
+        ws.data.isClosed = true;
         ws.data.connection?.closed();
       },
     },
@@ -150,13 +125,21 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
   const port = server.port ?? options.port;
   const url = formatWsUrl(options.host, port);
   log.info("listening", { url });
+  const servicesOf = () => {
+    if (!loaded) throw new Error("the server is still starting");
+    return loaded.services;
+  };
   return {
     url,
     port,
-    sessions: services.sessions,
+    ready,
+    get sessions() {
+      return servicesOf().sessions;
+    },
     async stop() {
       keepalive.stop();
-      const killed = services.sessions.close();
+      await ready;
+      const killed = servicesOf().sessions.close();
       await server.stop(true);
       await finishShutdown(killed, reaper);
     },

@@ -2,7 +2,8 @@
 // connection resumes the session, and that older connection gets the same error afterwards.
 import { expect, test } from "bun:test";
 import { ServerConnection } from "../../src/server/connection.ts";
-import { createServices, DEFAULT_SERVER_OPTIONS } from "../../src/server/server.ts";
+import { DEFAULT_SERVER_OPTIONS } from "../../src/server/server.ts";
+import { createServices } from "../../src/server/services.ts";
 import { waitFor } from "../support/wait.ts";
 
 function memoryConnection(services: ReturnType<typeof createServices>) {

@@ -1,0 +1,36 @@
+// What a server is configured with. Light on purpose: the CLI reads it before anything heavy loads.
+import type { AdmissionOptions } from "./admission.ts";
+import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+
+export interface ServerOptions extends AdmissionOptions {
+  host: string;
+  port: number;
+  sessionTtlMs: number;
+  retainedOutputBytes: number;
+  limits: Limits;
+  /** Ping idle connections this often; one silent for twice as long is closed (0: never). */
+  keepaliveMs: number;
+  /** Become a child subreaper and reap orphans (Linux; the CLI turns it on: it is process-wide). */
+  reapOrphans: boolean;
+  /** How long a closed process stays readable (30 s, shorter in tests). */
+  closedRetentionMs?: number;
+  /** How often detached sessions are checked for expiry (default: a quarter of the TTL, ≤ 1 s). */
+  sweepIntervalMs?: number;
+  /** The clock session deadlines are measured on (tests inject one). */
+  now?: () => number;
+}
+
+export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
+  host: "127.0.0.1",
+  port: 0,
+  sessionTtlMs: 30_000,
+  retainedOutputBytes: 1024 * 1024,
+  limits: DEFAULT_LIMITS,
+  keepaliveMs: 30_000,
+  reapOrphans: false,
+  allowedOrigins: [],
+  tokenSha256: null,
+};
+
+/** Options as callers give them: any subset, limits included. */
+export type ServerOverrides = Partial<Omit<ServerOptions, "limits">> & { limits?: Partial<Limits> };
