@@ -29,8 +29,7 @@ export const main = defineCommand({
       if (isCloud) {
         const cloud = await import("./cloud.ts");
         await cloud.serveCloud(cloud.parseCloudOptions(values), options);
-      }
-      else await serve(options);
+      } else await serve(options);
     } catch (error) {
       if (error instanceof UsageError) exitWith(2, error.message);
       if (error instanceof CloudError) exitWith(1, error.message);

@@ -6,8 +6,14 @@ import { z } from "zod";
  * regular expression.
  */
 export function isBase64(text: string): boolean {
-  if (text.length % 4 !== 0) return false;
-  return Buffer.from(text, "base64").toString("base64") === text;
+  return decodeStrictBase64(text) !== null;
+}
+
+/** The bytes of strict base64, or null when the text is not strict base64. */
+export function decodeStrictBase64(text: string): Buffer | null {
+  if (text.length % 4 !== 0) return null;
+  const bytes = Buffer.from(text, "base64");
+  return bytes.toString("base64") === text ? bytes : null;
 }
 
 export const Base64 = z.string().refine(isBase64, "invalid base64");

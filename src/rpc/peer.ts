@@ -14,6 +14,14 @@ import { decodeMessage, type RequestId, type RpcErrorObject } from "../protocol/
 
 const log = logger("rpc");
 
+/**
+ * A value already serialized as JSON. Results and notification params carrying megabytes of base64
+ * are built as text once, instead of being copied and scanned again by JSON.stringify.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 export interface Transport {
   send(text: string): void;
   close(code?: number, reason?: string): void;
@@ -109,7 +117,9 @@ export class RpcPeer {
 
   notify(method: string, params: unknown): void {
     if (this.#closedError) return;
-    this.#send({ method, params });
+    if (params instanceof RawJson)
+      this.#sendText(`{"method":${JSON.stringify(method)},"params":${params.text}}`);
+    else this.#send({ method, params });
   }
 
   /** The transport is gone: every pending call fails with a transport error. */
@@ -133,7 +143,9 @@ export class RpcPeer {
     if (!onRequest) return;
     try {
       const result = await onRequest(method, params, id);
-      if (!this.#closedError) this.#send({ id, result });
+      if (this.#closedError) return;
+      if (result instanceof RawJson) this.#sendText(`{"id":${JSON.stringify(id)},"result":${result.text}}`);
+      else this.#send({ id, result });
     } catch (error) {
       this.#sendError(id, error);
     }
@@ -144,8 +156,12 @@ export class RpcPeer {
   }
 
   #send(message: object): void {
+    this.#sendText(JSON.stringify(message));
+  }
+
+  #sendText(text: string): void {
     try {
-      this.#transport.send(JSON.stringify(message));
+      this.#transport.send(text);
     } catch (error) {
       log.debug("send failed", { error: String(error) });
     }

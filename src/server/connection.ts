@@ -64,6 +64,7 @@ export class ServerConnection {
   #pending = 0;
   #isDroppingOutput = false;
   #drained: Promise<void> | null = null;
+  #onDrain: (() => void) | null = null;
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
   #routes: Routes | null = null;
@@ -161,12 +162,24 @@ export class ServerConnection {
     const { sendBufferBytes, slowReaderMs } = this.#services.limits;
     const deadline = performance.now() + slowReaderMs;
     while (this.#buffered() > sendBufferBytes / 2 && !this.#peer.isClosed) {
-      if (performance.now() >= deadline) {
+      const remainingMs = deadline - performance.now();
+      if (remainingMs <= 0) {
         this.#startDropping();
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      // Woken by the transport's drain event; the timer is a fallback for transports without one.
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#onDrain = resolve;
+      const timer = setTimeout(resolve, Math.min(remainingMs, 20));
+      await promise;
+      clearTimeout(timer);
+      this.#onDrain = null;
     }
+  }
+
+  /** The transport flushed its send buffer: held-back pipes may be read again. */
+  drained(): void {
+    this.#onDrain?.();
   }
 
   #buffered(): number {

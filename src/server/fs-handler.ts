@@ -12,7 +12,8 @@ import type {
   FsWriteFileParams,
   SandboxProfile,
 } from "../protocol/fs.ts";
-import { isBase64 } from "../protocol/process.ts";
+import { decodeStrictBase64 } from "../protocol/process.ts";
+import { RawJson } from "../rpc/peer.ts";
 
 /**
  * Profiles that leave the filesystem unrestricted run directly: `disabled`, `external` (sandboxed
@@ -34,8 +35,9 @@ export function checkSandbox(sandbox: SandboxProfile | null | undefined): void {
 }
 
 function decodeBase64(data: string): Uint8Array {
-  if (!isBase64(data)) throw new InvalidRequest("fs/writeFile requires valid base64 dataBase64");
-  return Buffer.from(data, "base64");
+  const bytes = decodeStrictBase64(data);
+  if (!bytes) throw new InvalidRequest("fs/writeFile requires valid base64 dataBase64");
+  return bytes;
 }
 
 export class FsHandler {
@@ -44,7 +46,9 @@ export class FsHandler {
   async readFile(params: FsReadFileParams) {
     checkSandbox(params.sandbox);
     const data = await this.fs.readFile(params.path);
-    return { dataBase64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64") };
+    // Base64 needs no escaping: the result is built as JSON text directly.
+    const base64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
+    return new RawJson(`{"dataBase64":"${base64}"}`);
   }
 
   async writeFile(params: FsWriteFileParams) {

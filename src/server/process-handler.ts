@@ -9,6 +9,7 @@ import type {
   ProcessTerminateParams,
   ProcessWriteParams,
 } from "../protocol/process.ts";
+import { RawJson } from "../rpc/peer.ts";
 
 export function encodeReadResult(result: ReadResult): ProcessReadResult {
   return {
@@ -21,8 +22,10 @@ export function encodeReadResult(result: ReadResult): ProcessReadResult {
 export function encodeEvent(event: ProcessEvent): { method: string; params: object } {
   switch (event.type) {
     case "output": {
+      // The hot path: base64 needs no escaping, so the params are built as JSON text directly.
       const { seq, stream, base64 } = event.chunk;
-      return { method: "process/output", params: { processId: event.processId, seq, stream, chunk: base64 } };
+      const params = `{"processId":${JSON.stringify(event.processId)},"seq":${seq},"stream":"${stream}","chunk":"${base64}"}`;
+      return { method: "process/output", params: new RawJson(params) };
     }
     case "exited": {
       const { processId, seq, exitCode, signal } = event;

@@ -115,6 +115,9 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       pong(ws) {
         keepalive.heard(ws);
       },
+      drain(ws) {
+        ws.data.connection?.drained();
+      },
       close(ws) {
         keepalive.remove(ws);
         ws.data.isClosed = true;
