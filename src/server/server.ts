@@ -59,14 +59,7 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
   });
   const attach = (ws: ServerWebSocket<SocketData>) => {
     if (!loaded || ws.data.isClosed) return;
-    const connection = new loaded.Connection(
-      {
-        send: (text) => ws.sendText(text),
-        close: (code, reason) => ws.close(code, reason),
-        bufferedAmount: () => ws.getBufferedAmount(),
-      },
-      loaded.services,
-    );
+    const connection = new loaded.Connection(corkedTransport(ws), loaded.services);
     ws.data.connection = connection;
     for (const frame of ws.data.queued ?? []) connection.receive(frame);
     ws.data.queued = undefined;
@@ -146,6 +139,33 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       await server.stop(true);
       await finishShutdown(killed, reaper);
     },
+  };
+}
+
+/**
+ * Messages sent in one tick (a pipe read makes several output notifications) leave in one corked
+ * write instead of one syscall each. Order is kept: everything goes through the same queue.
+ */
+function corkedTransport(ws: ServerWebSocket<SocketData>) {
+  let queue: string[] = [];
+  let queuedBytes = 0;
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    queuedBytes = 0;
+    if (ws.data.isClosed) return;
+    ws.cork(() => {
+      for (const text of batch) ws.sendText(text);
+    });
+  };
+  return {
+    send(text: string) {
+      if (queue.length === 0) queueMicrotask(flush);
+      queue.push(text);
+      queuedBytes += text.length;
+    },
+    close: (code?: number, reason?: string) => ws.close(code, reason),
+    bufferedAmount: () => ws.getBufferedAmount() + queuedBytes,
   };
 }
 
