@@ -9,8 +9,8 @@ import { normalizeBaseUrl, RegistryClient } from "../cloud/registry.ts";
 import { runCloudExecutor } from "../cloud/rendezvous.ts";
 import { refreshTokenUrl } from "../cloud/token-refresh.ts";
 import { logger } from "../log.ts";
-import { finishShutdown, type ServerOptions, startReaper } from "../server/server.ts";
-import { createServices } from "../server/services.ts";
+import type { ServerOptions } from "../server/server.ts";
+import { createServices, finishShutdown, startReaper } from "../server/services.ts";
 import type { CLOUD_ARGS } from "./cloud-args.ts";
 import { parseCount, UsageError } from "./options.ts";
 

@@ -1,5 +1,4 @@
 // `codex-exec-server [--listen ws://IP:PORT]` or `--cloud ...`: serve until SIGINT/SIGTERM.
-import { writeSync } from "node:fs";
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { CloudError } from "../errors.ts";
@@ -49,8 +48,8 @@ function exitWith(code: number, message: string): never {
 
 async function serve(options: Parameters<typeof startServer>[0]): Promise<void> {
   const server = startServer(options);
-  // Written synchronously: tools wait for this line, and the services load right after it.
-  writeSync(1, `${server.url}\n`);
+  // Tools wait for this line; the services load right after it (see startServer).
+  process.stdout.write(`${server.url}\n`);
   const { promise, resolve } = Promise.withResolvers<string>();
   process.once("SIGINT", () => resolve("SIGINT"));
   process.once("SIGTERM", () => resolve("SIGTERM"));

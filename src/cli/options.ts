@@ -1,6 +1,5 @@
 // Flag and environment parsing for the server command. Every failure is a UsageError with a
 // one-line message saying what was wrong and what is expected.
-import { isIP } from "node:net";
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
 
 export class UsageError extends Error {}
@@ -10,13 +9,25 @@ export interface ListenAddress {
   port: number;
 }
 
+/** An IPv4 dotted quad or an IPv6 address (node:net is not loaded for this: it costs startup time). */
+export function isIpLiteral(host: string): boolean {
+  const quad = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (quad) return quad.slice(1).every((part) => Number(part) <= 255 && String(Number(part)) === part);
+  if (!host.includes(":") || !/^[0-9a-fA-F:.]+$/.test(host)) return false;
+  try {
+    return new URL(`ws://[${host}]`).hostname.length > 2;
+  } catch {
+    return false;
+  }
+}
+
 export function parseListen(value: string): ListenAddress {
   const expected = "expected ws://IP:PORT, e.g. ws://127.0.0.1:0";
   const match = /^ws:\/\/(\[[^\]]+\]|[^/:]+):(\d{1,5})\/?$/.exec(value.trim());
   if (!match) throw new UsageError(`invalid --listen value '${value}': ${expected}`);
   const host = (match[1] as string).replace(/^\[(.*)\]$/, "$1");
   const port = Number(match[2]);
-  if (isIP(host) === 0)
+  if (!isIpLiteral(host))
     throw new UsageError(`invalid --listen host '${host}': must be an IP literal; ${expected}`);
   if (port > 65535) throw new UsageError(`invalid --listen port ${port}: must be 0-65535`);
   return { host, port };

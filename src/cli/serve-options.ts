@@ -4,7 +4,7 @@ import type { ArgsDef } from "citty";
 import { logger } from "../log.ts";
 import { AdmissionError, isLoopback, tokenDigest } from "../server/admission.ts";
 import { DEFAULT_LIMITS } from "../server/limits.ts";
-import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "../server/server.ts";
+import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "../server/server-options.ts";
 import { fromEnv, parseCount, parseListen, UsageError } from "./options.ts";
 
 const log = logger("cli");

@@ -1,7 +1,5 @@
 // Who may open a websocket: no browser pages unless their origin is allowed, and, with
 // capability-token auth, only holders of the token. Checked before the upgrade, answered in HTTP.
-import { readFileSync } from "node:fs";
-import { isAbsolute } from "node:path";
 
 export interface AdmissionOptions {
   /** Origins a browser page may connect from (exact match, e.g. `https://app.example`). */
@@ -26,9 +24,11 @@ export function tokenDigest(source: { tokenFile?: string; tokenSha256?: string }
   if (source.tokenFile === undefined) {
     throw new AdmissionError("--ws-auth capability-token needs --ws-token-file or --ws-token-sha256");
   }
-  if (!isAbsolute(source.tokenFile)) throw new AdmissionError("--ws-token-file must be an absolute path");
+  if (!source.tokenFile.startsWith("/")) throw new AdmissionError("--ws-token-file must be an absolute path");
   let token: string;
   try {
+    // node:fs is loaded only here: it costs startup time, and most servers have no token file.
+    const { readFileSync } = require("node:fs") as typeof import("node:fs");
     token = readFileSync(source.tokenFile, "utf8").trim();
   } catch (error) {
     throw new AdmissionError(`cannot read --ws-token-file: ${(error as Error).message}`);

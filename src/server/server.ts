@@ -4,9 +4,7 @@
 // after it, and a socket that opens before they are ready has its frames queued until they are.
 import type { Server, ServerWebSocket } from "bun";
 import { logger } from "../log.ts";
-import { listProcesses } from "../process/family.ts";
-import { OrphanReaper } from "../process/reaper.ts";
-import { isSpawnedChild } from "../process/spawn.ts";
+import type { OrphanReaper } from "../process/reaper.ts";
 import { refusal } from "./admission.ts";
 import type { ConnectionServices, ServerConnection } from "./connection.ts";
 import { Keepalive } from "./keepalive.ts";
@@ -17,6 +15,8 @@ import type { SessionRegistry } from "./sessions.ts";
 export * from "./server-options.ts";
 
 const log = logger("server");
+
+type Core = typeof import("./services.ts");
 
 interface SocketData {
   connection?: ServerConnection;
@@ -51,12 +51,16 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
   };
-  const reaper = startReaper(options);
   const keepalive = new Keepalive(options.keepaliveMs);
-  let loaded: { services: ConnectionServices; Connection: typeof ServerConnection } | null = null;
-  const ready = import("./services.ts").then((core) => {
-    loaded = { services: core.createServices(options), Connection: core.ServerConnection };
-  });
+  let loaded: { services: ConnectionServices; Connection: typeof ServerConnection; core: Core } | null = null;
+  let reaper: OrphanReaper | null = null;
+  // After this tick: the caller prints the URL first, then the services load.
+  const ready = new Promise((resolve) => setImmediate(resolve))
+    .then(() => import("./services.ts"))
+    .then((core) => {
+      loaded = { services: core.createServices(options), Connection: core.ServerConnection, core };
+      reaper = core.startReaper(options);
+    });
   const attach = (ws: ServerWebSocket<SocketData>) => {
     if (!loaded || ws.data.isClosed) return;
     const connection = new loaded.Connection(corkedTransport(ws), loaded.services);
@@ -137,7 +141,7 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       await ready;
       const killed = servicesOf().sessions.close();
       await server.stop(true);
-      await finishShutdown(killed, reaper);
+      await (loaded as unknown as { core: Core }).core.finishShutdown(killed, reaper);
     },
   };
 }
@@ -167,30 +171,4 @@ function corkedTransport(ws: ServerWebSocket<SocketData>) {
     close: (code?: number, reason?: string) => ws.close(code, reason),
     bufferedAmount: () => ws.getBufferedAmount() + queuedBytes,
   };
-}
-
-/** The orphan reaper, when asked for (it is process-wide: the CLI asks, in-process servers do not). */
-export function startReaper(options: Pick<ServerOptions, "reapOrphans">): OrphanReaper | null {
-  if (!options.reapOrphans) return null;
-  const reaper = new OrphanReaper(isSpawnedChild);
-  reaper.start(1000);
-  return reaper;
-}
-
-/** After the kills: wait for the killed to die, then reap what was orphaned to us. */
-export async function finishShutdown(killed: number[], reaper: OrphanReaper | null): Promise<void> {
-  await waitUntilGone(killed, 3000);
-  reaper?.reap();
-  reaper?.stop();
-}
-
-/** Wait (bounded) until killed processes have really died, so shutdown leaves nothing behind. */
-async function waitUntilGone(pids: number[], timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  const wanted = new Set(pids);
-  while (wanted.size > 0 && performance.now() < deadline) {
-    const running = listProcesses().filter((p) => wanted.has(p.pid) && p.state !== "Z");
-    if (running.length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

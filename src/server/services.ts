@@ -1,11 +1,14 @@
 // The heavy half of a server: sessions, processes, filesystem, the connection code and its schemas.
 // Loaded after the listener is up, so a server is listening (and says so) within milliseconds.
 import { LocalFileSystem } from "../fs/local.ts";
+import { listProcesses } from "../process/family.ts";
 import { DEFAULT_PROCESS_OPTIONS } from "../process/local.ts";
+import { OrphanReaper } from "../process/reaper.ts";
+import { isSpawnedChild } from "../process/spawn.ts";
 import type { ConnectionServices } from "./connection.ts";
 import { FsHandler } from "./fs-handler.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
-import { DEFAULT_SERVER_OPTIONS, type ServerOverrides } from "./server-options.ts";
+import { DEFAULT_SERVER_OPTIONS, type ServerOptions, type ServerOverrides } from "./server-options.ts";
 import { SessionRegistry } from "./sessions.ts";
 
 export { ServerConnection } from "./connection.ts";
@@ -29,4 +32,30 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
     fs: new FsHandler(new LocalFileSystem()),
     limits,
   };
+}
+
+/** The orphan reaper, when asked for (it is process-wide: the CLI asks, in-process servers do not). */
+export function startReaper(options: Pick<ServerOptions, "reapOrphans">): OrphanReaper | null {
+  if (!options.reapOrphans) return null;
+  const reaper = new OrphanReaper(isSpawnedChild);
+  reaper.start(1000);
+  return reaper;
+}
+
+/** After the kills: wait for the killed to die, then reap what was orphaned to us. */
+export async function finishShutdown(killed: number[], reaper: OrphanReaper | null): Promise<void> {
+  await waitUntilGone(killed, 3000);
+  reaper?.reap();
+  reaper?.stop();
+}
+
+/** Wait (bounded) until killed processes have really died, so shutdown leaves nothing behind. */
+async function waitUntilGone(pids: number[], timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  const wanted = new Set(pids);
+  while (wanted.size > 0 && performance.now() < deadline) {
+    const running = listProcesses().filter((p) => wanted.has(p.pid) && p.state !== "Z");
+    if (running.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

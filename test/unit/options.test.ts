@@ -18,3 +18,31 @@ test.each([
 ])("refuses %p", (value) => {
   expect(() => parseListen(value)).toThrow(UsageError);
 });
+
+test("IP literals without node:net", () => {
+  const { isIpLiteral } = require("../../src/cli/options.ts") as typeof import("../../src/cli/options.ts");
+  for (const ok of [
+    "127.0.0.1",
+    "0.0.0.0",
+    "255.255.255.255",
+    "::1",
+    "::",
+    "fe80::1",
+    "2001:db8::8a2e:370:7334",
+    "::ffff:127.0.0.1",
+  ]) {
+    expect([ok, isIpLiteral(ok)]).toEqual([ok, true]);
+  }
+  for (const bad of [
+    "256.0.0.1",
+    "1.2.3",
+    "01.2.3.4",
+    "localhost",
+    "::g",
+    "1:2:3:4:5:6:7:8:9",
+    "",
+    "127.0.0.1 ",
+  ]) {
+    expect([bad, isIpLiteral(bad)]).toEqual([bad, false]);
+  }
+});
