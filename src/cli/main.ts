@@ -3,13 +3,15 @@ import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { logger, setLogLevel } from "../log.ts";
 import { startServer } from "../server/server.ts";
+import { versionString } from "../version.ts";
 import { checkKnownFlags, parseLogLevel, UsageError } from "./options.ts";
 import { resolveServeOptions, SERVE_ARGS } from "./serve-options.ts";
 
 const log = logger("cli");
 
 export const main = defineCommand({
-  meta: { name: "codex-exec-server", version: pkg.version, description: pkg.description },
+  // A function, so that finding the commit of a source checkout costs only --version and --help.
+  meta: () => ({ name: "codex-exec-server", version: versionString(), description: pkg.description }),
   args: SERVE_ARGS,
   subCommands: { exec: () => import("./exec.ts").then((m) => m.exec) },
   async run({ args: values, rawArgs }) {
