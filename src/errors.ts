@@ -19,7 +19,8 @@ export type ErrorKind =
   | "notFound"
   | "sessionAttached"
   | "transportClosed"
-  | "requestTimeout";
+  | "requestTimeout"
+  | "cloud";
 
 export class AppError extends Error {
   readonly kind: ErrorKind;
@@ -90,6 +91,21 @@ export class TransportClosed extends AppError {
 export class RequestTimeout extends AppError {
   constructor(message: string) {
     super("requestTimeout", ErrorCode.Internal, message);
+  }
+}
+
+/**
+ * Local only: cloud mode cannot authenticate, register or refresh. The message is one line fit for
+ * the user; `isTransient` says whether a later attempt may succeed (network, timeout, 408/429/5xx).
+ */
+export class CloudError extends AppError {
+  readonly isTransient: boolean;
+  readonly status: number | undefined;
+
+  constructor(message: string, options: ErrorOptions & { isTransient?: boolean; status?: number } = {}) {
+    super("cloud", ErrorCode.Internal, message, options);
+    this.isTransient = options.isTransient ?? false;
+    this.status = options.status;
   }
 }
 

@@ -1,29 +1,37 @@
-// `codex-exec-server [--listen ws://IP:PORT]`: serve until SIGINT/SIGTERM.
+// `codex-exec-server [--listen ws://IP:PORT]` or `--cloud ...`: serve until SIGINT/SIGTERM.
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
+import { CloudError } from "../errors.ts";
 import { logger, setLogLevel } from "../log.ts";
 import { startServer } from "../server/server.ts";
 import { versionString } from "../version.ts";
+import { CLOUD_ARGS, checkCloudFlags, parseCloudOptions, serveCloud } from "./cloud.ts";
 import { checkKnownFlags, parseLogLevel, UsageError } from "./options.ts";
 import { resolveServeOptions, SERVE_ARGS } from "./serve-options.ts";
 
 const log = logger("cli");
 
+const args = { ...SERVE_ARGS, ...CLOUD_ARGS } as const;
+
 export const main = defineCommand({
   // A function, so that finding the commit of a source checkout costs only --version and --help.
   meta: () => ({ name: "codex-exec-server", version: versionString(), description: pkg.description }),
-  args: SERVE_ARGS,
+  args,
   subCommands: { exec: () => import("./exec.ts").then((m) => m.exec) },
   async run({ args: values, rawArgs }) {
     // citty runs this after a subcommand too; a subcommand exits by itself, this guards the rest.
     if (rawArgs[0] === "exec") return;
     try {
-      checkKnownFlags(rawArgs, [...Object.keys(SERVE_ARGS), "help", "h", "version", "v"]);
+      checkKnownFlags(rawArgs, [...Object.keys(args), "help", "h", "version", "v"]);
       setLogLevel(parseLogLevel(values["log-level"]));
+      const isCloud = values.cloud === true;
+      checkCloudFlags(rawArgs, isCloud);
       const options = resolveServeOptions(values);
-      await serve(options);
+      if (isCloud) await serveCloud(parseCloudOptions(values), options);
+      else await serve(options);
     } catch (error) {
       if (error instanceof UsageError) exitWith(2, error.message);
+      if (error instanceof CloudError) exitWith(1, error.message);
       const code = (error as { code?: string }).code;
       if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
         exitWith(1, `cannot listen on ${values.listen}: ${(error as Error).message}`);

@@ -76,10 +76,15 @@ export const SERVE_ARGS = {
     "Requests one connection may have in flight",
     DEFAULT_LIMITS.maxPendingRequests,
   ),
-  "output-drop-bytes": count(
-    "output-drop-bytes",
-    "Send buffer past which a slow reader's output notifications are dropped",
-    DEFAULT_LIMITS.outputDropBytes,
+  "send-buffer-bytes": count(
+    "send-buffer-bytes",
+    "Send buffer past which programs' output is held back until the reader catches up",
+    DEFAULT_LIMITS.sendBufferBytes,
+  ),
+  "slow-reader-ms": count(
+    "slow-reader-ms",
+    "A reader behind for this long has its output notifications dropped (process/read keeps the data)",
+    DEFAULT_LIMITS.slowReaderMs,
   ),
 } as const satisfies ArgsDef;
 
@@ -140,7 +145,8 @@ export function resolveServeOptions(values: Values): ServerOptions {
       maxSessions: limit("max-sessions", DEFAULT_LIMITS.maxSessions),
       maxProcessesPerSession: limit("max-processes-per-session", DEFAULT_LIMITS.maxProcessesPerSession),
       maxPendingRequests: limit("max-pending-requests", DEFAULT_LIMITS.maxPendingRequests),
-      outputDropBytes: limit("output-drop-bytes", DEFAULT_LIMITS.outputDropBytes),
+      sendBufferBytes: limit("send-buffer-bytes", DEFAULT_LIMITS.sendBufferBytes),
+      slowReaderMs: limit("slow-reader-ms", DEFAULT_LIMITS.slowReaderMs),
     },
   };
 }

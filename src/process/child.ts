@@ -12,6 +12,8 @@ import type { ProcessEvent, ReadOptions, ReadResult, StartOptions } from "./type
 
 export interface ChildHooks {
   retainedOutputBytes: number;
+  /** A promise while whoever reads the output is behind (see LocalProcess.setFlowControl). */
+  beforeRead(): Promise<void> | undefined;
   onEvent(event: ProcessEvent): void;
   onClosed(child: Child): void;
 }
@@ -51,6 +53,7 @@ export class Child {
     const spawned = spawnChild(options, this.#scope, {
       onOutput: (stream, bytes) => this.#output(stream, bytes),
       onStreamEnd: () => this.#streamEnded(),
+      beforeRead: () => hooks.beforeRead(),
     });
     this.#subprocess = spawned.subprocess;
     this.#stdin = spawned.stdin;

@@ -32,6 +32,7 @@ export class LocalProcess implements ExecProcess {
   readonly #listeners = new Set<ProcessEventListener>();
   readonly #forgetTimers = new Set<Timer>();
   #isShutDown = false;
+  #flowControl: (() => Promise<void> | undefined) | null = null;
 
   constructor(options: Partial<LocalProcessOptions> = {}) {
     this.#options = { ...DEFAULT_PROCESS_OPTIONS, ...options };
@@ -49,6 +50,7 @@ export class LocalProcess implements ExecProcess {
     // Spawning is synchronous, so the id is taken before anything else can run.
     const child = new Child(options, {
       retainedOutputBytes: this.#options.retainedOutputBytes,
+      beforeRead: () => this.#flowControl?.(),
       onEvent: (event) => this.#emit(event),
       onClosed: (closed) => this.#forgetLater(closed),
     });
@@ -72,6 +74,14 @@ export class LocalProcess implements ExecProcess {
 
   async terminate(processId: string): Promise<ProcessTerminateResult> {
     return { running: this.#children.get(processId)?.terminate() ?? false };
+  }
+
+  /**
+   * Who consumes the events decides when pipes are read: while `gate` returns a promise, no pipe
+   * is read (the programs block on write). Null: read freely (retention bounds what is kept).
+   */
+  setFlowControl(gate: (() => Promise<void> | undefined) | null): void {
+    this.#flowControl = gate;
   }
 
   subscribe(listener: ProcessEventListener): () => void {

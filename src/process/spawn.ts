@@ -11,6 +11,8 @@ import type { StartOptions } from "./types.ts";
 export interface SpawnCallbacks {
   onOutput(stream: OutputStream, bytes: Uint8Array): void;
   onStreamEnd(): void;
+  /** Before each pipe read: a promise to wait for while the reader of the output is behind. */
+  beforeRead(): Promise<void> | undefined;
 }
 
 /** Pids Bun spawned and has not yet seen exit: Bun reaps these itself. */
@@ -86,9 +88,17 @@ function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCall
   }
 }
 
+/** Read a pipe to its end. Waiting in beforeRead() leaves the data in the pipe: the program blocks. */
 async function pump(stream: ReadableStream<Uint8Array>, name: OutputStream, callbacks: SpawnCallbacks) {
+  const reader = stream.getReader();
   try {
-    for await (const bytes of stream) callbacks.onOutput(name, bytes);
+    for (;;) {
+      const wait = callbacks.beforeRead();
+      if (wait) await wait;
+      const { value, done } = await reader.read();
+      if (done) break;
+      callbacks.onOutput(name, value);
+    }
   } catch {
     // A read error ends the stream like EOF does.
   } finally {

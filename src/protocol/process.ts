@@ -1,18 +1,14 @@
 import { z } from "zod";
 
-const BASE64_SHAPE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const UNUSED_BITS: Record<number, number> = { 1: 0x03, 2: 0x0f };
-
-/** Strict standard base64 (RFC 4648 §4): the padded alphabet, and zero bits after the last byte. */
+/**
+ * Strict standard base64 (RFC 4648 §4): the padded alphabet, and zero bits after the last byte.
+ * Decoding and re-encoding natively is the canonical test, and far faster on megabytes than a
+ * regular expression.
+ */
 export function isBase64(text: string): boolean {
-  if (!BASE64_SHAPE.test(text)) return false;
-  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
-  if (padding === 0) return true;
-  const last = ALPHABET.indexOf(text.charAt(text.length - padding - 1));
-  return (last & (UNUSED_BITS[padding] as number)) === 0;
+  if (text.length % 4 !== 0) return false;
+  return Buffer.from(text, "base64").toString("base64") === text;
 }
-
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 export const Base64 = z.string().refine(isBase64, "invalid base64");
 

@@ -42,8 +42,11 @@ export function redactUrl(url: string): string {
     const parsed = new URL(url);
     parsed.username = "";
     parsed.password = "";
-    parsed.search = parsed.search ? "?…" : "";
-    return parsed.toString();
+    const hasQuery = parsed.search !== "";
+    parsed.search = "";
+    parsed.hash = "";
+    // Appended after serializing: URL would percent-encode the ellipsis.
+    return `${parsed.toString()}${hasQuery ? "?…" : ""}`;
   } catch {
     return "<invalid url>";
   }

@@ -10,14 +10,16 @@ import { RpcPeer, type Transport } from "../rpc/peer.ts";
 import type { FsHandler } from "./fs-handler.ts";
 import type { Limits } from "./limits.ts";
 import { encodeEvent, ProcessHandler } from "./process-handler.ts";
-import type { Attachment, SessionRegistry } from "./sessions.ts";
+import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
+
+type EventOf<S extends EventSink> = Parameters<S["deliver"]>[0];
 
 const log = logger("connection");
 
 export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
-  limits: Pick<Limits, "maxPendingRequests" | "outputDropBytes">;
+  limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes">;
 }
 
 /** Told once per episode when output notifications are dropped for a slow reader. */
@@ -61,6 +63,7 @@ export class ServerConnection {
   readonly #services: ConnectionServices;
   #pending = 0;
   #isDroppingOutput = false;
+  #drained: Promise<void> | null = null;
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
   #routes: Routes | null = null;
@@ -124,11 +127,14 @@ export class ServerConnection {
 
   #initialize(params: InitializeParams): InitializeResult {
     if (this.#state !== "new") throw new InvalidRequest("initialize may only be sent once per connection");
-    const deliver = (event: Parameters<Attachment["deliver"]>[0]) => this.#deliver(event);
+    const sink: EventSink = {
+      deliver: (event) => this.#deliver(event),
+      congestion: () => this.#congestion(),
+    };
     const { sessions } = this.#services;
     const attachment = params.resumeSessionId
-      ? sessions.resume(params.resumeSessionId, deliver)
-      : sessions.create(deliver);
+      ? sessions.resume(params.resumeSessionId, sink)
+      : sessions.create(sink);
     this.#routes = routesFor(new ProcessHandler(attachment.session.process), this.#services.fs);
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
@@ -136,22 +142,61 @@ export class ServerConnection {
   }
 
   /**
-   * Send a process event. A reader that stops reading must not grow our memory: past the limit,
-   * output notifications are dropped (process/read still has the data) and the client is told
-   * once. Exits and closes always go out: they are small and a client waits for them.
+   * Flow control for the session's pipes. While more than sendBufferBytes wait to be sent, pipes
+   * are not read: the programs block, and a reader that is merely slower than them loses nothing.
+   * A reader that stays behind for slowReaderMs is stalled: from then on the pipes are read again
+   * and its output notifications dropped (process/read still has the data), so a client that
+   * stops reading can hold neither our memory nor its programs.
    */
-  #deliver(event: Parameters<Attachment["deliver"]>[0]): void {
+  #congestion(): Promise<void> | undefined {
+    if (this.#isDroppingOutput || this.#peer.isClosed) return undefined;
+    if (this.#buffered() <= this.#services.limits.sendBufferBytes) return undefined;
+    this.#drained ??= this.#waitForDrain().finally(() => {
+      this.#drained = null;
+    });
+    return this.#drained;
+  }
+
+  async #waitForDrain(): Promise<void> {
+    const { sendBufferBytes, slowReaderMs } = this.#services.limits;
+    const deadline = performance.now() + slowReaderMs;
+    while (this.#buffered() > sendBufferBytes / 2 && !this.#peer.isClosed) {
+      if (performance.now() >= deadline) {
+        this.#startDropping();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  #buffered(): number {
+    return this.#transport.bufferedAmount?.() ?? 0;
+  }
+
+  #startDropping(): void {
+    if (this.#isDroppingOutput) return;
+    this.#isDroppingOutput = true;
+    const bufferedBytes = this.#buffered();
+    log.warn("slow reader: dropping output notifications", { bufferedBytes });
+    this.#peer.notify(OUTPUT_DROPPED, { bufferedBytes, limitBytes: this.#services.limits.sendBufferBytes });
+  }
+
+  /**
+   * Send a process event. Output is dropped while the reader is stalled, until it has truly caught
+   * up (a quarter of the limit: one stall is one episode and one notice). PTY output cannot be
+   * held back, so it is dropped past twice the limit; pipe output only past half the hard buffer
+   * limit (a read that was already in flight when the pipes were paused). Exits and closes always
+   * go out.
+   */
+  #deliver(event: EventOf<EventSink>): void {
     if (event.type === "output") {
-      const buffered = this.#transport.bufferedAmount?.() ?? 0;
-      const limitBytes = this.#services.limits.outputDropBytes;
-      // Hysteresis: once dropping, resume only when the reader has truly caught up, so one stall
-      // is one episode and one notice.
-      if (this.#isDroppingOutput && buffered > limitBytes / 4) return;
+      const { sendBufferBytes, maxBufferedBytes } = this.#services.limits;
+      const buffered = this.#buffered();
+      if (this.#isDroppingOutput && buffered > sendBufferBytes / 4) return;
       this.#isDroppingOutput = false;
-      if (buffered > limitBytes) {
-        this.#isDroppingOutput = true;
-        log.warn("slow reader: dropping output notifications", { bufferedBytes: buffered });
-        this.#peer.notify(OUTPUT_DROPPED, { bufferedBytes: buffered, limitBytes });
+      const ceiling = event.chunk.stream === "pty" ? 2 * sendBufferBytes : maxBufferedBytes / 2;
+      if (buffered > ceiling) {
+        this.#startDropping();
         return;
       }
     }

@@ -9,8 +9,14 @@ export interface Limits {
   maxProcessesPerSession: number;
   /** Requests one connection may have in flight (long polls included). */
   maxPendingRequests: number;
-  /** Past this many bytes waiting in a connection's send buffer, output notifications are dropped. */
-  outputDropBytes: number;
+  /**
+   * Past this many bytes waiting in a connection's send buffer, the server stops reading its
+   * programs' pipes until the reader catches up (the programs block on write, nothing is lost).
+   */
+  sendBufferBytes: number;
+  /** A reader that does not catch up within this long is stalled: output notifications are then
+   * dropped (process/read still has the data) and the pipes are read again. */
+  slowReaderMs: number;
   /** Past this many, the connection is closed rather than silently losing a response. */
   maxBufferedBytes: number;
 }
@@ -20,6 +26,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxSessions: 1024,
   maxProcessesPerSession: 1024,
   maxPendingRequests: 256,
-  outputDropBytes: 8 * 1024 * 1024,
+  sendBufferBytes: 4 * 1024 * 1024,
+  slowReaderMs: 5000,
   maxBufferedBytes: 64 * 1024 * 1024,
 };

@@ -93,8 +93,7 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
   };
   const services = createServices(options);
-  const reaper = options.reapOrphans ? new OrphanReaper(isSpawnedChild) : null;
-  reaper?.start(1000);
+  const reaper = startReaper(options);
   const keepalive = new Keepalive(options.keepaliveMs);
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: options.host,
@@ -159,11 +158,24 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       keepalive.stop();
       const killed = services.sessions.close();
       await server.stop(true);
-      await waitUntilGone(killed, 3000);
-      reaper?.reap();
-      reaper?.stop();
+      await finishShutdown(killed, reaper);
     },
   };
+}
+
+/** The orphan reaper, when asked for (it is process-wide: the CLI asks, in-process servers do not). */
+export function startReaper(options: Pick<ServerOptions, "reapOrphans">): OrphanReaper | null {
+  if (!options.reapOrphans) return null;
+  const reaper = new OrphanReaper(isSpawnedChild);
+  reaper.start(1000);
+  return reaper;
+}
+
+/** After the kills: wait for the killed to die, then reap what was orphaned to us. */
+export async function finishShutdown(killed: number[], reaper: OrphanReaper | null): Promise<void> {
+  await waitUntilGone(killed, 3000);
+  reaper?.reap();
+  reaper?.stop();
 }
 
 /** Wait (bounded) until killed processes have really died, so shutdown leaves nothing behind. */

@@ -15,6 +15,13 @@ export function newSessionId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/** Where an attached session's events go: a connection. */
+export interface EventSink {
+  deliver(event: ProcessEvent): void;
+  /** A promise while the reader is behind: the session's pipes wait for it. */
+  congestion(): Promise<void> | undefined;
+}
+
 /** The id as logs show it: enough to follow a session, not enough to resume it. */
 export function shortId(id: string): string {
   return `${id.slice(0, 8)}…`;
@@ -30,7 +37,7 @@ export class Attachment {
 
   constructor(
     readonly session: Session,
-    readonly deliver: (event: ProcessEvent) => void,
+    readonly sink: EventSink,
   ) {}
 
   get signal(): AbortSignal {
@@ -58,7 +65,7 @@ export class Session {
     this.process = new LocalProcess(processOptions);
     // Notifications go to whichever connection holds the session now; detached, they are dropped.
     this.process.subscribe((event) => {
-      if (this.attachment && !this.attachment.isDetached) this.attachment.deliver(event);
+      if (this.attachment && !this.attachment.isDetached) this.attachment.sink.deliver(event);
     });
   }
 }
@@ -94,16 +101,16 @@ export class SessionRegistry {
     return this.#sessions.get(id);
   }
 
-  create(deliver: Attachment["deliver"]): Attachment {
+  create(sink: EventSink): Attachment {
     const max = this.#options.maxSessions ?? Number.POSITIVE_INFINITY;
     if (this.#sessions.size >= max) throw new InvalidRequest(`too many sessions (limit ${max})`);
     const session = new Session(this.#options.process);
     this.#sessions.set(session.id, session);
     log.info("session created", { session: shortId(session.id) });
-    return this.#attach(session, deliver);
+    return this.#attach(session, sink);
   }
 
-  resume(id: string, deliver: Attachment["deliver"]): Attachment {
+  resume(id: string, sink: EventSink): Attachment {
     const session = this.#sessions.get(id);
     // Expiry is decided here, not by the sweeper, so a session past its deadline never comes back.
     if (!session || (session.deadline !== null && this.#now() >= session.deadline)) {
@@ -112,13 +119,14 @@ export class SessionRegistry {
     }
     if (session.attachment && !session.attachment.isDetached) throw SessionAttached.forSession(id);
     log.info("session resumed", { session: shortId(id) });
-    return this.#attach(session, deliver);
+    return this.#attach(session, sink);
   }
 
   detach(attachment: Attachment): void {
     const { session } = attachment;
     if (session.attachment !== attachment || attachment.isDetached) return;
     attachment.isDetached = true;
+    session.process.setFlowControl(null);
     session.deadline = this.#now() + this.#options.ttlMs;
     log.info("session detached", { session: shortId(session.id), ttlMs: this.#options.ttlMs });
   }
@@ -143,9 +151,11 @@ export class SessionRegistry {
     return killed;
   }
 
-  #attach(session: Session, deliver: Attachment["deliver"]): Attachment {
+  #attach(session: Session, sink: EventSink): Attachment {
     session.attachment?.revoke();
-    const attachment = new Attachment(session, deliver);
+    const attachment = new Attachment(session, sink);
+    // The attached reader paces the pipes; detached, they are read freely (retention bounds them).
+    session.process.setFlowControl(() => sink.congestion());
     session.attachment = attachment;
     session.deadline = null;
     return attachment;

@@ -1,6 +1,7 @@
-// Guards bounded memory under a slow reader (hardening §2): a process floods 500 MB at a client
-// that never reads; the server drops output notifications for it, tells it once, stays responsive
-// to others, and its RSS stays bounded. The data stays readable through process/read.
+// Guards bounded memory under a slow reader (hardening §2). A reader that is merely slow holds the
+// program back and loses nothing; one that stops reading (500 MB flood) is declared stalled, its
+// output notifications are dropped with one notice, the server stays responsive and its RSS
+// bounded, and the data stays readable through process/read.
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { TestClient } from "../support/client.ts";
@@ -25,7 +26,12 @@ async function startReader(url: string) {
 }
 
 test("500 MB at a reader that never reads: RSS stays bounded, others are served", async () => {
-  await using server = await startCli(["--output-drop-bytes", String(4 * 1024 * 1024)]);
+  await using server = await startCli([
+    "--send-buffer-bytes",
+    String(4 * 1024 * 1024),
+    "--slow-reader-ms",
+    "200",
+  ]);
   const reader = await startReader(server.url);
   try {
     const flood = sh(`head -c ${FLOOD_BYTES} /dev/zero; echo $$ > /dev/null`);
@@ -76,7 +82,7 @@ function findHead(): number | undefined {
 
 test("a reader that falls behind is told once, then catches up with process/read", async () => {
   await using server = startTestServer({
-    limits: { outputDropBytes: 256 * 1024 },
+    limits: { sendBufferBytes: 256 * 1024, slowReaderMs: 100 },
     retainedOutputBytes: 64 * 1024 * 1024,
   });
   const reader = await startReader(server.url);
@@ -85,6 +91,7 @@ test("a reader that falls behind is told once, then catches up with process/read
     const params = sh("head -c 20000000 /dev/zero");
     reader.request("process/start", params);
     const session = await waitFor(() => server.sessions.get(reader.sessionId), { label: "the session" });
+    await waitFor(() => session.process.livePids().length === 1, { label: "the program to start" });
     await waitFor(() => session.process.livePids().length === 0, {
       label: "the flood to finish while the reader is paused",
       timeoutMs: 20_000,
@@ -112,6 +119,35 @@ test("a reader that falls behind is told once, then catches up with process/read
       after = result.nextSeq - 1;
     }
     expect(total).toBe(20_000_000);
+  } finally {
+    reader.destroy();
+  }
+}, 60_000);
+
+test("a reader that is slow but reading holds the program back and loses nothing", async () => {
+  await using server = startTestServer({ limits: { sendBufferBytes: 256 * 1024, slowReaderMs: 30_000 } });
+  const reader = await startReader(server.url);
+  try {
+    const total = 20_000_000;
+    const params = sh(`head -c ${total} /dev/zero`);
+    reader.pause();
+    reader.request("process/start", params);
+    const session = await waitFor(() => server.sessions.get(reader.sessionId), { label: "the session" });
+    await waitFor(() => session.process.livePids().length === 1, { label: "the program to start" });
+    // Unhindered, 20 MB take a few ms; held back by the paused reader, the program is still there.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(session.process.livePids()).toHaveLength(1);
+    reader.resume();
+    await waitFor(() => reader.messages.some((m) => m.method === "process/closed"), {
+      label: "closed notification",
+      timeoutMs: 30_000,
+    });
+    expect(reader.messages.filter((m) => m.method === "process/outputDropped")).toEqual([]);
+    const outputs = reader.messages.filter((m) => m.method === "process/output");
+    expect(outputs.map((m) => m.params?.seq)).toEqual(outputs.map((_, i) => i + 1));
+    expect(outputs.reduce((n, m) => n + Buffer.from(String(m.params?.chunk), "base64").length, 0)).toBe(
+      total,
+    );
   } finally {
     reader.destroy();
   }

@@ -2,6 +2,7 @@
 // Both clean up with `await using`.
 import { type ExecServer, type ServerOverrides, startServer } from "../../src/server/server.ts";
 import { TestClient } from "./client.ts";
+import { waitFor } from "./wait.ts";
 
 export interface TestServer extends ExecServer, AsyncDisposable {
   connect(): Promise<TestClient>;
@@ -95,4 +96,58 @@ export async function runCli(args: string[], env: Record<string, string> = {}) {
     child.exited,
   ]);
   return { stdout, stderr, code };
+}
+
+export interface CloudCli extends AsyncDisposable {
+  process: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  /** Everything on stderr so far. */
+  stderr(): string;
+  /** Wait until stderr matches, and return the match. */
+  waitForStderr(pattern: RegExp, label?: string): Promise<RegExpMatchArray>;
+  /** Send a signal and wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+  /** The exit code, once the process has ended on its own. */
+  exited: Promise<number>;
+}
+
+/** Start the CLI in cloud mode: there is no URL line, so tests follow its stderr log instead. */
+export function startCloudCli(args: string[], env: Record<string, string>): CloudCli {
+  const child = Bun.spawn([...cliCommand(), "--cloud", ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env },
+  });
+  let text = "";
+  let isDrained = false;
+  const drained = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) text += decoder.decode(chunk, { stream: true });
+    isDrained = true;
+  })();
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return child.exited;
+  };
+  return {
+    process: child,
+    stderr: () => text,
+    waitForStderr: (pattern, label = String(pattern)) =>
+      waitFor(() => pattern.exec(text) ?? (isDrained ? exitedEarly(child, text) : null), {
+        label: `${label} on stderr`,
+      }),
+    stop,
+    exited: child.exited.then(async (code) => {
+      await drained;
+      return code;
+    }),
+    [Symbol.asyncDispose]: async () => {
+      await stop("SIGKILL");
+      await drained;
+    },
+  };
+}
+
+function exitedEarly(child: Bun.Subprocess, stderr: string): never {
+  throw new Error(`the executor exited (${child.exitCode}) early; stderr:\n${stderr}`);
 }

@@ -1,0 +1,126 @@
+// A lean exec-server client for the load generator: no schema checks and no base64 decoding on the
+// hot path (output bytes are counted from the base64 length), so the generator stays cheap and
+// the server is what gets measured. Works against ours and the reference (no permessage-deflate).
+
+type Pending = { resolve(value: unknown): void; reject(error: Error): void };
+
+export interface ProcessWatch {
+  bytes: number;
+  chunks: number;
+  lastSeq: number;
+  /** Seqs missing or repeated at close (notifications may arrive out of order, not go missing). */
+  seqGaps: number;
+  exitCode: number | null;
+  closed: Promise<void>;
+  text: string[];
+}
+
+/** Decoded length of a base64 string without decoding it. */
+export function base64Bytes(b64: string): number {
+  const padding = b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0;
+  return (b64.length / 4) * 3 - padding;
+}
+
+export class LeanClient {
+  #nextId = 1;
+  readonly #pending = new Map<number, Pending>();
+  readonly #watches = new Map<string, ProcessWatch & { close(): void }>();
+  #onOutput: ((processId: string, b64: string) => void) | null = null;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.addEventListener("message", (event) => this.#receive(event.data as string));
+  }
+
+  static async connect(url: string): Promise<LeanClient> {
+    const ws = new WebSocket(url, { perMessageDeflate: false } as unknown as string[]);
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener("open", () => resolve(), { once: true });
+      ws.addEventListener("error", () => reject(new Error(`cannot connect to ${url}`)), { once: true });
+    });
+    const client = new LeanClient(ws);
+    await client.call("initialize", { clientName: "bench" });
+    ws.send(JSON.stringify({ method: "initialized", params: {} }));
+    return client;
+  }
+
+  call(method: string, params: unknown): Promise<unknown> {
+    const id = this.#nextId++;
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    this.#pending.set(id, { resolve, reject });
+    this.ws.send(JSON.stringify({ id, method, params }));
+    return promise;
+  }
+
+  /** Watch a process's notifications (register before starting it). */
+  watch(processId: string, keepText = false): ProcessWatch {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const watch = {
+      bytes: 0,
+      chunks: 0,
+      lastSeq: 0,
+      seqGaps: 0,
+      seen: new Set<number>(),
+      exitCode: null as number | null,
+      closed: promise,
+      text: [] as string[],
+      close: resolve,
+      keepText,
+    };
+    this.#watches.set(processId, watch);
+    return watch;
+  }
+
+  onOutput(listener: ((processId: string, b64: string) => void) | null): void {
+    this.#onOutput = listener;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  #receive(data: string): void {
+    const message = JSON.parse(data);
+    if (message.id !== undefined && message.id !== null) {
+      const pending = this.#pending.get(message.id);
+      if (!pending) return;
+      this.#pending.delete(message.id);
+      if (message.error) pending.reject(new Error(`${message.error.code}: ${message.error.message}`));
+      else pending.resolve(message.result);
+      return;
+    }
+    const params = message.params;
+    const watch = params && this.#watches.get(params.processId);
+    if (!watch) return;
+    (watch as unknown as { seen: Set<number> }).seen.add(params.seq);
+    watch.lastSeq = Math.max(watch.lastSeq, params.seq);
+    switch (message.method) {
+      case "process/output":
+        watch.bytes += base64Bytes(params.chunk);
+        watch.chunks++;
+        if ((watch as { keepText?: boolean }).keepText) watch.text.push(params.chunk);
+        this.#onOutput?.(params.processId, params.chunk);
+        break;
+      case "process/exited":
+        watch.exitCode = params.exitCode;
+        break;
+      case "process/closed":
+        watch.seqGaps = watch.lastSeq - (watch as unknown as { seen: Set<number> }).seen.size;
+        this.#watches.delete(params.processId);
+        watch.close();
+        break;
+    }
+  }
+}
+
+export function startParams(processId: string, argv: string[], extra: Record<string, unknown> = {}) {
+  return {
+    processId,
+    argv,
+    cwd: "/tmp",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C" },
+    tty: false,
+    pipeStdin: false,
+    arg0: null,
+    ...extra,
+  };
+}

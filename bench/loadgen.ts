@@ -1,0 +1,22 @@
+// The load generator: a separate process, so the server under test and the client never share a
+// CPU budget unknowingly. Runs one workload and prints its metrics (and its own CPU) as JSON.
+import { WORKLOADS } from "./workloads.ts";
+
+const [workload, url, pid] = process.argv.slice(2);
+const run = WORKLOADS[workload ?? ""];
+if (!run) {
+  console.error(`unknown workload ${workload}; expected one of ${Object.keys(WORKLOADS).join(", ")}`);
+  process.exit(2);
+}
+const cpuBefore = process.cpuUsage();
+const started = performance.now();
+const metrics = await run({
+  url: url && url !== "-" ? url : null,
+  serverPid: pid && pid !== "-" ? Number(pid) : null,
+});
+const cpu = process.cpuUsage(cpuBefore);
+const wallMs = performance.now() - started;
+process.stdout.write(
+  `${JSON.stringify({ metrics, loadgenCpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100 })}\n`,
+);
+process.exit(0);

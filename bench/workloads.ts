@@ -1,0 +1,276 @@
+// The workloads, each run by the load generator against a server (or, for the limit column,
+// without one). Each checks its own integrity (bytes, seqs, exit codes) and throws if it fails.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { base64Bytes, LeanClient, startParams } from "./lean-client.ts";
+import { rssBytes } from "./servers.ts";
+
+export type Metrics = Record<string, number>;
+export interface Target {
+  /** null: run the job with no server (the limit column). */
+  url: string | null;
+  serverPid: number | null;
+}
+
+let ids = 0;
+const nextId = () => `b${process.pid}-${++ids}`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const p99 = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] as number;
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`integrity check failed: ${what}`);
+}
+
+/** Start a process and wait for it to close; checks seqs and the exit code. */
+async function runToClose(
+  client: LeanClient,
+  argv: string[],
+  extra: Record<string, unknown> = {},
+  exitCode = 0,
+) {
+  const processId = nextId();
+  const watch = client.watch(processId);
+  await client.call("process/start", startParams(processId, argv, extra));
+  await watch.closed;
+  check(watch.seqGaps === 0, `seqs of ${processId} contiguous`);
+  check(watch.exitCode === exitCode, `exit code of ${processId} is ${exitCode} (got ${watch.exitCode})`);
+  return watch;
+}
+
+async function withClient<T>(target: Target, job: (client: LeanClient) => Promise<T>): Promise<T> {
+  const client = await LeanClient.connect(target.url as string);
+  try {
+    return await job(client);
+  } finally {
+    client.close();
+  }
+}
+
+async function spawnLatency(target: Target): Promise<Metrics> {
+  const times: number[] = [];
+  const run = target.url
+    ? (client: LeanClient) => runToClose(client, ["/bin/true"])
+    : async () => check((await Bun.spawn(["/bin/true"]).exited) === 0, "true exits 0");
+  const loop = async (client: LeanClient | null) => {
+    for (let i = 0; i < 120; i++) {
+      const started = performance.now();
+      await run(client as LeanClient);
+      if (i >= 20) times.push(performance.now() - started);
+    }
+  };
+  if (target.url) await withClient(target, loop);
+  else await loop(null);
+  return { "spawn latency median ms": median(times), "spawn latency p99 ms": p99(times) };
+}
+
+async function spawnThroughput(target: Target): Promise<Metrics> {
+  const perLoop = 40;
+  const loops = 8;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: loops }, async () => {
+      if (!target.url) {
+        for (let i = 0; i < perLoop; i++) await Bun.spawn(["/bin/true"]).exited;
+        return;
+      }
+      await withClient(target, async (client) => {
+        for (let i = 0; i < perLoop; i++) await runToClose(client, ["/bin/true"]);
+      });
+    }),
+  );
+  return { "spawn throughput procs/s": (loops * perLoop) / ((performance.now() - started) / 1000) };
+}
+
+function rssSampler(pid: number | null) {
+  let peak = pid ? rssBytes(pid) : 0;
+  const timer = setInterval(() => {
+    if (pid) peak = Math.max(peak, rssBytes(pid));
+  }, 25);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+async function output(target: Target, tty: boolean, megabytes: number): Promise<Metrics> {
+  const bytes = megabytes * 1024 * 1024;
+  const argv = ["head", "-c", String(bytes), "/dev/zero"];
+  const label = tty ? "pty" : "pipe";
+  const sampler = rssSampler(target.serverPid);
+  const started = performance.now();
+  let received = 0;
+  if (target.url) {
+    await withClient(target, async (client) => {
+      const watch = await runToClose(client, argv, { tty });
+      received = watch.bytes;
+    });
+  } else if (tty) {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const child = Bun.spawn(argv, {
+      terminal: {
+        data: (_t, data) => {
+          received += data.byteLength;
+        },
+        exit: () => resolve(),
+      },
+    });
+    await Promise.all([child.exited, promise]);
+  } else {
+    const child = Bun.spawn(argv, { stdout: "pipe" });
+    for await (const chunk of child.stdout) received += chunk.byteLength;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  check(received === bytes, `${label} output: ${received} of ${bytes} bytes`);
+  const metrics: Metrics = { [`${label} output MB/s`]: megabytes / seconds };
+  if (target.serverPid) metrics[`${label} output peak RSS MB`] = sampler.stop() / 2 ** 20;
+  else sampler.stop();
+  return metrics;
+}
+
+async function echoRoundTrip(target: Target, tty: boolean): Promise<Metrics> {
+  const label = tty ? "pty" : "pipe";
+  const rounds = 300;
+  const times: number[] = [];
+  const payload = Buffer.from("x\n");
+  if (!target.url) {
+    const child = Bun.spawn(["cat"], { stdin: "pipe", stdout: "pipe" });
+    const reader = child.stdout.getReader();
+    for (let i = 0; i < rounds; i++) {
+      const started = performance.now();
+      child.stdin.write(payload);
+      child.stdin.flush();
+      await reader.read();
+      if (i >= 20) times.push(performance.now() - started);
+    }
+    child.stdin.end();
+    await child.exited;
+    return { [`${label} echo round trip median µs`]: median(times) * 1000 };
+  }
+  await withClient(target, async (client) => {
+    const processId = nextId();
+    const watch = client.watch(processId);
+    let arrived: (() => void) | null = null;
+    client.onOutput((id) => {
+      if (id === processId) arrived?.();
+    });
+    await client.call("process/start", startParams(processId, ["cat"], { tty, pipeStdin: true }));
+    const chunk = payload.toString("base64");
+    for (let i = 0; i < rounds; i++) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      arrived = resolve;
+      const started = performance.now();
+      await Promise.all([client.call("process/write", { processId, chunk }), promise]);
+      if (i >= 20) times.push(performance.now() - started);
+      // A PTY sends the echo and then cat's copy: let both land before the next round.
+      if (tty) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await client.call("process/terminate", { processId });
+    await watch.closed;
+  });
+  return { [`${label} echo round trip median µs`]: median(times) * 1000 };
+}
+
+async function filesystem(target: Target): Promise<Metrics> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-fs-"));
+  try {
+    const data = Buffer.alloc(1024 * 1024, 7);
+    const file = join(dir, "one-mib");
+    writeFileSync(file, data);
+    const listing = join(dir, "listing");
+    mkdirSync(listing);
+    for (let i = 0; i < 1000; i++) writeFileSync(join(listing, `entry-${i}`), "");
+    const rate = async (n: number, job: () => Promise<void>) => {
+      const started = performance.now();
+      for (let i = 0; i < n; i++) await job();
+      return n / ((performance.now() - started) / 1000);
+    };
+    const b64 = data.toString("base64");
+    if (!target.url) {
+      return {
+        "fs readFile 1MiB ops/s": await rate(60, async () =>
+          check((await readFile(file)).length === data.length, "read"),
+        ),
+        "fs writeFile 1MiB ops/s": await rate(60, () => writeFile(join(dir, "w"), data)),
+        "fs getMetadata ops/s": await rate(3000, async () => void (await stat(file))),
+        "fs readDirectory 1000 ops/s": await rate(60, async () =>
+          check((await readdir(listing, { withFileTypes: true })).length === 1000, "listing"),
+        ),
+      };
+    }
+    return await withClient(target, async (client) => ({
+      "fs readFile 1MiB ops/s": await rate(60, async () => {
+        const { dataBase64 } = (await client.call("fs/readFile", { path: file })) as { dataBase64: string };
+        check(base64Bytes(dataBase64) === data.length, "readFile length");
+      }),
+      "fs writeFile 1MiB ops/s": await rate(60, async () => {
+        await client.call("fs/writeFile", { path: join(dir, "w"), dataBase64: b64 });
+      }),
+      "fs getMetadata ops/s": await rate(3000, async () => {
+        await client.call("fs/getMetadata", { path: file });
+      }),
+      "fs readDirectory 1000 ops/s": await rate(60, async () => {
+        const { entries } = (await client.call("fs/readDirectory", { path: listing })) as {
+          entries: unknown[];
+        };
+        check(entries.length === 1000, "readDirectory entries");
+      }),
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function idleConnections(target: Target): Promise<Metrics> {
+  if (!target.url || !target.serverPid) return {};
+  const count = 200;
+  const before = rssBytes(target.serverPid);
+  const started = performance.now();
+  const clients: LeanClient[] = [];
+  for (let i = 0; i < count; i++) clients.push(await LeanClient.connect(target.url));
+  const elapsed = performance.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const after = rssBytes(target.serverPid);
+  for (const client of clients) client.close();
+  return {
+    "200 idle connections: connect ms each": elapsed / count,
+    "idle connection KB each": (after - before) / count / 1024,
+  };
+}
+
+async function sleepers(target: Target): Promise<Metrics> {
+  if (!target.url || !target.serverPid) return {};
+  const count = 100;
+  return withClient(target, async (client) => {
+    const before = rssBytes(target.serverPid as number);
+    const idsStarted = Array.from({ length: count }, () => nextId());
+    const watches = idsStarted.map((id) => client.watch(id));
+    const started = performance.now();
+    await Promise.all(idsStarted.map((id) => client.call("process/start", startParams(id, ["sleep", "30"]))));
+    const elapsed = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = rssBytes(target.serverPid as number);
+    await Promise.all(idsStarted.map((id) => client.call("process/terminate", { processId: id })));
+    await Promise.all(watches.map((w) => w.closed));
+    return {
+      "100 sleeps: ms to start all": elapsed,
+      "live process KB each": (after - before) / count / 1024,
+    };
+  });
+}
+
+export const WORKLOADS: Record<string, (target: Target) => Promise<Metrics>> = {
+  "spawn-latency": spawnLatency,
+  "spawn-throughput": spawnThroughput,
+  "pipe-output": (t) => output(t, false, 200),
+  "pty-output": (t) => output(t, true, 50),
+  "pipe-echo": (t) => echoRoundTrip(t, false),
+  "pty-echo": (t) => echoRoundTrip(t, true),
+  fs: filesystem,
+  "idle-connections": idleConnections,
+  sleepers,
+};
