@@ -5,7 +5,7 @@
 //                                         a .tar.gz holding it as `codex-exec-server`, a .sha256 for each,
 //                                         and one SHA256SUMS covering them all
 // --outdir DIR writes somewhere other than dist/.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -82,8 +82,8 @@ async function checksumLine(path: string): Promise<string> {
 async function tarball(binary: string): Promise<string> {
   const staging = await mkdtemp(join(tmpdir(), "codex-exec-server-tar-"));
   try {
-    await Bun.write(join(staging, "codex-exec-server"), Bun.file(binary)); // Bun.write keeps no mode
-    await Bun.$`chmod 755 ${join(staging, "codex-exec-server")}`.quiet();
+    await Bun.write(join(staging, "codex-exec-server"), Bun.file(binary));
+    await chmod(join(staging, "codex-exec-server"), 0o755); // Bun.write does not copy the mode
     const out = `${binary}.tar.gz`;
     await Bun.$`tar -czf ${out} -C ${staging} codex-exec-server`.quiet();
     return out;
