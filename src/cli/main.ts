@@ -4,6 +4,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { CloudError } from "../errors.ts";
 import { logger, setLogLevel } from "../log.ts";
 import { startServer } from "../server/server.ts";
+import { versionString } from "../version.ts";
 import { CLOUD_ARGS, checkCloudFlags } from "./cloud-args.ts";
 import { checkKnownFlags, parseLogLevel, UsageError } from "./options.ts";
 import { resolveServeOptions, SERVE_ARGS } from "./serve-options.ts";
@@ -13,7 +14,8 @@ const log = logger("cli");
 const args = { ...SERVE_ARGS, ...CLOUD_ARGS } as const;
 
 export const main = defineCommand({
-  meta: { name: "codex-exec-server", version: pkg.version, description: pkg.description },
+  // A function, so that finding the commit of a source checkout costs only --version and --help.
+  meta: () => ({ name: "codex-exec-server", version: versionString(), description: pkg.description }),
   args,
   subCommands: { exec: () => import("./exec.ts").then((m) => m.exec) },
   async run({ args: values, rawArgs }) {

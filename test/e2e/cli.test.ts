@@ -7,9 +7,19 @@ import { cliCommand, runCli, startCli } from "../support/harness.ts";
 import { sh, startFamily } from "../support/process.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
 
+/** The package version and this checkout's commit (a compiled binary says "unknown" outside git). */
+function expectedVersion(): string {
+  const git = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], {
+    cwd: import.meta.dir,
+    stderr: "ignore",
+  });
+  if (git.success) return `${pkg.version} (${git.stdout.toString().trim()})`;
+  return process.env.CODEX_EXEC_SERVER_BIN ? `${pkg.version} (unknown)` : pkg.version;
+}
+
 describe("flags", () => {
   test("--version and --help", async () => {
-    expect(await runCli(["--version"])).toMatchObject({ stdout: `${pkg.version}\n`, code: 0 });
+    expect(await runCli(["--version"])).toMatchObject({ stdout: `${expectedVersion()}\n`, code: 0 });
     const help = await runCli(["--help"]);
     expect(help.code).toBe(0);
     for (const flag of ["--listen", "--session-ttl-ms", "--retained-output-bytes", "--log-level"]) {

@@ -38,8 +38,12 @@ export interface CliServer extends AsyncDisposable {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
-export async function startCli(args: string[] = [], env: Record<string, string> = {}): Promise<CliServer> {
-  const child = Bun.spawn([...cliCommand(), "--listen", "ws://127.0.0.1:0", ...args], {
+export async function startCli(
+  args: string[] = [],
+  env: Record<string, string> = {},
+  command: string[] = cliCommand(),
+): Promise<CliServer> {
+  const child = Bun.spawn([...command, "--listen", "ws://127.0.0.1:0", ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
