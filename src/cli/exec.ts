@@ -17,10 +17,12 @@ export interface ExecOptions {
   env: Record<string, string>;
   argv: string[];
   connectTimeoutMs: number;
+  /** Capability token for a server started with --ws-auth capability-token. */
+  token?: string;
 }
 
 const USAGE =
-  "usage: codex-exec-server exec --url ws://HOST:PORT [--tty] [--cwd DIR] [--env K=V]... -- CMD [ARGS...]";
+  "usage: codex-exec-server exec --url ws://HOST:PORT [--tty] [--cwd DIR] [--env K=V]... [--ws-token-file FILE] -- CMD [ARGS...]";
 
 export function parseExecArgs(rawArgs: string[]): ExecOptions {
   const split = rawArgs.indexOf("--");
@@ -46,7 +48,27 @@ export function parseExecArgs(rawArgs: string[]): ExecOptions {
     throw new UsageError(`invalid --cwd '${cwd}': expected an absolute path on the server`);
   const timeout = Number(values["connect-timeout-ms"] ?? 10_000);
   if (!Number.isSafeInteger(timeout) || timeout <= 0) throw new UsageError("invalid --connect-timeout-ms");
-  return { url: values.url, tty: values.tty ?? false, cwd, env, argv, connectTimeoutMs: timeout };
+  return {
+    url: values.url,
+    tty: values.tty ?? false,
+    cwd,
+    env,
+    argv,
+    connectTimeoutMs: timeout,
+    token: readToken(values["ws-token-file"]),
+  };
+}
+
+/** The token from --ws-token-file, else CODEX_EXEC_SERVER_TOKEN; never printed. */
+function readToken(file: string | undefined): string | undefined {
+  if (file === undefined) return process.env.CODEX_EXEC_SERVER_TOKEN || undefined;
+  try {
+    const token = (require("node:fs") as typeof import("node:fs")).readFileSync(file, "utf8").trim();
+    if (token) return token;
+  } catch (error) {
+    throw new UsageError(`cannot read --ws-token-file: ${(error as Error).message}`);
+  }
+  throw new UsageError("--ws-token-file is empty");
 }
 
 function parse(args: string[]) {
@@ -59,6 +81,7 @@ function parse(args: string[]) {
       cwd: { type: "string" },
       env: { type: "string", multiple: true, short: "e" },
       "connect-timeout-ms": { type: "string" },
+      "ws-token-file": { type: "string" },
     },
   });
 }
@@ -87,6 +110,7 @@ export async function runExec(options: ExecOptions): Promise<number> {
   const client = await ExecServerClient.connect(options.url, {
     clientName: "codex-exec-server exec",
     connectTimeoutMs: options.connectTimeoutMs,
+    headers: options.token ? { Authorization: `Bearer ${options.token}` } : undefined,
   });
   const processId = `exec-${nanoid(12)}`;
   const stdout = orderedWriter(process.stdout);
@@ -176,6 +200,11 @@ export const exec = defineCommand({
     "connect-timeout-ms": {
       type: "string",
       description: "Give up connecting after this long (default 10000)",
+    },
+    "ws-token-file": {
+      type: "string",
+      description:
+        "File holding the server's capability token [env CODEX_EXEC_SERVER_TOKEN: the token itself]",
     },
   },
   async run({ rawArgs }) {

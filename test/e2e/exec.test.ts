@@ -84,3 +84,24 @@ test("an unreachable server is a one-line error, exit 255", async () => {
   expect(result.code).toBe(255);
   expect(result.stderr).toBe(`codex-exec-server exec: cannot connect to ${url}/\n`);
 });
+
+test("--ws-token-file (or CODEX_EXEC_SERVER_TOKEN) reaches a server that requires a token", async () => {
+  const { createHash } = await import("node:crypto");
+  const { tempDir } = await import("../support/tmp.ts");
+  const token = "exec-test-token-1234";
+  await using guarded = startTestServer({ tokenSha256: createHash("sha256").update(token).digest() });
+  using dir = tempDir();
+  const file = `${dir.path}/token`;
+  await Bun.write(file, `${token}\n`);
+  expect((await exec(["--url", guarded.url, "--", "true"])).code).toBe(255);
+  expect(await exec(["--url", guarded.url, "--ws-token-file", file, "--", "echo", "in"])).toEqual({
+    stdout: "in\n",
+    stderr: "",
+    code: 0,
+  });
+  const viaEnv = Bun.spawn([...cliCommand(), "exec", "--url", guarded.url, "--", "echo", "env"], {
+    stdout: "pipe",
+    env: { ...process.env, CODEX_EXEC_SERVER_TOKEN: token },
+  });
+  expect([await new Response(viaEnv.stdout).text(), await viaEnv.exited]).toEqual(["env\n", 0]);
+});
