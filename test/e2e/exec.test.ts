@@ -1,24 +1,12 @@
 // Guards `codex-exec-server exec`: both streams to the right place, stdin forwarded with EOF, the
 // remote exit code (and 128+signal) as ours, --tty with an interactive program, one-line errors.
 import { afterAll, expect, test } from "bun:test";
-import { cliCommand, startTestServer } from "../support/harness.ts";
+import { cliCommand, runCli, startTestServer } from "../support/harness.ts";
 
 const server = startTestServer();
 afterAll(() => server.stop());
 
-async function exec(args: string[], stdin?: string) {
-  const child = Bun.spawn([...cliCommand(), "exec", ...args], {
-    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const exec = (args: string[], stdin?: string) => runCli(["exec", ...args], {}, stdin);
 
 test("stdout and stderr go to their places and the exit code is the program's", async () => {
   const result = await exec(["--url", server.url, "--", "sh", "-c", "echo out; echo err >&2; exit 3"]);

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { gitCommit } from "../../build.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { TestClient } from "../support/client.ts";
-import { startCli } from "../support/harness.ts";
+import { runToEnd, startCli } from "../support/harness.ts";
 import { sh } from "../support/process.ts";
 import { tempDir } from "../support/tmp.ts";
 
@@ -81,7 +81,7 @@ async function install(downloadUrl: string, path: string, previous?: string) {
     mkdirSync(installDir);
     writeFileSync(join(installDir, "codex-exec-server"), previous);
   }
-  const child = Bun.spawn(["/bin/sh", INSTALL_SH], {
+  const { stdout, stderr, code } = await runToEnd(["/bin/sh", INSTALL_SH], {
     env: {
       PATH: path,
       HOME: join(dir, "home"),
@@ -89,14 +89,7 @@ async function install(downloadUrl: string, path: string, previous?: string) {
       CODEX_EXEC_SERVER_DOWNLOAD_URL: downloadUrl,
       CODEX_EXEC_SERVER_INSTALL_DIR: installDir,
     },
-    stdout: "pipe",
-    stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
   return { code, stdout, stderr: stderr.trimEnd().split("\n"), installDir, tmpLeft: readdirSync(tmp) };
 }
 

@@ -6,7 +6,7 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { TestClient } from "../support/client.ts";
 import { startCli, startTestServer } from "../support/harness.ts";
-import { sh } from "../support/process.ts";
+import { sh, startParams } from "../support/process.ts";
 import { RawWebSocket } from "../support/raw-ws.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
 
@@ -129,14 +129,19 @@ test("a reader that is slow but reading holds the program back and loses nothing
   const reader = await startReader(server.url);
   try {
     const total = 20_000_000;
-    const params = sh(`head -c ${total} /dev/zero`);
+    const params = startParams(["head", "-c", String(total), "/dev/zero"]);
     reader.pause();
     reader.request("process/start", params);
     const session = await waitFor(() => server.sessions.get(reader.sessionId), { label: "the session" });
-    await waitFor(() => session.process.livePids().length === 1, { label: "the program to start" });
-    // Unhindered, 20 MB take a few ms; held back by the paused reader, the program is still there.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(session.process.livePids()).toHaveLength(1);
+    const pid = await waitFor(() => session.process.livePids()[0], {
+      label: "the program to start",
+    });
+    // Held back by the paused reader, the program blocks writing its output (Bun gives it a
+    // socket pair rather than a pipe, hence either wait channel).
+    await waitFor(() => /pipe_write|sock_alloc_send/.test(readFileSync(`/proc/${pid}/wchan`, "utf8")), {
+      label: "the program to block writing its output",
+    });
+    expect(session.process.livePids()).toEqual([pid]);
     reader.resume();
     await waitFor(() => reader.messages.some((m) => m.method === "process/closed"), {
       label: "closed notification",

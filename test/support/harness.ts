@@ -83,12 +83,20 @@ export async function startCli(
 }
 
 /** Run the CLI to completion (for flag errors, --help, --version). */
-export async function runCli(args: string[], env: Record<string, string> = {}) {
-  const child = Bun.spawn([...cliCommand(), ...args], {
-    stdin: "ignore",
+export function runCli(args: string[], env: Record<string, string> = {}, stdin?: string) {
+  return runToEnd([...cliCommand(), ...args], { env: { ...process.env, ...env }, stdin });
+}
+
+/** Run a command to its end and collect both outputs and the exit code. */
+export async function runToEnd(
+  command: string[],
+  options: { env?: Record<string, string | undefined>; stdin?: string } = {},
+) {
+  const child = Bun.spawn(command, {
+    stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, ...env },
+    env: options.env ?? process.env,
   });
   const [stdout, stderr, code] = await Promise.all([
     new Response(child.stdout).text(),
