@@ -9,6 +9,7 @@ import { isMethod, METHODS, type Method } from "../protocol/methods.ts";
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
 import type { FsHandler } from "./fs-handler.ts";
 import type { Limits } from "./limits.ts";
+import { OutputFlow } from "./output-flow.ts";
 import { encodeEvent, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
 
@@ -21,9 +22,6 @@ export interface ConnectionServices {
   fs: FsHandler;
   limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes">;
 }
-
-/** Told once per episode when output notifications are dropped for a slow reader. */
-export const OUTPUT_DROPPED = "process/outputDropped";
 
 type RoutedMethod = Exclude<Method, "initialize">;
 type ParsedParams<M extends Method> = z.infer<(typeof METHODS)[M]["params"]>;
@@ -59,23 +57,27 @@ type HandshakeState = "new" | "awaitingInitialized" | "ready";
 
 export class ServerConnection {
   readonly #peer: RpcPeer;
-  readonly #transport: Transport;
   readonly #services: ConnectionServices;
+  readonly #flow: OutputFlow;
   #pending = 0;
-  #isDroppingOutput = false;
-  #drained: Promise<void> | null = null;
-  #onDrain: (() => void) | null = null;
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
   #routes: Routes | null = null;
 
   constructor(transport: Transport, services: ConnectionServices) {
     this.#services = services;
-    this.#transport = transport;
     this.#peer = new RpcPeer(transport, {
       onRequest: (method, params, id) => this.#onRequest(method, params, id),
       onNotification: (method) => this.#onNotification(method),
     });
+    this.#flow = new OutputFlow(
+      {
+        buffered: () => transport.bufferedAmount?.() ?? 0,
+        isClosed: () => this.#peer.isClosed,
+        notify: (method, params) => this.#peer.notify(method, params),
+      },
+      services.limits,
+    );
   }
 
   receive(data: string | ArrayBuffer | Uint8Array): void {
@@ -130,7 +132,7 @@ export class ServerConnection {
     if (this.#state !== "new") throw new InvalidRequest("initialize may only be sent once per connection");
     const sink: EventSink = {
       deliver: (event) => this.#deliver(event),
-      congestion: () => this.#congestion(),
+      congestion: () => this.#flow.congestion(),
     };
     const { sessions } = this.#services;
     const attachment = params.resumeSessionId
@@ -142,77 +144,13 @@ export class ServerConnection {
     return { sessionId: attachment.session.id };
   }
 
-  /**
-   * Flow control for the session's pipes. While more than sendBufferBytes wait to be sent, pipes
-   * are not read: the programs block, and a reader that is merely slower than them loses nothing.
-   * A reader that stays behind for slowReaderMs is stalled: from then on the pipes are read again
-   * and its output notifications dropped (process/read still has the data), so a client that
-   * stops reading can hold neither our memory nor its programs.
-   */
-  #congestion(): Promise<void> | undefined {
-    if (this.#isDroppingOutput || this.#peer.isClosed) return undefined;
-    if (this.#buffered() <= this.#services.limits.sendBufferBytes) return undefined;
-    this.#drained ??= this.#waitForDrain().finally(() => {
-      this.#drained = null;
-    });
-    return this.#drained;
-  }
-
-  async #waitForDrain(): Promise<void> {
-    const { sendBufferBytes, slowReaderMs } = this.#services.limits;
-    const deadline = performance.now() + slowReaderMs;
-    while (this.#buffered() > sendBufferBytes / 2 && !this.#peer.isClosed) {
-      const remainingMs = deadline - performance.now();
-      if (remainingMs <= 0) {
-        this.#startDropping();
-        return;
-      }
-      // Woken by the transport's drain event; the timer is a fallback for transports without one.
-      const { promise, resolve } = Promise.withResolvers<void>();
-      this.#onDrain = resolve;
-      const timer = setTimeout(resolve, Math.min(remainingMs, 20));
-      await promise;
-      clearTimeout(timer);
-      this.#onDrain = null;
-    }
-  }
-
   /** The transport flushed its send buffer: held-back pipes may be read again. */
   drained(): void {
-    this.#onDrain?.();
+    this.#flow.drained();
   }
 
-  #buffered(): number {
-    return this.#transport.bufferedAmount?.() ?? 0;
-  }
-
-  #startDropping(): void {
-    if (this.#isDroppingOutput) return;
-    this.#isDroppingOutput = true;
-    const bufferedBytes = this.#buffered();
-    log.warn("slow reader: dropping output notifications", { bufferedBytes });
-    this.#peer.notify(OUTPUT_DROPPED, { bufferedBytes, limitBytes: this.#services.limits.sendBufferBytes });
-  }
-
-  /**
-   * Send a process event. Output is dropped while the reader is stalled, until it has truly caught
-   * up (a quarter of the limit: one stall is one episode and one notice). PTY output cannot be
-   * held back, so it is dropped past twice the limit; pipe output only past half the hard buffer
-   * limit (a read that was already in flight when the pipes were paused). Exits and closes always
-   * go out.
-   */
   #deliver(event: EventOf<EventSink>): void {
-    if (event.type === "output") {
-      const { sendBufferBytes, maxBufferedBytes } = this.#services.limits;
-      const buffered = this.#buffered();
-      if (this.#isDroppingOutput && buffered > sendBufferBytes / 4) return;
-      this.#isDroppingOutput = false;
-      const ceiling = event.chunk.stream === "pty" ? 2 * sendBufferBytes : maxBufferedBytes / 2;
-      if (buffered > ceiling) {
-        this.#startDropping();
-        return;
-      }
-    }
+    if (!this.#flow.admits(event)) return;
     const { method, params } = encodeEvent(event);
     this.#peer.notify(method, params);
   }
