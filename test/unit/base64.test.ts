@@ -12,3 +12,34 @@ test.each(["abc", "YQ", "YQ=", "a b=", "-_-_", "YWJj\nZGVm", "YR==", "YWJ=", "==
     expect(isBase64(text)).toBe(false);
   },
 );
+
+test.each(["YW=j", "Y===", "YWJj====", "YW Jj", "YW\tJ", "YWJ\u00e9", "Y-Jj", "YWJ_"])(
+  "refuses %p (strictness around the native decoder)",
+  (text) => {
+    expect(isBase64(text)).toBe(false);
+  },
+);
+
+test("agrees with decode-and-re-encode on random inputs", () => {
+  const { decodeStrictBase64 } =
+    require("../../src/protocol/process.ts") as typeof import("../../src/protocol/process.ts");
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ ";
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let i = 0; i < 5000; i++) {
+    // Valid encodings of random bytes, half of them with one character changed.
+    const bytes = Buffer.from(
+      Array.from({ length: Math.floor(random() * 7) }, () => Math.floor(random() * 256)),
+    );
+    let text = bytes.toString("base64");
+    if (text.length > 0 && random() < 0.5) {
+      const at = Math.floor(random() * text.length);
+      text = text.slice(0, at) + alphabet[Math.floor(random() * alphabet.length)] + text.slice(at + 1);
+    }
+    const reference = Buffer.from(text, "base64").toString("base64") === text;
+    expect([text, decodeStrictBase64(text) !== null]).toEqual([text, reference]);
+  }
+});
