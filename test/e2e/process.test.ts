@@ -349,6 +349,17 @@ describe("PTY", () => {
     ).toBe(0);
   });
 
+  test("a PTY closes soon after its leader exits, even with a background job holding it", async () => {
+    await using client = await server.session();
+    const params = sh("sleep 20 & echo fg", { tty: true });
+    await client.call("process/start", params);
+    // Well before the background sleep would end.
+    await client.waitForClosed(params.processId, 5000);
+    expect(client.outputOf(params.processId).toString()).toBe("fg\r\n");
+    const exited = client.eventsOf(params.processId).find((e) => e.method === "process/exited");
+    expect(exited?.params?.exitCode).toBe(0);
+  });
+
   test("stty size reports the default and a requested size", async () => {
     await using client = await server.session();
     const plain = await run(client, sh("stty size", { tty: true }));
