@@ -50,8 +50,10 @@ function exitWith(code: number, message: string): never {
 
 async function serve(options: Parameters<typeof startServer>[0]): Promise<void> {
   const server = startServer(options);
-  // Tools wait for this line; the services load right after it (see startServer).
-  process.stdout.write(`${server.url}\n`);
+  // Tools wait for this line, and the services load right after it (see startServer). Bun's
+  // console.log writes synchronously; process.stdout.write would let the services' loading
+  // delay the line by several milliseconds.
+  console.log(server.url);
   const { promise, resolve } = Promise.withResolvers<string>();
   process.once("SIGINT", () => resolve("SIGINT"));
   process.once("SIGTERM", () => resolve("SIGTERM"));
