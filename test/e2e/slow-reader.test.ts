@@ -56,11 +56,12 @@ test("500 MB at a reader that never reads: RSS stays bounded, others are served"
     );
     // Output kept: 1 MiB retention; send buffer: a few MiB before dropping; the rest is the runtime.
     expect(peak).toBeLessThan(200 * 1024 * 1024);
-    // The flood really went through the server: the newest retained chunk is near seq 64,000.
+    // The flood really went through the server: chunks are at most 64 KiB, so the retained ones
+    // come after seq 8,000.
     reader.resume();
     const id = reader.request("process/read", { processId: flood.processId, afterSeq: 0, maxBytes: 1 });
     const { result } = (await reader.response(id, 30_000)) as { result: { chunks: { seq: number }[] } };
-    expect(result.chunks[0]?.seq).toBeGreaterThan(FLOOD_BYTES / 8192 - 200);
+    expect(result.chunks[0]?.seq).toBeGreaterThan(FLOOD_BYTES / 65536 - 100);
   } finally {
     reader.destroy();
   }
@@ -104,9 +105,10 @@ test("a reader that falls behind is told once, then catches up with process/read
     // little, so a long flood can make a few stalls).
     const notices = reader.messages.filter((m) => m.method === "process/outputDropped").length;
     const outputs = reader.messages.filter((m) => m.method === "process/output");
-    const droppedChunks = Math.ceil(20_000_000 / 8192) - outputs.length;
+    const lastSeq = Number(reader.messages.find((m) => m.method === "process/closed")?.params?.seq);
+    const droppedNotifications = lastSeq - 2 - outputs.length;
     expect(notices).toBeGreaterThanOrEqual(1);
-    expect(notices * 50).toBeLessThan(droppedChunks);
+    expect(notices * 20).toBeLessThan(droppedNotifications);
     // The reliable path: everything is still there.
     let total = 0;
     for (let after = 0; ; ) {
@@ -128,7 +130,8 @@ test("a reader that is slow but reading holds the program back and loses nothing
   await using server = startTestServer({ limits: { sendBufferBytes: 256 * 1024, slowReaderMs: 30_000 } });
   const reader = await startReader(server.url);
   try {
-    const total = 20_000_000;
+    // Large enough that the paused socket's own buffers cannot take it all.
+    const total = 100_000_000;
     const params = startParams(["head", "-c", String(total), "/dev/zero"]);
     reader.pause();
     reader.request("process/start", params);
@@ -138,7 +141,14 @@ test("a reader that is slow but reading holds the program back and loses nothing
     });
     // Held back by the paused reader, the program blocks writing its output (Bun gives it a
     // socket pair rather than a pipe, hence either wait channel).
-    await waitFor(() => /pipe_write|sock_alloc_send/.test(readFileSync(`/proc/${pid}/wchan`, "utf8")), {
+    const wchan = () => {
+      try {
+        return readFileSync(`/proc/${pid}/wchan`, "utf8");
+      } catch {
+        return "gone";
+      }
+    };
+    await waitFor(() => /pipe_write|sock_alloc_send/.test(wchan()), {
       label: "the program to block writing its output",
     });
     expect(session.process.livePids()).toEqual([pid]);
