@@ -7,11 +7,14 @@ import { InternalError } from "../errors.ts";
 import type { OutputStream, WriteStatus } from "../protocol/process.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
+import { ReadPacer } from "./read-pacer.ts";
 import { spawnChild } from "./spawn.ts";
 import type { ProcessEvent, ReadOptions, ReadResult, StartOptions } from "./types.ts";
 
 export interface ChildHooks {
   retainedOutputBytes: number;
+  /** How long a client that reads with process/read may stop reading before it is given up on. */
+  slowReaderMs: number;
   /** A promise while whoever reads the output is behind (see LocalProcess.setFlowControl). */
   beforeRead(): Promise<void> | undefined;
   onEvent(event: ProcessEvent): void;
@@ -44,6 +47,7 @@ export class Child {
   readonly isTty: boolean;
   readonly #hooks: ChildHooks;
   readonly #buffer: OutputBuffer;
+  readonly #pacer: ReadPacer;
   readonly #waiters = new Set<() => void>();
   readonly #subprocess: Subprocess;
   /** Marks every descendant, so the family can be found even after it leaves the group. */
@@ -59,10 +63,13 @@ export class Child {
     this.isTty = options.tty;
     this.#hooks = hooks;
     this.#buffer = new OutputBuffer(hooks.retainedOutputBytes);
+    this.#pacer = new ReadPacer(hooks.retainedOutputBytes, hooks.slowReaderMs, (seq) =>
+      this.#buffer.bytesAfter(seq),
+    );
     const spawned = spawnChild(options, this.#scope, {
       onOutput: (stream, bytes) => this.#output(stream, bytes),
       onStreamEnd: () => this.#streamEnded(),
-      beforeRead: () => hooks.beforeRead(),
+      beforeRead: () => hooks.beforeRead() ?? this.#pacer.gate(),
     });
     this.#subprocess = spawned.subprocess;
     this.#stdin = spawned.stdin;
@@ -91,7 +98,10 @@ export class Child {
       const isReady =
         chunks.length > 0 || this.#closedSeq !== null || (this.#exit !== null && this.#exit.seq > afterSeq);
       const remainingMs = deadline - performance.now();
-      if (isReady || remainingMs <= 0 || options.signal?.aborted) return this.#result(chunks);
+      if (isReady || remainingMs <= 0 || options.signal?.aborted) {
+        this.#pacer.consumed(afterSeq, chunks);
+        return this.#result(chunks);
+      }
       await this.#changed(remainingMs, options.signal);
     }
   }
@@ -138,6 +148,8 @@ export class Child {
 
   /** Kill the program's family: its group, its descendants, and every process with its scope. */
   killFamily(): number[] {
+    // What the program wrote before it died must drain, whoever is reading.
+    this.#pacer.release();
     return killFamily(this.#subprocess.pid, this.#scope, this.#exit === null);
   }
 

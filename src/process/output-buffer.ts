@@ -54,6 +54,28 @@ export class OutputBuffer {
 
   /** Chunks with seq > afterSeq, oldest first, whole, within maxBytes but at least one. */
   after(afterSeq: number, maxBytes: number | undefined): OutputChunk[] {
+    const result: OutputChunk[] = [];
+    let total = 0;
+    for (let i = this.#indexAfter(afterSeq); i < this.#chunks.length; i++) {
+      const chunk = this.#chunks[i] as OutputChunk;
+      if (maxBytes !== undefined && result.length > 0 && total + chunk.bytes.byteLength > maxBytes) break;
+      result.push(chunk);
+      total += chunk.bytes.byteLength;
+    }
+    return result;
+  }
+
+  /** Retained bytes in chunks with seq > afterSeq. */
+  bytesAfter(afterSeq: number): number {
+    let total = 0;
+    for (let i = this.#indexAfter(afterSeq); i < this.#chunks.length; i++) {
+      total += (this.#chunks[i] as OutputChunk).bytes.byteLength;
+    }
+    return total;
+  }
+
+  /** The index of the first retained chunk with seq > afterSeq. */
+  #indexAfter(afterSeq: number): number {
     let lo = this.#head;
     let hi = this.#chunks.length;
     while (lo < hi) {
@@ -61,14 +83,6 @@ export class OutputBuffer {
       if ((this.#chunks[mid] as OutputChunk).seq <= afterSeq) lo = mid + 1;
       else hi = mid;
     }
-    const result: OutputChunk[] = [];
-    let total = 0;
-    for (let i = lo; i < this.#chunks.length; i++) {
-      const chunk = this.#chunks[i] as OutputChunk;
-      if (maxBytes !== undefined && result.length > 0 && total + chunk.bytes.byteLength > maxBytes) break;
-      result.push(chunk);
-      total += chunk.bytes.byteLength;
-    }
-    return result;
+    return lo;
   }
 }

@@ -27,6 +27,7 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
         retainedOutputBytes: settings.retainedOutputBytes,
         closedRetentionMs: settings.closedRetentionMs ?? DEFAULT_PROCESS_OPTIONS.closedRetentionMs,
         maxProcesses: limits.maxProcessesPerSession,
+        slowReaderMs: limits.slowReaderMs,
       },
     }),
     fs: new FsHandler(new LocalFileSystem()),
