@@ -13,8 +13,8 @@ import type { ProcessEvent, ReadOptions, ReadResult, StartOptions } from "./type
 
 export interface ChildHooks {
   retainedOutputBytes: number;
-  /** How long a client that reads with process/read may stop reading before it is given up on. */
-  slowReaderMs: number;
+  /** How long a process waits for a process/read before its reader is given up on (read-pacer.ts). */
+  readPatienceMs: number;
   /** A promise while whoever reads the output is behind (see LocalProcess.setFlowControl). */
   beforeRead(): Promise<void> | undefined;
   onEvent(event: ProcessEvent): void;
@@ -63,7 +63,7 @@ export class Child {
     this.isTty = options.tty;
     this.#hooks = hooks;
     this.#buffer = new OutputBuffer(hooks.retainedOutputBytes);
-    this.#pacer = new ReadPacer(hooks.retainedOutputBytes, hooks.slowReaderMs, (seq) =>
+    this.#pacer = new ReadPacer(hooks.retainedOutputBytes, hooks.readPatienceMs, (seq) =>
       this.#buffer.bytesAfter(seq),
     );
     const spawned = spawnChild(options, this.#scope, {
@@ -169,7 +169,7 @@ export class Child {
   #output(stream: OutputStream, bytes: Uint8Array): void {
     for (let start = 0; start < bytes.byteLength; start += MAX_CHUNK_BYTES) {
       const chunk = new OutputChunk(this.#nextSeq++, stream, bytes.subarray(start, start + MAX_CHUNK_BYTES));
-      this.#buffer.push(chunk);
+      this.#buffer.push(chunk, this.#pacer.keepAfterSeq());
       this.#hooks.onEvent({ type: "output", processId: this.processId, chunk });
     }
     if (bytes.byteLength > 0) this.#wake();

@@ -18,15 +18,15 @@ export interface LocalProcessOptions {
   closedRetentionMs: number;
   /** Processes held at once, running or retained. */
   maxProcesses: number;
-  /** How long a client reading with process/read may stop before its programs run on regardless. */
-  slowReaderMs: number;
+  /** How long a program with a full retention waits for a process/read (see read-pacer.ts). */
+  readPatienceMs: number;
 }
 
 export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
   retainedOutputBytes: 1024 * 1024,
   closedRetentionMs: 30_000,
   maxProcesses: 1024,
-  slowReaderMs: 5000,
+  readPatienceMs: 500,
 };
 
 export class LocalProcess implements ExecProcess {
@@ -53,7 +53,7 @@ export class LocalProcess implements ExecProcess {
     // Spawning is synchronous, so the id is taken before anything else can run.
     const child = new Child(options, {
       retainedOutputBytes: this.#options.retainedOutputBytes,
-      slowReaderMs: this.#options.slowReaderMs,
+      readPatienceMs: this.#options.readPatienceMs,
       beforeRead: () => this.#flowControl?.(),
       onEvent: (event) => this.#emit(event),
       onClosed: (closed) => this.#forgetLater(closed),

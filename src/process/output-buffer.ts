@@ -25,6 +25,9 @@ export class OutputChunk {
   }
 }
 
+/** How far past the budget output a reader has not read yet may be kept. */
+const UNREAD_FACTOR = 8;
+
 export class OutputBuffer {
   readonly #chunks: OutputChunk[] = [];
   #head = 0;
@@ -36,12 +39,20 @@ export class OutputBuffer {
     return this.#bytes;
   }
 
-  push(chunk: OutputChunk): void {
+  /**
+   * Keep a chunk, evicting the oldest past the budget. Chunks after `keepAfterSeq` (output a
+   * reader has yet to read) are kept up to UNREAD_FACTOR times the budget: the runtime reads a
+   * pipe ahead of us by several MiB (in pieces of up to 2 MiB) while we hold back, so what
+   * arrives at once can be bigger than the whole budget.
+   */
+  push(chunk: OutputChunk, keepAfterSeq = Number.POSITIVE_INFINITY): void {
     this.#chunks.push(chunk);
     this.#bytes += chunk.bytes.byteLength;
     // The newest chunk is always kept, even when it alone is over the budget.
     while (this.#bytes > this.budgetBytes && this.#chunks.length - this.#head > 1) {
-      const evicted = this.#chunks[this.#head] as OutputChunk;
+      const oldest = this.#chunks[this.#head] as OutputChunk;
+      if (oldest.seq > keepAfterSeq && this.#bytes <= UNREAD_FACTOR * this.budgetBytes) break;
+      const evicted = oldest;
       this.#chunks[this.#head] = undefined as unknown as OutputChunk;
       this.#head++;
       this.#bytes -= evicted.bytes.byteLength;

@@ -1,47 +1,60 @@
 // Pacing for clients that consume output with process/read (a Codex client reads after each
-// notification). Once a process has been read, its pipes are not read further while the output
-// that client has not read yet would overflow retention: the program waits instead of the head of
-// its output being evicted unread. A client that stops reading for slowReaderMs is given up on
-// (the program runs on, retention evicts), and so is a process being terminated.
+// notification, and its first read comes milliseconds after the start). A process's pipes are not
+// read further while the output not yet read would overflow retention: the program waits instead
+// of the head of its output being evicted unread. A client that does not read for patienceMs is
+// given up on until it reads again (a client that takes output from the notifications never
+// reads: it pays one short pause, once), and so is a process being terminated.
 import type { OutputChunk } from "./output-buffer.ts";
 
 export class ReadPacer {
   readonly #limitBytes: number;
-  readonly #slowReaderMs: number;
+  readonly #patienceMs: number;
   readonly #unreadAfter: (seq: number) => number;
-  #isPolled = false;
   #isReleased = false;
   #cursor = 0;
   #waiter: { promise: Promise<void>; resolve: () => void; timer: Timer } | null = null;
 
   /** `unreadAfter(seq)`: the retained output bytes after a seq. */
-  constructor(budgetBytes: number, slowReaderMs: number, unreadAfter: (seq: number) => number) {
+  constructor(budgetBytes: number, patienceMs: number, unreadAfter: (seq: number) => number) {
     // Room for the read in flight when the gate closes (a pipe read is up to 64 KiB).
     this.#limitBytes = budgetBytes - Math.min(128 * 1024, budgetBytes / 2);
-    this.#slowReaderMs = slowReaderMs;
+    this.#patienceMs = patienceMs;
     this.#unreadAfter = unreadAfter;
   }
 
   /** A process/read after `afterSeq` returned these chunks. */
   consumed(afterSeq: number, chunks: readonly OutputChunk[]): void {
-    this.#isPolled = true;
     this.#isReleased = false;
     this.#cursor = Math.max(this.#cursor, afterSeq, chunks.at(-1)?.seq ?? 0);
     if (this.#unreadAfter(this.#cursor) < this.#limitBytes) this.#open();
+    else if (this.#waiter) {
+      // Still behind, but reading: patience counts from the latest read.
+      clearTimeout(this.#waiter.timer);
+      this.#waiter.timer = this.#patienceTimer();
+    }
+  }
+
+  #patienceTimer(): Timer {
+    // The client stopped reading: give up on it until it reads again.
+    const timer = setTimeout(() => this.release(), this.#patienceMs);
+    timer.unref();
+    return timer;
   }
 
   /** Before a pipe read: a promise while the reading client is too far behind. */
   gate(): Promise<void> | undefined {
-    if (!this.#isPolled || this.#isReleased) return undefined;
+    if (this.#isReleased) return undefined;
     if (this.#unreadAfter(this.#cursor) < this.#limitBytes) return undefined;
     if (!this.#waiter) {
       const { promise, resolve } = Promise.withResolvers<void>();
-      // The client stopped reading: give up on it until it reads again.
-      const timer = setTimeout(() => this.release(), this.#slowReaderMs);
-      timer.unref();
-      this.#waiter = { promise, resolve, timer };
+      this.#waiter = { promise, resolve, timer: this.#patienceTimer() };
     }
     return this.#waiter.promise;
+  }
+
+  /** Output after this seq is unread by an engaged reader: retention should keep it. */
+  keepAfterSeq(): number {
+    return this.#isReleased ? Number.POSITIVE_INFINITY : this.#cursor;
   }
 
   /** Stop pacing (a stalled reader, a terminated process) until the next read. */

@@ -14,6 +14,8 @@ export interface ServerOptions extends AdmissionOptions {
   reapOrphans: boolean;
   /** How long a closed process stays readable (30 s, shorter in tests). */
   closedRetentionMs?: number;
+  /** How long a program with a full retention waits for a process/read (500 ms; see read-pacer.ts). */
+  readPatienceMs?: number;
   /** How often detached sessions are checked for expiry (default: a quarter of the TTL, ≤ 1 s). */
   sweepIntervalMs?: number;
   /** The clock session deadlines are measured on (tests inject one). */

@@ -27,7 +27,7 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
         retainedOutputBytes: settings.retainedOutputBytes,
         closedRetentionMs: settings.closedRetentionMs ?? DEFAULT_PROCESS_OPTIONS.closedRetentionMs,
         maxProcesses: limits.maxProcessesPerSession,
-        slowReaderMs: limits.slowReaderMs,
+        readPatienceMs: settings.readPatienceMs ?? DEFAULT_PROCESS_OPTIONS.readPatienceMs,
       },
     }),
     fs: new FsHandler(new LocalFileSystem()),

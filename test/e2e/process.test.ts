@@ -140,7 +140,8 @@ describe("process/read", () => {
 
 describe("retention", () => {
   test("the oldest whole chunks are evicted past the budget", async () => {
-    await using small = startTestServer({ retainedOutputBytes: 1000 });
+    // No read pacing here: this client never reads until the end, and eviction is the point.
+    await using small = startTestServer({ retainedOutputBytes: 1000, readPatienceMs: 0 });
     await using client = await small.session();
     const params = sh("for i in 1 2 3 4 5 6 7 8; do head -c 300 /dev/zero | tr '\\0' $i; sleep 0.02; done");
     await run(client, params);
@@ -153,6 +154,35 @@ describe("retention", () => {
     expect(text.includes("1")).toBe(false);
     // Seqs stay what they were: the first retained chunk is not seq 1.
     expect(result.chunks[0]?.seq).toBeGreaterThan(1);
+  });
+
+  test("a client that reads with process/read gets every byte of an output far beyond retention", async () => {
+    // Like a Codex client: it reads (here in small pieces) instead of using the notifications.
+    // The program is held back while the unread output would overflow the 1 MiB retention.
+    await using paced = startTestServer();
+    await using reader = await paced.session();
+    const params = startParams(["seq", "1", "700000"]);
+    await reader.call("process/start", params);
+    const parts: Buffer[] = [];
+    let skipped = 0;
+    for (let after = 0; ; ) {
+      const result = await read(reader, {
+        processId: params.processId,
+        afterSeq: after,
+        maxBytes: 65536,
+        waitMs: 1000,
+      });
+      // Chunks follow each other, but for the one seq the exit takes (output may follow it).
+      const first = result.chunks[0]?.seq ?? after + 1;
+      if (first === after + 2 && result.exited) skipped++;
+      else expect(first).toBe(after + 1);
+      parts.push(...result.chunks.map((c) => Buffer.from(c.chunk, "base64")));
+      if (result.closed && result.chunks.length === 0) break;
+      after = result.nextSeq - 1;
+    }
+    const expected = `${Array.from({ length: 700000 }, (_, i) => i + 1).join("\n")}\n`;
+    expect(Buffer.concat(parts).toString() === expected).toBe(true);
+    expect(skipped).toBeLessThanOrEqual(1);
   });
 
   test("a closed process stays readable, then is forgotten and its id reusable", async () => {
