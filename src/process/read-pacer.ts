@@ -1,16 +1,20 @@
 // Pacing for clients that consume output with process/read (a Codex client reads after each
-// notification, and its first read comes milliseconds after the start). A process's pipes are not
-// read further while the output not yet read would overflow retention: the program waits instead
-// of the head of its output being evicted unread. A client that does not read for patienceMs is
-// given up on until it reads again (a client that takes output from the notifications never
-// reads: it pays one short pause, once), and so is a process being terminated.
+// notification, and its first read comes milliseconds after the start). Until the first read,
+// retention keeps what has not been read (within its cap) without holding the program; once the
+// client reads, the pipes are not read further while its unread output would overflow retention,
+// so the program waits instead of the head of its output being evicted unread. A client that does
+// not read for patienceMs is given up on until it reads again (a client that takes its output
+// from the notifications never reads: it is given up on after patienceMs, without any pause),
+// and so is a process being terminated.
 import type { OutputChunk } from "./output-buffer.ts";
 
 export class ReadPacer {
   readonly #limitBytes: number;
   readonly #patienceMs: number;
   readonly #unreadAfter: (seq: number) => number;
+  #hasRead = false;
   #isReleased = false;
+  #startTimer: Timer;
   #cursor = 0;
   #waiter: { promise: Promise<void>; resolve: () => void; timer: Timer } | null = null;
 
@@ -20,10 +24,14 @@ export class ReadPacer {
     this.#limitBytes = budgetBytes - Math.min(128 * 1024, budgetBytes / 2);
     this.#patienceMs = patienceMs;
     this.#unreadAfter = unreadAfter;
+    this.#startTimer = setTimeout(() => this.release(), patienceMs);
+    this.#startTimer.unref();
   }
 
   /** A process/read after `afterSeq` returned these chunks. */
   consumed(afterSeq: number, chunks: readonly OutputChunk[]): void {
+    clearTimeout(this.#startTimer);
+    this.#hasRead = true;
     this.#isReleased = false;
     this.#cursor = Math.max(this.#cursor, afterSeq, chunks.at(-1)?.seq ?? 0);
     if (this.#unreadAfter(this.#cursor) < this.#limitBytes) this.#open();
@@ -43,7 +51,7 @@ export class ReadPacer {
 
   /** Before a pipe read: a promise while the reading client is too far behind. */
   gate(): Promise<void> | undefined {
-    if (this.#isReleased) return undefined;
+    if (!this.#hasRead || this.#isReleased) return undefined;
     if (this.#unreadAfter(this.#cursor) < this.#limitBytes) return undefined;
     if (!this.#waiter) {
       const { promise, resolve } = Promise.withResolvers<void>();
@@ -59,6 +67,7 @@ export class ReadPacer {
 
   /** Stop pacing (a stalled reader, a terminated process) until the next read. */
   release(): void {
+    clearTimeout(this.#startTimer);
     this.#isReleased = true;
     this.#open();
   }

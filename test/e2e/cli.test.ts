@@ -106,13 +106,24 @@ describe("serving", () => {
   test("a tiny retained-output budget from the environment is honoured", async () => {
     await using server = await startCli([], { CODEX_EXEC_SERVER_RETAINED_OUTPUT_BYTES: "10" });
     await using client = await TestClient.session(server.url);
-    const params = sh("echo 0123456789; sleep 0.05; echo abc");
+    const params = sh("read go; echo 0123456789; read go; echo abc", { pipeStdin: true });
+    type Read = { chunks: { chunk: string }[] };
+    const texts = (result: Read) => result.chunks.map((c) => Buffer.from(c.chunk, "base64").toString());
     await client.call("process/start", params);
+    const write = (text: string) =>
+      client.call("process/write", {
+        processId: params.processId,
+        chunk: Buffer.from(text).toString("base64"),
+      });
+    await write("1\n");
+    await client.waitForNotification((n) => n.method === "process/output", { label: "the first line" });
+    // Once read, output counts against the 10-byte budget: the next line evicts it.
+    const first = (await client.call("process/read", { processId: params.processId, afterSeq: 0 })) as Read;
+    expect(texts(first)).toEqual(["0123456789\n"]);
+    await write("2\n");
     await client.waitForClosed(params.processId);
-    const result = (await client.call("process/read", { processId: params.processId })) as {
-      chunks: { chunk: string }[];
-    };
-    expect(result.chunks.map((c) => Buffer.from(c.chunk, "base64").toString())).toEqual(["abc\n"]);
+    const result = (await client.call("process/read", { processId: params.processId })) as Read;
+    expect(texts(result)).toEqual(["abc\n"]);
   });
 
   test.each(["SIGTERM", "SIGINT"] as const)(
