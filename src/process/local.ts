@@ -26,7 +26,7 @@ export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
   retainedOutputBytes: 1024 * 1024,
   closedRetentionMs: 30_000,
   maxProcesses: 1024,
-  readPatienceMs: 500,
+  readPatienceMs: 5000,
 };
 
 export class LocalProcess implements ExecProcess {

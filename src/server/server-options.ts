@@ -14,7 +14,7 @@ export interface ServerOptions extends AdmissionOptions {
   reapOrphans: boolean;
   /** How long a closed process stays readable (30 s, shorter in tests). */
   closedRetentionMs?: number;
-  /** How long a program with a full retention waits for a process/read (500 ms; see read-pacer.ts). */
+  /** How long a program with a full retention waits for a process/read (default: the slow-reader time). */
   readPatienceMs?: number;
   /** How often detached sessions are checked for expiry (default: a quarter of the TTL, ≤ 1 s). */
   sweepIntervalMs?: number;

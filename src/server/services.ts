@@ -27,7 +27,8 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
         retainedOutputBytes: settings.retainedOutputBytes,
         closedRetentionMs: settings.closedRetentionMs ?? DEFAULT_PROCESS_OPTIONS.closedRetentionMs,
         maxProcesses: limits.maxProcessesPerSession,
-        readPatienceMs: settings.readPatienceMs ?? DEFAULT_PROCESS_OPTIONS.readPatienceMs,
+        // A reader that stops reading is given up on after the same time as a stalled socket.
+        readPatienceMs: settings.readPatienceMs ?? limits.slowReaderMs,
       },
     }),
     fs: new FsHandler(new LocalFileSystem()),
