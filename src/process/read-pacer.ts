@@ -8,6 +8,9 @@
 // and so is a process being terminated.
 import type { OutputChunk } from "./output-buffer.ts";
 
+/** How long unread output is kept whole for a first process/read. */
+const FIRST_READ_MS = 1000;
+
 export class ReadPacer {
   readonly #limitBytes: number;
   readonly #patienceMs: number;
@@ -24,7 +27,9 @@ export class ReadPacer {
     this.#limitBytes = budgetBytes - Math.min(128 * 1024, budgetBytes / 2);
     this.#patienceMs = patienceMs;
     this.#unreadAfter = unreadAfter;
-    this.#startTimer = setTimeout(() => this.release(), patienceMs);
+    // A reading client reads within milliseconds of the start; keeping unread output for a client
+    // that never reads only costs memory, so this first wait is short.
+    this.#startTimer = setTimeout(() => this.release(), Math.min(patienceMs, FIRST_READ_MS));
     this.#startTimer.unref();
   }
 
