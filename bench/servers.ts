@@ -27,6 +27,19 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
+/** Read a server's first stdout line (its URL); the time to it is the startup time. */
+export async function firstLine(stdout: ReadableStream<Uint8Array>, name: string): Promise<string> {
+  const reader = stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${name} exited before printing its URL`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return text.split("\n")[0] as string;
+}
+
 export function rssBytes(pid: number): number {
   try {
     return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
@@ -51,18 +64,11 @@ export async function startBenchServer(kind: ServerKind): Promise<BenchServer> {
     stderr: "ignore",
     env: { ...process.env, CODEX_HOME: home, RUST_LOG: "error" },
   });
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${kind} exited before printing its URL`);
-    text += new TextDecoder().decode(value);
-  }
+  const url = await firstLine(child.stdout, kind);
   const startupMs = performance.now() - started;
-  reader.releaseLock();
   return {
     kind,
-    url: text.split("\n")[0] as string,
+    url,
     pid: child.pid,
     startupMs,
     async stop() {

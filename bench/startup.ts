@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { compile } from "../build.ts";
+import { firstLine } from "./servers.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "20" } } });
 const runs = Number(values.runs);
@@ -13,13 +14,7 @@ const runs = Number(values.runs);
 async function timeToUrl(binary: string): Promise<number> {
   const started = performance.now();
   const child = Bun.spawn([binary, "--listen", "ws://127.0.0.1:0"], { stdout: "pipe", stderr: "ignore" });
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${binary} exited before printing its URL`);
-    text += new TextDecoder().decode(value);
-  }
+  await firstLine(child.stdout, binary);
   const elapsed = performance.now() - started;
   child.kill("SIGTERM");
   await child.exited;

@@ -81,10 +81,6 @@ export class Child {
     return this.#subprocess.pid;
   }
 
-  get hasExited(): boolean {
-    return this.#exit !== null;
-  }
-
   get isClosed(): boolean {
     return this.#closedSeq !== null;
   }

@@ -8,5 +8,3 @@ export type InitializeParams = z.infer<typeof InitializeParams>;
 
 export const InitializeResult = z.object({ sessionId: z.string() });
 export type InitializeResult = z.infer<typeof InitializeResult>;
-
-export const InitializedParams = z.unknown();

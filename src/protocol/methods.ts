@@ -18,10 +18,7 @@ import {
 } from "./fs.ts";
 import { InitializeParams, InitializeResult } from "./initialize.ts";
 import {
-  ProcessClosedNotification,
   ProcessCloseStdinParams,
-  ProcessExitedNotification,
-  ProcessOutputNotification,
   ProcessReadParams,
   ProcessReadResult,
   ProcessStartParams,
@@ -51,15 +48,6 @@ export const METHODS = {
 export type Method = keyof typeof METHODS;
 export type ParamsOf<M extends Method> = z.input<(typeof METHODS)[M]["params"]>;
 export type ResultOf<M extends Method> = z.infer<(typeof METHODS)[M]["result"]>;
-
-export const NOTIFICATIONS = {
-  initialized: null,
-  "process/output": ProcessOutputNotification,
-  "process/exited": ProcessExitedNotification,
-  "process/closed": ProcessClosedNotification,
-} as const;
-
-export type Notification = keyof typeof NOTIFICATIONS;
 
 export function isMethod(name: string): name is Method {
   return Object.hasOwn(METHODS, name);
