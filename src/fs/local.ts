@@ -61,18 +61,22 @@ export class LocalFileSystem implements FileSystem {
 
   async getMetadata(path: string): Promise<FileMetadata> {
     const target = absolutePath(path);
-    return guarded(async () => {
-      const link = await lstat(target);
-      const info = link.isSymbolicLink() ? await stat(target) : link;
-      return {
-        isDirectory: info.isDirectory(),
-        isFile: info.isFile(),
-        isSymlink: link.isSymbolicLink(),
-        // Whole milliseconds, never negative (times before 1970 read as 0, as the reference does).
-        createdAtMs: Math.max(0, Math.floor(info.birthtimeMs || 0)),
-        modifiedAtMs: Math.max(0, Math.floor(info.mtimeMs)),
-      };
-    });
+    let link: Stats;
+    let info: Stats;
+    try {
+      link = lstatSync(target);
+      info = link.isSymbolicLink() ? statSync(target) : link;
+    } catch (error) {
+      throw fsError(error);
+    }
+    return {
+      isDirectory: info.isDirectory(),
+      isFile: info.isFile(),
+      isSymlink: link.isSymbolicLink(),
+      // Whole milliseconds, never negative (times before 1970 read as 0, as the reference does).
+      createdAtMs: Math.max(0, Math.floor(info.birthtimeMs || 0)),
+      modifiedAtMs: Math.max(0, Math.floor(info.mtimeMs)),
+    };
   }
 
   async readDirectory(path: string): Promise<DirectoryEntry[]> {

@@ -138,17 +138,29 @@ export class RpcPeer {
     this.closed(reason);
   }
 
-  async #dispatch(id: RequestId, method: string, params: unknown): Promise<void> {
+  /** A handler that answers synchronously is answered in the same tick, with no promise made. */
+  #dispatch(id: RequestId, method: string, params: unknown): void {
     const { onRequest } = this.#handlers;
     if (!onRequest) return;
+    let result: unknown;
     try {
-      const result = await onRequest(method, params, id);
-      if (this.#closedError) return;
-      if (result instanceof RawJson) this.#sendText(`{"id":${JSON.stringify(id)},"result":${result.text}}`);
-      else this.#send({ id, result });
+      result = onRequest(method, params, id);
     } catch (error) {
       this.#sendError(id, error);
+      return;
     }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.#respond(id, value),
+        (error) => this.#sendError(id, error),
+      );
+    } else this.#respond(id, result);
+  }
+
+  #respond(id: RequestId, result: unknown): void {
+    if (this.#closedError) return;
+    if (result instanceof RawJson) this.#sendText(`{"id":${JSON.stringify(id)},"result":${result.text}}`);
+    else this.#send({ id, result });
   }
 
   #sendError(id: RequestId, error: unknown): void {

@@ -2,7 +2,7 @@
 // routing of params to the handlers. The same class serves local websockets and cloud rendezvous.
 import type { z } from "zod";
 import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
-import { logger } from "../log.ts";
+import { LogLevels, logger } from "../log.ts";
 import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
 import { isMethod, METHODS, type Method } from "../protocol/methods.ts";
@@ -90,34 +90,38 @@ export class ServerConnection {
     if (this.#attachment) this.#services.sessions.detach(this.#attachment);
   }
 
-  async #onRequest(method: string, params: unknown, id: RequestId): Promise<unknown> {
+  /** The answer, or a promise of it for a call that waits (the peer answers values at once). */
+  #onRequest(method: string, params: unknown, id: RequestId): unknown {
     const { maxPendingRequests } = this.#services.limits;
     if (this.#pending >= maxPendingRequests) {
       throw new InvalidRequest(
         `too many requests in flight on this connection (limit ${maxPendingRequests})`,
       );
     }
+    const result = this.#handle(method, params, id);
+    if (!(result instanceof Promise)) return result;
     this.#pending++;
-    try {
-      return await this.#handle(method, params, id);
-    } finally {
+    return result.finally(() => {
       this.#pending--;
-    }
+    });
   }
 
-  async #handle(method: string, params: unknown, id: RequestId): Promise<unknown> {
+  #handle(method: string, params: unknown, id: RequestId): unknown {
     if (!isMethod(method)) throw new MethodNotFound(method);
-    log.debug("request", { method, id });
+    if (log.level >= LogLevels.debug) log.debug("request", { method, id });
     if (method === "initialize") return this.#initialize(parseParams(InitializeParams, params));
     // The reference's order: method lookup, then params, then the handshake state.
     const parsed = parseParams(METHODS[method].params, params);
     const [attachment, routes] = this.#gate(method);
     const route = routes[method] as (params: unknown, attachment: Attachment) => unknown;
-    const result = await route(parsed, attachment);
+    const result = route(parsed, attachment);
+    if (!(result instanceof Promise)) return result;
     // A call that finished after another connection took the session over must not answer as if
     // it still owned it (a long poll in particular).
-    if (!attachment.isCurrent) throw new InvalidRequest("session has been resumed by another connection");
-    return result;
+    return result.then((value) => {
+      if (!attachment.isCurrent) throw new InvalidRequest("session has been resumed by another connection");
+      return value;
+    });
   }
 
   #onNotification(method: string): void {
