@@ -16,6 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), "bench-request-path-"));
 const file = join(dir, "one-mib");
 const data = Buffer.alloc(1 << 20, 7);
 writeFileSync(file, data);
+const small = join(dir, "four-kib");
+writeFileSync(small, data.subarray(0, 4096));
 
 let answered: () => void = () => {};
 let sentBytes = 0;
@@ -44,6 +46,17 @@ const cases: [string, number, (id: number) => string][] = [
     "fs/getMetadata",
     calls,
     (id) => JSON.stringify({ id, method: "fs/getMetadata", params: { path: file, sandbox: null } }),
+  ],
+  [
+    "fs/readFile 4 KiB",
+    calls / 4,
+    (id) => JSON.stringify({ id, method: "fs/readFile", params: { path: small } }),
+  ],
+  [
+    "fs/writeFile 4 KiB",
+    calls / 4,
+    (id) =>
+      `{"id":${id},"method":"fs/writeFile","params":{"path":"${join(dir, "w")}","dataBase64":"${b64.slice(0, 5464)}"}}`,
   ],
   [
     "fs/readFile 1 MiB",

@@ -1,33 +1,26 @@
 import { z } from "zod";
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-/** Bits of the last data symbol that must be zero, by padding length. */
-const UNUSED_BITS: Record<number, number> = { 0: 0, 1: 0x03, 2: 0x0f };
-
 /** Whether text is strict standard base64 (RFC 4648 §4, padded, canonical last symbol). */
 export function isBase64(text: string): boolean {
   return decodeStrictBase64(text) !== null;
 }
 
 /**
- * The bytes of strict base64, or null. The native decoder skips characters outside the alphabet
- * and also takes the URL-safe `-` and `_`, so strictness is checked around it: the decoded length
- * must be exactly what the text's length promises, `-`/`_` must be absent, `=` only at the end,
- * and the bits after the last byte zero. All native scans: ~0.5 ms per MiB.
+ * The bytes of strict base64, or null. The native decoder in strict mode refuses characters
+ * outside the standard alphabet, misplaced or missing padding and non-zero bits after the last
+ * byte, but skips ASCII whitespace: the decoded length must then be exactly what the text's
+ * length promises. One native pass (~0.15 ms per MiB).
  */
-export function decodeStrictBase64(text: string): Buffer | null {
+export function decodeStrictBase64(text: string): Uint8Array | null {
   if (text.length % 4 !== 0) return null;
   const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
-  const bytes = Buffer.from(text, "base64");
-  if (bytes.length !== (text.length / 4) * 3 - padding) return null;
-  if (text.includes("-") || text.includes("_")) return null;
-  const firstPad = text.indexOf("=");
-  if (firstPad !== -1 && firstPad < text.length - padding) return null;
-  if (padding > 0) {
-    const last = ALPHABET.indexOf(text.charAt(text.length - padding - 1));
-    if (last < 0 || (last & (UNUSED_BITS[padding] as number)) !== 0) return null;
+  const bytes = Buffer.allocUnsafe((text.length / 4) * 3 - padding);
+  try {
+    const { read, written } = bytes.setFromBase64(text, { lastChunkHandling: "strict" });
+    return read === text.length && written === bytes.length ? bytes : null;
+  } catch {
+    return null;
   }
-  return bytes;
 }
 
 export const Base64 = z.string().refine(isBase64, "invalid base64");
