@@ -23,10 +23,7 @@ export class OutputChunk {
   }
 
   get base64(): string {
-    return (
-      this.#base64 ??
-      Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString("base64")
-    );
+    return this.#base64 ?? this.bytes.toBase64();
   }
 }
 

@@ -15,7 +15,7 @@ import { decodeMessage, type RequestId, type RpcErrorObject } from "../protocol/
 const log = logger("rpc");
 
 /**
- * A value already serialized as JSON. Results and notification params carrying megabytes of base64
+ * A result already serialized as JSON. Results carrying megabytes of base64 (fs/readFile)
  * are built as text once, instead of being copied and scanned again by JSON.stringify.
  */
 export class RawJson {
@@ -116,10 +116,12 @@ export class RpcPeer {
   }
 
   notify(method: string, params: unknown): void {
-    if (this.#closedError) return;
-    if (params instanceof RawJson)
-      this.#sendText(`{"method":${JSON.stringify(method)},"params":${params.text}}`);
-    else this.#send({ method, params });
+    if (!this.#closedError) this.#send({ method, params });
+  }
+
+  /** A notification already serialized whole (the output hot path). */
+  notifyText(message: string): void {
+    if (!this.#closedError) this.#sendText(message);
   }
 
   /** The transport is gone: every pending call fails with a transport error. */

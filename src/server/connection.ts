@@ -10,7 +10,7 @@ import { RpcPeer, type Transport } from "../rpc/peer.ts";
 import type { FsHandler } from "./fs-handler.ts";
 import type { Limits } from "./limits.ts";
 import { OutputFlow } from "./output-flow.ts";
-import { encodeEvent, ProcessHandler } from "./process-handler.ts";
+import { encodeEvent, encodeOutput, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
 
 type EventOf<S extends EventSink> = Parameters<S["deliver"]>[0];
@@ -155,6 +155,10 @@ export class ServerConnection {
 
   #deliver(event: EventOf<EventSink>): void {
     if (!this.#flow.admits(event)) return;
+    if (event.type === "output") {
+      this.#peer.notifyText(encodeOutput(event.processId, event.chunk));
+      return;
+    }
     const { method, params } = encodeEvent(event);
     this.#peer.notify(method, params);
   }

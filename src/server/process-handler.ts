@@ -1,5 +1,6 @@
 // process/* on the wire → the session's LocalProcess. Decode params, delegate, encode the result.
 
+import type { OutputChunk } from "../process/output-buffer.ts";
 import type { ExecProcess, ProcessEvent, ReadResult } from "../process/types.ts";
 import type {
   ProcessCloseStdinParams,
@@ -9,7 +10,6 @@ import type {
   ProcessTerminateParams,
   ProcessWriteParams,
 } from "../protocol/process.ts";
-import { RawJson } from "../rpc/peer.ts";
 
 export function encodeReadResult(result: ReadResult): ProcessReadResult {
   return {
@@ -18,15 +18,28 @@ export function encodeReadResult(result: ReadResult): ProcessReadResult {
   };
 }
 
-/** A process event as the notification that carries it. */
-export function encodeEvent(event: ProcessEvent): { method: string; params: object } {
+/** The last process id encoded, and its JSON: output comes in floods from one process at a time. */
+let lastProcessId = "";
+let lastProcessIdJson = '""';
+
+/**
+ * An output chunk as its whole `process/output` notification. The hot path: base64 needs no
+ * escaping, so the message is built as JSON text directly, in one template.
+ */
+export function encodeOutput(processId: string, chunk: OutputChunk): string {
+  if (processId !== lastProcessId) {
+    lastProcessId = processId;
+    lastProcessIdJson = JSON.stringify(processId);
+  }
+  return `{"method":"process/output","params":{"processId":${lastProcessIdJson},"seq":${chunk.seq},"stream":"${chunk.stream}","chunk":"${chunk.base64}"}}`;
+}
+
+/** Any other process event as the notification that carries it. */
+export function encodeEvent(event: Exclude<ProcessEvent, { type: "output" }>): {
+  method: string;
+  params: object;
+} {
   switch (event.type) {
-    case "output": {
-      // The hot path: base64 needs no escaping, so the params are built as JSON text directly.
-      const { seq, stream, base64 } = event.chunk;
-      const params = `{"processId":${JSON.stringify(event.processId)},"seq":${seq},"stream":"${stream}","chunk":"${base64}"}`;
-      return { method: "process/output", params: new RawJson(params) };
-    }
     case "exited": {
       const { processId, seq, exitCode, signal } = event;
       return {
