@@ -1,6 +1,8 @@
 // A lean exec-server client for the load generator: no schema checks and no base64 decoding on the
-// hot path (output bytes are counted from the base64 length), so the generator stays cheap and
-// the server is what gets measured. Works against ours and the reference (no permessage-deflate).
+// hot path (output bytes are counted from the base64 length), on a websocket that never makes a
+// large message a string (raw-socket.ts), so the generator stays cheap and the server is what gets
+// measured. Works against ours and the reference (no permessage-deflate).
+import { type ElidedBase64, RawSocket } from "./raw-socket.ts";
 
 type Pending = { resolve(value: unknown): void; reject(error: Error): void };
 
@@ -15,8 +17,9 @@ export interface ProcessWatch {
   text: string[];
 }
 
-/** Decoded length of a base64 string without decoding it. */
-export function base64Bytes(b64: string): number {
+/** Decoded length of a base64 string (or of one the socket elided) without decoding it. */
+export function base64Bytes(b64: string | ElidedBase64): number {
+  if (typeof b64 !== "string") return b64.$base64Bytes;
   const padding = b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0;
   return (b64.length / 4) * 3 - padding;
 }
@@ -27,27 +30,26 @@ export class LeanClient {
   readonly #watches = new Map<string, ProcessWatch & { close(): void }>();
   #onOutput: ((processId: string, b64: string) => void) | null = null;
 
-  private constructor(readonly ws: WebSocket) {
-    ws.addEventListener("message", (event) => this.#receive(event.data as string));
-  }
+  #socket: RawSocket | null = null;
 
   static async connect(url: string): Promise<LeanClient> {
-    const ws = new WebSocket(url, { perMessageDeflate: false } as unknown as string[]);
-    await new Promise<void>((resolve, reject) => {
-      ws.addEventListener("open", () => resolve(), { once: true });
-      ws.addEventListener("error", () => reject(new Error(`cannot connect to ${url}`)), { once: true });
-    });
-    const client = new LeanClient(ws);
+    const client = new LeanClient();
+    client.#socket = await RawSocket.connect(url, (text) => client.#receive(text));
     await client.call("initialize", { clientName: "bench" });
-    ws.send(JSON.stringify({ method: "initialized", params: {} }));
+    client.#socket.sendText(JSON.stringify({ method: "initialized", params: {} }));
     return client;
   }
 
+  /** `params` may be JSON text already (a Buffer), to send a large payload without re-encoding. */
   call(method: string, params: unknown): Promise<unknown> {
     const id = this.#nextId++;
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     this.#pending.set(id, { resolve, reject });
-    this.ws.send(JSON.stringify({ id, method, params }));
+    const socket = this.#socket as RawSocket;
+    if (Buffer.isBuffer(params)) {
+      const head = Buffer.from(`{"id":${id},"method":${JSON.stringify(method)},"params":`);
+      socket.sendText([head, params, Buffer.from("}")]);
+    } else socket.sendText(JSON.stringify({ id, method, params }));
     return promise;
   }
 
@@ -75,7 +77,7 @@ export class LeanClient {
   }
 
   close(): void {
-    this.ws.close();
+    this.#socket?.close();
   }
 
   #receive(data: string): void {

@@ -1,5 +1,5 @@
 // The JS cost of process output inside the server, with no socket in the way: a program's output
-// goes through a session and a ServerConnection whose transport only counts what it would send.
+// goes through a session and a ServerConnection whose transport only looks at what it would send (and so flattens it, as a real send does).
 // `bun bench/output-path.ts [--mib 200] [--tty]`; `--cpu-prof-md` before the file name profiles it.
 import { parseArgs } from "node:util";
 import { createServices, ServerConnection } from "../src/server/services.ts";
@@ -9,12 +9,10 @@ const { values } = parseArgs({
 });
 const bytes = Number(values.mib) * 2 ** 20;
 let notifications = 0;
-let sentChars = 0;
 let closed: () => void = () => {};
 const answers = new Map<number, () => void>();
 const transport = {
   send(text: string) {
-    sentChars += text.length;
     if (text.startsWith('{"method":"process/output"')) notifications++;
     else if (text.startsWith('{"method":"process/closed"')) closed();
     else if (text.startsWith('{"id":')) answers.get(Number(/^\{"id":(\d+)/.exec(text)?.[1]))?.();

