@@ -1,5 +1,6 @@
 // The JS cost of process output inside the server, with no socket in the way: a program's output
-// goes through a session and a ServerConnection whose transport only looks at what it would send (and so flattens it, as a real send does).
+// goes through a session and a ServerConnection whose transport only looks at what it would send
+// (which flattens the text, as a real send does).
 // `bun bench/output-path.ts [--mib 200] [--tty]`; `--cpu-prof-md` before the file name profiles it.
 import { parseArgs } from "node:util";
 import { createServices, ServerConnection } from "../src/server/services.ts";
