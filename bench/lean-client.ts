@@ -27,14 +27,18 @@ export function base64Bytes(b64: string | ElidedBase64): number {
 export class LeanClient {
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
-  readonly #watches = new Map<string, ProcessWatch & { close(): void }>();
+  readonly #watches = new Map<string, ProcessWatch & { close(): void; fail(error: Error): void }>();
   #onOutput: ((processId: string, b64: string) => void) | null = null;
 
   #socket: RawSocket | null = null;
+  #isClosing = false;
 
   static async connect(url: string): Promise<LeanClient> {
     const client = new LeanClient();
-    client.#socket = await RawSocket.connect(url, (text) => client.#receive(text));
+    client.#socket = await RawSocket.connect(url, {
+      message: (text) => client.#receive(text),
+      end: (error) => client.#end(error),
+    });
     await client.call("initialize", { clientName: "bench" });
     client.#socket.sendText(JSON.stringify({ method: "initialized", params: {} }));
     return client;
@@ -55,8 +59,9 @@ export class LeanClient {
 
   /** Watch a process's notifications (register before starting it). */
   watch(processId: string, keepText = false): ProcessWatch {
-    const { promise, resolve } = Promise.withResolvers<void>();
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
     const watch = {
+      fail: reject,
       bytes: 0,
       chunks: 0,
       lastSeq: 0,
@@ -77,7 +82,18 @@ export class LeanClient {
   }
 
   close(): void {
+    this.#isClosing = true;
     this.#socket?.close();
+  }
+
+  /** The connection ended under us: every call and every watch fails with why. */
+  #end(error: Error): void {
+    if (this.#isClosing) return;
+    this.#isClosing = true;
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+    for (const watch of this.#watches.values()) watch.fail(error);
+    this.#watches.clear();
   }
 
   #receive(data: string): void {

@@ -197,7 +197,10 @@ async function filesystem(target: Target): Promise<Metrics> {
     const listing = join(dir, "listing");
     mkdirSync(listing);
     for (let i = 0; i < 1000; i++) writeFileSync(join(listing, `entry-${i}`), "");
+    // A long-lived server is measured warm: a quarter as many calls again go first, untimed (a
+    // JIT runtime compiles its hot paths over the first calls; cold start is its own workload).
     const rate = async (n: number, job: () => Promise<void>) => {
+      for (let i = 0; i < n / 4; i++) await job();
       const started = performance.now();
       for (let i = 0; i < n; i++) await job();
       return n / ((performance.now() - started) / 1000);
@@ -207,30 +210,30 @@ async function filesystem(target: Target): Promise<Metrics> {
     );
     if (!target.url) {
       return {
-        "fs readFile 1MiB ops/s": await rate(60, async () =>
+        "fs readFile 1MiB ops/s": await rate(200, async () =>
           check((await readFile(file)).length === data.length, "read"),
         ),
-        "fs writeFile 1MiB ops/s": await rate(60, () => writeFile(join(dir, "w"), data)),
-        "fs getMetadata ops/s": await rate(3000, async () => void (await stat(file))),
-        "fs readDirectory 1000 ops/s": await rate(60, async () =>
+        "fs writeFile 1MiB ops/s": await rate(200, () => writeFile(join(dir, "w"), data)),
+        "fs getMetadata ops/s": await rate(10000, async () => void (await stat(file))),
+        "fs readDirectory 1000 ops/s": await rate(100, async () =>
           check((await readdir(listing, { withFileTypes: true })).length === 1000, "listing"),
         ),
       };
     }
     return await withClient(target, async (client) => ({
-      "fs readFile 1MiB ops/s": await rate(60, async () => {
+      "fs readFile 1MiB ops/s": await rate(200, async () => {
         const { dataBase64 } = (await client.call("fs/readFile", { path: file })) as {
           dataBase64: Parameters<typeof base64Bytes>[0];
         };
         check(base64Bytes(dataBase64) === data.length, "readFile length");
       }),
-      "fs writeFile 1MiB ops/s": await rate(60, async () => {
+      "fs writeFile 1MiB ops/s": await rate(200, async () => {
         await client.call("fs/writeFile", writeParams);
       }),
-      "fs getMetadata ops/s": await rate(3000, async () => {
+      "fs getMetadata ops/s": await rate(10000, async () => {
         await client.call("fs/getMetadata", { path: file });
       }),
-      "fs readDirectory 1000 ops/s": await rate(60, async () => {
+      "fs readDirectory 1000 ops/s": await rate(100, async () => {
         const { entries } = (await client.call("fs/readDirectory", { path: listing })) as {
           entries: unknown[];
         };
