@@ -124,7 +124,9 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
   });
   const port = server.port ?? options.port;
   const url = formatWsUrl(options.host, port);
-  log.info("listening", { url });
+  // After the caller's URL line (a microtask): the first write to stderr builds process.stderr,
+  // which costs more than the rest of the startup.
+  queueMicrotask(() => log.info("listening", { url }));
   const servicesOf = () => {
     if (!loaded) throw new Error("the server is still starting");
     return loaded.services;
