@@ -37,17 +37,53 @@ const lineReporter: ConsolaReporter = {
   },
 };
 
-const root = createConsola({ level: LogLevels.info, reporters: [lineReporter] });
+// The consola instances are made on a logger's first message, not at import: each costs a deep
+// merge of its options, and a server logs nothing before its URL line.
+let root: ConsolaInstance | null = null;
+let currentLevel: number = LogLevels.info;
 
-// withTag() copies the level, so every tagged logger is kept to follow later level changes.
-const tagged = new Set<ConsolaInstance>([root]);
+// withTag() copies the level, so every tagged instance is kept to follow later level changes.
+const tagged = new Set<ConsolaInstance>();
 
 export function setLogLevel(level: LogLevel): void {
-  for (const instance of tagged) instance.level = LogLevels[level];
+  currentLevel = LogLevels[level];
+  for (const instance of tagged) instance.level = currentLevel;
 }
 
-export function logger(tag: string): ConsolaInstance {
-  const instance = root.withTag(tag);
-  tagged.add(instance);
-  return instance;
+type LogMethod = (message: unknown, ...args: unknown[]) => void;
+
+/** A tagged consola logger; `level` is the current level (compare with LogLevels). */
+export interface Logger {
+  readonly level: number;
+  error: LogMethod;
+  warn: LogMethod;
+  info: LogMethod;
+  debug: LogMethod;
+}
+
+export function logger(tag: string): Logger {
+  let instance: ConsolaInstance | null = null;
+  const consola = () => {
+    if (instance) return instance;
+    root ??= createConsola({ level: currentLevel, reporters: [lineReporter] });
+    instance = root.withTag(tag);
+    instance.level = currentLevel;
+    tagged.add(instance);
+    return instance;
+  };
+  // A message below the level is dropped here, as consola would, without making an instance.
+  const method =
+    (name: "error" | "warn" | "info" | "debug", level: number): LogMethod =>
+    (message, ...args) => {
+      if (level <= currentLevel) consola()[name](message, ...args);
+    };
+  return {
+    get level() {
+      return currentLevel;
+    },
+    error: method("error", LogLevels.error),
+    warn: method("warn", LogLevels.warn),
+    info: method("info", LogLevels.info),
+    debug: method("debug", LogLevels.debug),
+  };
 }
