@@ -18,9 +18,12 @@ export const main = defineCommand({
   meta: () => ({ name: "codex-exec-server", version: versionString(), description: pkg.description }),
   args,
   subCommands: { exec: () => import("./exec.ts").then((m) => m.exec) },
-  async run({ args: values, rawArgs }) {
+  async run({ args: parsed, rawArgs }) {
     // citty runs this after a subcommand too; a subcommand exits by itself, this guards the rest.
     if (rawArgs[0] === "exec") return;
+    // A plain copy: citty's args are a Proxy that case-converts the name of every flag not given
+    // (most of them) on each read, which costs more than the rest of the option parsing.
+    const values: typeof parsed = { ...parsed };
     try {
       checkKnownFlags(rawArgs, [...Object.keys(args), "help", "h", "version", "v"]);
       setLogLevel(parseLogLevel(values["log-level"]));
