@@ -50,14 +50,32 @@ const SPLIT_BY_CASE = "function splitByCase(str, separators) {";
 const KEBAB_SHORT_CUT =
   'if (separators == null && typeof str === "string" && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(str)) return str.split("-");';
 
-export const cittyFastCase: Bun.BunPlugin = {
-  name: "citty-fast-case",
+const CITTY_UTIL = 'import { parseArgs as parseArgs$1 } from "node:util";';
+
+/** Patch `source` (a file of citty's) at `anchor`, failing the build if citty has changed. */
+function patched(path: string, source: string, anchor: string, replacement: string): string {
+  if (!source.includes(anchor)) throw new Error(`${path}: no '${anchor}' to patch (citty changed?)`);
+  return source.replace(anchor, replacement);
+}
+
+/** Two short cuts for citty's start: SPLIT_BY_CASE above, and src/cli/citty-util.ts for node:util. */
+export const cittyFastStart: Bun.BunPlugin = {
+  name: "citty-fast-start",
   setup(build) {
+    build.onLoad({ filter: /[\\/]citty[\\/]dist[\\/]index\.mjs$/ }, async ({ path }) => {
+      const util = JSON.stringify(join(import.meta.dir, "src/cli/citty-util.ts"));
+      const source = await Bun.file(path).text();
+      return {
+        loader: "js",
+        contents: patched(path, source, CITTY_UTIL, CITTY_UTIL.replace('"node:util"', util)),
+      };
+    });
     build.onLoad({ filter: /[\\/]citty[\\/]dist[\\/]_chunks[\\/]libs[\\/]scule\.mjs$/ }, async ({ path }) => {
       const source = await Bun.file(path).text();
-      if (!source.includes(SPLIT_BY_CASE))
-        throw new Error(`${path}: no splitByCase to speed up (citty changed?)`);
-      return { loader: "js", contents: source.replace(SPLIT_BY_CASE, `${SPLIT_BY_CASE} ${KEBAB_SHORT_CUT}`) };
+      return {
+        loader: "js",
+        contents: patched(path, source, SPLIT_BY_CASE, `${SPLIT_BY_CASE} ${KEBAB_SHORT_CUT}`),
+      };
     });
   },
 };
@@ -76,7 +94,7 @@ export async function compile({ outfile, target, minify = true, bytecode = true 
     format: "esm",
     splitting: true,
     sourcemap: "none",
-    plugins: [cittyFastCase],
+    plugins: [cittyFastStart],
     define: { CODEX_EXEC_SERVER_COMMIT: JSON.stringify(gitCommit()) },
     compile: {
       ...(target ? { target } : {}),
