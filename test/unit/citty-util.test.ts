@@ -1,9 +1,12 @@
 // Guards the parseArgs that the build gives citty instead of node:util's (src/cli/citty-util.ts):
 // for citty's calls (strict: false, positionals allowed) it must answer exactly as node:util does.
 import { expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { parseArgs as nodeParseArgs } from "node:util";
 import { renderUsage } from "citty";
-import { cittyFastStart } from "../../build.ts";
+import { cittyFastStart, withCaseShortCuts } from "../../build.ts";
 import { parseArgs } from "../../src/cli/citty-util.ts";
 import { main } from "../../src/cli/main.ts";
 
@@ -88,7 +91,21 @@ test("other calls go to node:util (strict mode throws as it does)", () => {
   expect(parseArgs({ args: ["--a"], strict: false, tokens: true })).toHaveProperty("tokens");
 });
 
-test("the build gives citty this module and its faster splitByCase, and --help still lists every flag", async () => {
+test("the case short cuts answer as scule does", async () => {
+  const path = join(dirname(require.resolve("citty")), "_chunks/libs/scule.mjs");
+  const copy = join(mkdtempSync(join(tmpdir(), "scule-")), "scule.mjs");
+  await Bun.write(copy, withCaseShortCuts(path, await Bun.file(path).text()));
+  const fast = await import(copy);
+  const slow = await import(path);
+  const names = [...Object.keys(main.args as object), "a", "a1", "1a", "x-9", "", "-a", "a-", "a--b", "aB"];
+  names.push("a_b", "logLevel", "LOG-LEVEL", "a.b", "a/b", "ws-token-sha256", "über-flag");
+  for (const name of names) {
+    for (const fn of ["t", "n", "r"]) expect(fast[fn](name)).toBe(slow[fn](name)); // camel, kebab, snake
+    expect(fast.n(name, "_")).toBe(slow.n(name, "_"));
+  }
+});
+
+test("the build gives citty this module and its case short cuts, and --help still lists every flag", async () => {
   const built = await Bun.build({
     entrypoints: [new URL("../../src/index.ts", import.meta.url).pathname],
     target: "bun",
@@ -100,7 +117,7 @@ test("the build gives citty this module and its faster splitByCase, and --help s
   const texts = await Promise.all(built.outputs.map((output) => output.text()));
   const citty = texts.find((text) => text.includes("function splitByCase")) ?? "";
   // (booleans: a failed toContain would print the whole bundle)
-  expect(citty.includes('return str.split("-")')).toBe(true);
+  expect(citty.split("/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(str)").length).toBe(3); // camelCase, kebabCase
   expect(citty.includes("src/cli/citty-util.ts")).toBe(true);
   expect(/^import[^;]*from ?"(node:)?util"/m.test(citty)).toBe(false);
   const usage = await renderUsage(main);
