@@ -61,7 +61,7 @@ class Incoming {
     const tail = this.#tail.toString("latin1");
     const end = tail.indexOf('"');
     // What the tail holds before the string's end must still be base64: else it ended earlier.
-    if (end < 0 || !BASE64_RUN.test(tail.slice(0, end))) {
+    if (end < 0 || !BASE64_RUN.test(tail.slice(Math.max(0, end - 64), end))) {
       throw new Error("a large message's long string does not end near the message's end");
     }
     const stringLength = this.length - this.#tail.byteLength + end - (this.#head.length + 1);
@@ -76,10 +76,11 @@ const BASE64_RUN = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Where the string still open at the end of `text` starts (its opening quote), or -1. */
 function openStringAt(text: string): number {
   let open = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (open >= 0 && c === 0x5c) i++;
-    else if (c === QUOTE) open = open >= 0 ? -1 : i;
+  // From quote to quote (a native search each): a quote after an odd run of backslashes is escaped.
+  for (let i = text.indexOf('"'); i >= 0; i = text.indexOf('"', i + 1)) {
+    let backslashes = 0;
+    while (open >= 0 && text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) open = open >= 0 ? -1 : i;
   }
   return open;
 }
