@@ -46,10 +46,8 @@ class Incoming {
     this.#isDecided = true;
     const all = this.#pieces.length === 1 ? (this.#pieces[0] as Buffer) : Buffer.concat(this.#pieces);
     this.#pieces = [all];
-    const start = openStringAt(all.toString("latin1", 0, EDGE_BYTES));
-    if (start < 0) return;
-    const end = all.indexOf(QUOTE, start + 1);
-    if (end >= 0 && end < all.byteLength - EDGE_BYTES) return;
+    const { start, end } = longStringIn(all);
+    if (start < 0 || (end >= 0 && end < all.byteLength - EDGE_BYTES)) return;
     this.#head = all.toString("latin1", 0, start);
     this.#tail = all.subarray(-EDGE_BYTES);
     this.#pieces = [];
@@ -58,31 +56,41 @@ class Incoming {
   /** The message's JSON text, a large message's long string replaced by its decoded size. */
   text(): string {
     if (this.#head === null) return Buffer.concat(this.#pieces).toString("utf8");
-    const tail = this.#tail.toString("latin1");
-    const end = tail.indexOf('"');
+    const tail = this.#tail;
+    const end = tail.indexOf(QUOTE);
     // What the tail holds before the string's end must still be base64: else it ended earlier.
-    if (end < 0 || !BASE64_RUN.test(tail.slice(Math.max(0, end - 64), end))) {
+    if (end < 0 || !BASE64_RUN.test(tail.toString("latin1", Math.max(0, end - 64), end))) {
       throw new Error("a large message's long string does not end near the message's end");
     }
-    const stringLength = this.length - this.#tail.byteLength + end - (this.#head.length + 1);
-    const padding = tail[end - 1] === "=" ? (tail[end - 2] === "=" ? 2 : 1) : 0;
+    const stringLength = this.length - tail.byteLength + end - (this.#head.length + 1);
+    const padding = tail[end - 1] === EQUALS ? (tail[end - 2] === EQUALS ? 2 : 1) : 0;
     const bytes = (stringLength / 4) * 3 - padding;
-    return `${this.#head}{"$base64Bytes":${bytes}}${tail.slice(end + 1)}`;
+    return `${this.#head}{"$base64Bytes":${bytes}}${tail.toString("latin1", end + 1)}`;
   }
 }
 
+const EQUALS = 0x3d;
+const BACKSLASH = 0x5c;
 const BASE64_RUN = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Where the string still open at the end of `text` starts (its opening quote), or -1. */
-function openStringAt(text: string): number {
+/**
+ * The string that is still open after the first EDGE_BYTES of a message: where its opening quote
+ * is (-1 if none) and where it ends (-1 if not in `bytes` yet). Quote to quote, a native search
+ * each; a quote after an odd run of backslashes is escaped.
+ */
+function longStringIn(bytes: Buffer): { start: number; end: number } {
   let open = -1;
-  // From quote to quote (a native search each): a quote after an odd run of backslashes is escaped.
-  for (let i = text.indexOf('"'); i >= 0; i = text.indexOf('"', i + 1)) {
+  for (let i = bytes.indexOf(QUOTE); i >= 0; i = bytes.indexOf(QUOTE, i + 1)) {
     let backslashes = 0;
-    while (open >= 0 && text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
-    if (backslashes % 2 === 0) open = open >= 0 ? -1 : i;
+    while (open >= 0 && bytes[i - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 1) continue;
+    if (open < 0) {
+      if (i >= EDGE_BYTES) return { start: -1, end: -1 };
+      open = i;
+    } else if (open >= 0 && i >= EDGE_BYTES) return { start: open, end: i };
+    else open = -1;
   }
-  return open;
+  return { start: open, end: -1 };
 }
 
 /** One masked frame holding `parts` in order (copied once, into the frame). */
