@@ -22,13 +22,15 @@ export interface ChildHooks {
 }
 
 /**
- * The reference reads 8 KiB at a time; clients see chunks of that size at most. 64 KiB chunks
- * carry ~40% more throughput, but a real Codex client, which reads with process/read after each
- * notification, then finds the head of a large output already evicted from the 1 MiB retention;
- * at the reference's pace it reads in time and the model sees the first lines (checked with
- * Codex 0.125). Behaviour over speed.
+ * Output chunks are at most 32 KiB; the reference's are 8 KiB (its read size). Every chunk is a
+ * notification, and a Codex client answers each notification with a process/read, so a quarter
+ * as many chunks is a quarter of the messages for both: pipe output 257 → 328 MB/s against the
+ * reference's 148 in one run (bench/RESULTS.md; 16 KiB gave 292, 64 KiB no more than 32). Big
+ * chunks once cost a Codex client the head of a large output (evicted from retention before its
+ * first read); read pacing (read-pacer.ts) has since made a reading client's output wait for it
+ * whatever the chunk size.
  */
-const MAX_CHUNK_BYTES = 8192;
+export const MAX_CHUNK_BYTES = 32 * 1024;
 
 /** How long a PTY's remaining output may take to arrive after its leader exits. */
 const PTY_DRAIN_MS = 100;
