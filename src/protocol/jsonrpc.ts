@@ -1,5 +1,6 @@
 // The "JSON-RPC lite" envelope: no "jsonrpc" member is sent, one is accepted; unknown members ignored.
 import { z } from "zod";
+import { parseJson } from "./json-text.ts";
 
 export const RequestId = z.union([z.string(), z.int()]);
 export type RequestId = z.infer<typeof RequestId>;
@@ -30,7 +31,7 @@ export type RpcMessage =
 export function decodeMessage(text: string): RpcMessage {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     return { type: "invalid", reason: `invalid JSON: ${(error as Error).message}` };
   }
