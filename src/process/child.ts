@@ -32,6 +32,14 @@ export interface ChildHooks {
  */
 export const MAX_CHUNK_BYTES = 32 * 1024;
 
+/**
+ * A process/read without maxBytes returns at most this much (whole chunks, at least one). A Codex
+ * 0.125 client keeps 1 MiB of one read whole and drops the middle of anything larger (512 KiB from
+ * the start, checked with a real client); the reference never answers more, its retention being
+ * 1 MiB. Ours may hold more unread output (the runtime reads pipes ahead of read pacing).
+ */
+export const MAX_READ_BYTES = 1024 * 1024;
+
 /** How long a PTY's remaining output may take to arrive after its leader exits. */
 const PTY_DRAIN_MS = 100;
 
@@ -89,7 +97,8 @@ export class Child {
 
   async read(options: ReadOptions): Promise<ReadResult> {
     const afterSeq = options.afterSeq ?? 0;
-    const maxBytes = options.maxBytes ?? undefined;
+    const isCapped = options.maxBytes === undefined || options.maxBytes === null;
+    const maxBytes = options.maxBytes ?? MAX_READ_BYTES;
     const deadline = performance.now() + (options.waitMs ?? 0);
     for (;;) {
       const chunks = this.#buffer.after(afterSeq, maxBytes);
@@ -98,7 +107,7 @@ export class Child {
       const remainingMs = deadline - performance.now();
       if (isReady || remainingMs <= 0 || options.signal?.aborted) {
         this.#pacer.consumed(afterSeq, chunks);
-        return this.#result(chunks);
+        return this.#result(chunks, isCapped);
       }
       await this.#changed(remainingMs, options.signal);
     }
@@ -151,14 +160,23 @@ export class Child {
     return killFamily(this.#subprocess.pid, this.#scope, this.#exit === null);
   }
 
-  #result(chunks: OutputChunk[]): ReadResult {
+  /**
+   * A read that MAX_READ_BYTES cut short (the client asked for everything) must not look final: the
+   * process is not closed to the client until it has read the rest, and its exit shows once the
+   * client has read up to the exit's seq. A client that set maxBytes pages knowingly and sees the
+   * process as it is.
+   */
+  #result(chunks: OutputChunk[], isCapped: boolean): ReadResult {
     const last = chunks.at(-1);
+    const nextSeq = last ? last.seq + 1 : this.#nextSeq;
+    const isCut = isCapped && last !== undefined && this.#buffer.hasAfter(last.seq);
+    const exit = this.#exit && (!isCut || this.#exit.seq < nextSeq) ? this.#exit : null;
     return {
       chunks,
-      nextSeq: last ? last.seq + 1 : this.#nextSeq,
-      exited: this.#exit !== null,
-      exitCode: this.#exit?.exitCode ?? null,
-      closed: this.#closedSeq !== null,
+      nextSeq,
+      exited: exit !== null,
+      exitCode: exit?.exitCode ?? null,
+      closed: !isCut && this.#closedSeq !== null,
       failure: null,
     };
   }

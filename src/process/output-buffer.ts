@@ -78,6 +78,11 @@ export class OutputBuffer {
     return result;
   }
 
+  /** Whether any chunk with seq > afterSeq is retained. */
+  hasAfter(afterSeq: number): boolean {
+    return this.#indexAfter(afterSeq) < this.#chunks.length;
+  }
+
   /** Retained bytes in chunks with seq > afterSeq. */
   bytesAfter(afterSeq: number): number {
     let total = 0;

@@ -1,9 +1,9 @@
 // Guards SPEC §5: process/start|read|write|terminate, notifications, seqs, retention, PTY, env.
 import { afterAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { MAX_CHUNK_BYTES } from "../../src/process/child.ts";
+import { MAX_CHUNK_BYTES, MAX_READ_BYTES } from "../../src/process/child.ts";
 import { startTestServer } from "../support/harness.ts";
-import { read, readAll, run, sh, startFamily, startParams } from "../support/process.ts";
+import { type ReadResult, read, readAll, run, sh, startFamily, startParams } from "../support/process.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
 
 const server = startTestServer({ retainedOutputBytes: 64 * 1024 * 1024 });
@@ -184,6 +184,34 @@ describe("retention", () => {
     const expected = `${Array.from({ length: 700000 }, (_, i) => i + 1).join("\n")}\n`;
     expect(Buffer.concat(parts).toString() === expected).toBe(true);
     expect(skipped).toBeLessThanOrEqual(1);
+  });
+
+  test("a read without maxBytes returns at most 1 MiB, and looks final only when it is", async () => {
+    // Codex reads with maxBytes null and drops the middle of any read over 1 MiB.
+    await using client = await server.session();
+    const params = startParams(["head", "-c", "3000000", "/dev/zero"]);
+    await run(client, params);
+    const exitSeq = client.eventsOf(params.processId).find((e) => e.method === "process/exited")?.params
+      ?.seq as number;
+    const reads: ReadResult[] = [];
+    for (let after = 0; reads.at(-1)?.closed !== true; ) {
+      const result = await read(client, { processId: params.processId, afterSeq: after, maxBytes: null });
+      reads.push(result);
+      after = result.nextSeq - 1;
+    }
+    const sizes = reads.map((r) => r.chunks.reduce((n, c) => n + Buffer.from(c.chunk, "base64").length, 0));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(3_000_000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_READ_BYTES);
+    expect(reads.length).toBeGreaterThanOrEqual(3);
+    // Until the last read, the process is not closed to the reader; its exit shows once read past.
+    for (const result of reads.slice(0, -1)) {
+      expect(result.closed).toBe(false);
+      expect(result.exited).toBe(result.nextSeq > exitSeq);
+    }
+    expect(reads.at(-1)).toMatchObject({ exited: true, exitCode: 0, closed: true });
+    // A reader that pages with maxBytes sees the process as it is.
+    const paged = await read(client, { processId: params.processId, afterSeq: 0, maxBytes: 65536 });
+    expect(paged).toMatchObject({ exited: true, closed: true });
   });
 
   test("a closed process stays readable, then is forgotten and its id reusable", async () => {

@@ -35,7 +35,7 @@ export async function run(client: TestClient, params: ReturnType<typeof startPar
   };
 }
 
-type ReadResult = {
+export type ReadResult = {
   chunks: { seq: number; stream: string; chunk: string }[];
   nextSeq: number;
   exited: boolean;
