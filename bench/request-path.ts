@@ -39,34 +39,21 @@ await call(JSON.stringify({ id: 0, method: "initialize", params: { clientName: "
 connection.receive(JSON.stringify({ method: "initialized" }));
 
 const b64 = data.toString("base64");
+const readFrame = (id: number, path: string) =>
+  JSON.stringify({ id, method: "fs/readFile", params: { path } });
+// Built as text: JSON.stringify of a MiB of base64 per call would dwarf what is measured.
+const writeFrame = (id: number, dataBase64: string) =>
+  `{"id":${id},"method":"fs/writeFile","params":{"path":"${join(dir, "w")}","dataBase64":"${dataBase64}"}}`;
 const cases: [string, number, (id: number) => string][] = [
   [
     "fs/getMetadata",
     calls,
     (id) => JSON.stringify({ id, method: "fs/getMetadata", params: { path: file, sandbox: null } }),
   ],
-  [
-    "fs/readFile 4 KiB",
-    calls / 4,
-    (id) => JSON.stringify({ id, method: "fs/readFile", params: { path: small } }),
-  ],
-  [
-    "fs/writeFile 4 KiB",
-    calls / 4,
-    (id) =>
-      `{"id":${id},"method":"fs/writeFile","params":{"path":"${join(dir, "w")}","dataBase64":"${b64.slice(0, 5464)}"}}`,
-  ],
-  [
-    "fs/readFile 1 MiB",
-    calls / 50,
-    (id) => JSON.stringify({ id, method: "fs/readFile", params: { path: file } }),
-  ],
-  [
-    "fs/writeFile 1 MiB",
-    calls / 50,
-    (id) =>
-      `{"id":${id},"method":"fs/writeFile","params":{"path":"${join(dir, "w")}","dataBase64":"${b64}"}}`,
-  ],
+  ["fs/readFile 4 KiB", calls / 4, (id) => readFrame(id, small)],
+  ["fs/writeFile 4 KiB", calls / 4, (id) => writeFrame(id, b64.slice(0, 5464))],
+  ["fs/readFile 1 MiB", calls / 50, (id) => readFrame(id, file)],
+  ["fs/writeFile 1 MiB", calls / 50, (id) => writeFrame(id, b64)],
 ];
 for (const [name, count, frameOf] of cases) {
   if (values.only && !name.includes(values.only)) continue;

@@ -3,8 +3,6 @@
 //   2026-11-24T06:20:00.000Z INFO  [sessions] session created {"session":"5f0c2a9e…"}
 import { type ConsolaInstance, type ConsolaReporter, createConsola, LogLevels } from "consola/core";
 
-export { LogLevels };
-
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 

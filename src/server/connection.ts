@@ -2,7 +2,7 @@
 // routing of params to the handlers. The same class serves local websockets and cloud rendezvous.
 import type { z } from "zod";
 import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
-import { LogLevels, logger } from "../log.ts";
+import { logger } from "../log.ts";
 import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
 import { isMethod, METHODS, type Method } from "../protocol/methods.ts";
@@ -108,7 +108,7 @@ export class ServerConnection {
 
   #handle(method: string, params: unknown, id: RequestId): unknown {
     if (!isMethod(method)) throw new MethodNotFound(method);
-    if (log.level >= LogLevels.debug) log.debug("request", { method, id });
+    log.debug("request", { method, id });
     if (method === "initialize") return this.#initialize(parseParams(InitializeParams, params));
     // The reference's order: method lookup, then params, then the handshake state.
     const parsed = parseParams(METHODS[method].params, params);
