@@ -52,7 +52,12 @@ const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 
 test.each([0, 1, 2, 3, 100, 32 * 1024, 1024 * 1024 + 1])(
   "a %i-byte output notification: JSON.stringify's text, valid under its schema",
   (n) => {
-    const params = { processId: 'p "1"\\é', seq: 7, stream: "stdout" as const, chunk: new Base64Data(bytes(n)) };
+    const params = {
+      processId: 'p "1"\\é',
+      seq: 7,
+      stream: "stdout" as const,
+      chunk: new Base64Data(bytes(n)),
+    };
     const text = encodeNotification("process/output", params);
     expect(text).toBe(JSON.stringify({ method: "process/output", params }));
     const decoded = JSON.parse(text);
