@@ -4,7 +4,7 @@
 import { constants } from "node:os";
 import type { FileSink, Subprocess } from "bun";
 import { nanoid } from "nanoid";
-import { InternalError } from "../errors.ts";
+import { InternalError, InvalidParams } from "../errors.ts";
 import { type OutputStream, SIGNALS, type SignalName, type WriteStatus } from "../protocol/process.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
@@ -117,6 +117,7 @@ export class Child {
   }
 
   async write(bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
+    if (writeId === "") throw new InvalidParams("writeId must not be empty");
     if (writeId !== undefined) {
       if (this.#writeIds.has(writeId)) return "accepted";
       this.#writeIds.add(writeId);

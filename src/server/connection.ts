@@ -87,6 +87,11 @@ export class ServerConnection {
     this.#peer.receive(data);
   }
 
+  /** A frame the transport dropped (over the frame limit): the client hears of it, id -1. */
+  refuseFrame(reason: string): void {
+    this.#peer.refuseFrame(reason);
+  }
+
   /** The transport closed: detach the session (its processes keep running until the TTL). */
   closed(): void {
     this.#peer.closed();
