@@ -185,7 +185,8 @@ async function runTask(task: Task, client: string, server: ServerName, mode: Mod
     const verdict = task.check(ctx);
     if (verdict.isPass && missing.length > 0)
       return failWith(`passed locally, but no ${missing.join(", ")} went through the server`);
-    if (!verdict.isPass) return { ...verdict, reason: `${verdict.reason}${errorHint(calls, stderr)}` };
+    if (!verdict.isPass)
+      return { ...verdict, reason: `${verdict.reason}${errorHint(task, calls, frames, stderr)}` };
     return verdict;
   } finally {
     if (codex) await stopGroup(codex);
@@ -206,14 +207,17 @@ const lastLine = (text: string) =>
       .slice(0, 240),
   );
 
-/** The first error the server answered, as a hint for a failure. */
-function errorHint(calls: Pair[], stderr: string): string {
+/** The server's answer that best explains a failure: an error to a method the task needs first. */
+function errorHint(task: Task, calls: Pair[], frames: Frame[], stderr: string): string {
   // A missing optional method (-32601) and a missing probed file (-32004) are routine.
-  const error = calls.find((call) => {
+  const errors = calls.filter((call) => {
     const code = (call.error as { code?: number } | undefined)?.code;
     return code !== undefined && code !== -32601 && !(call.method === "fs/getMetadata" && code === -32004);
   });
+  const error = errors.find((call) => task.needs.includes(call.method)) ?? errors[0];
   if (error) return ` [server: ${error.method} → ${JSON.stringify(error.error).slice(0, 200)}]`;
+  const serverStderr = frames.filter((frame) => frame.direction === "stderr").map((frame) => frame.text);
+  if (serverStderr.length > 0) return ` [server stderr: ${lastLine(serverStderr.join("\n"))}]`;
   if (calls.length === 0) return ` [no frames; codex: ${lastLine(stderr)}]`;
   return "";
 }

@@ -1,7 +1,8 @@
 // Run a stdio exec-server and log every newline-delimited frame in both directions, for
 // environments.toml `program` environments in bench/codex-tasks.ts (the stdio twin of
 // bench/ws-log-proxy.ts). `bun bench/stdio-log-shim.ts LOG.jsonl PROGRAM [ARGS...]`: stdin and
-// stdout pass through unchanged; LOG.jsonl gets one {direction, text} line per frame.
+// stdout pass through unchanged; LOG.jsonl gets one {direction, text} line per frame, and the
+// server's stderr lines as direction "stderr" (passed on to our stderr too).
 import { appendFileSync } from "node:fs";
 
 const [logArg, ...argv] = process.argv.slice(2);
@@ -10,7 +11,7 @@ if (!logArg || argv.length === 0) {
   process.exit(2);
 }
 const log = logArg;
-const child = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+const child = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
 
 /** Split a byte stream into lines, logging each complete one; a partial line waits for its end. */
 function lineLogger(direction: string) {
@@ -26,6 +27,13 @@ function lineLogger(direction: string) {
 
 const fromClient = lineLogger("client->server");
 const toClient = lineLogger("server->client");
+const serverStderr = lineLogger("stderr");
+const pumpErr = (async () => {
+  for await (const bytes of child.stderr) {
+    serverStderr(bytes);
+    process.stderr.write(bytes);
+  }
+})();
 const pumpIn = (async () => {
   for await (const bytes of Bun.stdin.stream()) {
     fromClient(bytes);
@@ -40,4 +48,5 @@ for await (const bytes of child.stdout) {
   await Bun.write(Bun.stdout, bytes);
 }
 await Promise.race([pumpIn, child.exited]);
+await pumpErr;
 process.exit(await child.exited);

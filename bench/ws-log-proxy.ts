@@ -9,7 +9,8 @@ import type { ServerWebSocket } from "bun";
 export interface Frame {
   /** Which connection through the proxy, counted from 1. */
   connection: number;
-  direction: "client->server" | "server->client";
+  /** "stderr" is a line the server wrote to its stderr (stdio servers, bench/stdio-log-shim.ts). */
+  direction: "client->server" | "server->client" | "stderr";
   text: string;
 }
 
