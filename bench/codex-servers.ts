@@ -59,7 +59,8 @@ export async function stopGroup(child: Subprocess, graceMs = 3000): Promise<void
   signal("SIGKILL");
 }
 
-export function killAll(): void {
+/** Kill every process group still alive and remove every directory still there. */
+export function cleanUpAll(): void {
   for (const child of live) {
     try {
       process.kill(-child.pid, "SIGKILL");
@@ -67,6 +68,7 @@ export function killAll(): void {
       // Exited between the check and the kill.
     }
   }
+  for (const dir of dirs) removeDir(dir);
 }
 
 export interface RunningServer {
@@ -82,10 +84,22 @@ export interface RunningServer {
  */
 export const HOME_BASE = process.env.CODEX_TASKS_HOME_BASE ?? join(homedir(), ".cache/codex-tasks");
 
-export function makeHome(prefix: string): string {
-  mkdirSync(HOME_BASE, { recursive: true });
-  return mkdtempSync(join(HOME_BASE, prefix));
+/** Directories made and not yet removed; removed on the way out too (an interrupt, a throw). */
+const dirs = new Set<string>();
+
+export function makeDir(base: string, prefix: string): string {
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, prefix));
+  dirs.add(dir);
+  return dir;
 }
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  dirs.delete(dir);
+}
+
+export const makeHome = (prefix: string) => makeDir(HOME_BASE, prefix);
 
 export async function startServer(
   server: ServerName,
@@ -115,12 +129,12 @@ export async function startServer(
       token,
       async stop() {
         await stopGroup(child);
-        rmSync(home, { recursive: true, force: true });
+        removeDir(home);
       },
     };
   } catch (error) {
     await stopGroup(child);
-    rmSync(home, { recursive: true, force: true });
+    removeDir(home);
     throw error;
   }
 }

@@ -5,16 +5,18 @@
 // workspace against a fake Responses-API model (bench/fake-model.ts); every frame between client
 // and server passes a logging proxy (websocket) or shim (stdio), and a task passes only if its
 // work went through the server. Exits 1 when a combination expected to pass fails. Never in CI.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   CLIENTS,
+  cleanUpAll,
   hasTokenAuth,
-  killAll,
+  makeDir,
   makeHome,
   type RunningServer,
+  removeDir,
   SERVERS,
   type ServerName,
   serverArgv,
@@ -113,6 +115,14 @@ const framesOut: string[] = [];
 const fixtureOut: string[] = [];
 const toolsSeen = new Set<string>();
 
+/**
+ * $CODEX_HOME/environments.toml for one remote environment, as measured on the 0.171 client:
+ * top level `default` (an environment id), `include_local` (bool, default true), `[[environments]]`;
+ * an environment has `id` ("local" is reserved), exactly one of `url` and `program` (+ `args`, `env`,
+ * `cwd`), `auth_bearer_token` (the token itself, sent as `Authorization: Bearer`; only with `url`),
+ * `skills`, `connect_timeout_sec`, `initialize_timeout_sec`. Without `default` the client keeps
+ * running commands locally; a wrong or missing token leaves "No usable execution environment".
+ */
 function environmentsToml(
   mode: Mode,
   url: string,
@@ -131,13 +141,32 @@ function environmentsToml(
   return `${lines.join("\n")}\n`;
 }
 
+/** Run one task; its reason names the workspace and nonce generically, so reasons of runs group. */
 async function runTask(task: Task, client: string, server: ServerName, mode: Mode, ws?: RunningServer) {
-  const work = mkdtempSync(join(tmpdir(), "codex-tasks-work-"));
+  const work = makeDir(tmpdir(), "codex-tasks-work-");
+  const nonce = crypto.randomUUID().slice(0, 8);
+  const verdict = await runTaskIn(work, nonce, task, client, server, mode, ws).catch((error: Error) =>
+    failWith(`the bench failed: ${error.message}`),
+  );
+  const reason = verdict.reason.replaceAll(realpathSync(work), "<work>").replaceAll(work, "<work>");
+  removeDir(work);
+  return { ...verdict, reason: reason.replaceAll(nonce, "<nonce>") };
+}
+
+async function runTaskIn(
+  work: string,
+  nonce: string,
+  task: Task,
+  client: string,
+  server: ServerName,
+  mode: Mode,
+  ws?: RunningServer,
+): Promise<Verdict> {
   const home = makeHome("client-");
   const serverHome = makeHome("stdio-server-");
   const ctx: TaskContext = {
     work,
-    nonce: crypto.randomUUID().slice(0, 8),
+    nonce,
     outputs: [],
     requests: [],
     methods: [],
@@ -192,7 +221,7 @@ async function runTask(task: Task, client: string, server: ServerName, mode: Mod
     if (codex) await stopGroup(codex);
     proxy?.stop();
     model.stop();
-    for (const dir of [work, home, serverHome]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [home, serverHome]) removeDir(dir);
   }
 }
 
@@ -322,7 +351,7 @@ function report(): boolean {
 }
 
 const onSignal = () => {
-  killAll();
+  cleanUpAll();
   process.exit(130);
 };
 process.on("SIGINT", onSignal);
@@ -338,6 +367,6 @@ try {
   if (values.frames) writeFileSync(values.frames, `${framesOut.join("\n")}\n`);
   if (values.fixture) writeFileSync(values.fixture, `${fixtureOut.join("\n")}\n`);
 } finally {
-  killAll();
+  cleanUpAll();
 }
 process.exit(isOk ? 0 : 1);
