@@ -1,10 +1,11 @@
 // Real Codex clients through a server: which of six `codex exec` tasks pass, per client version,
 // server and connection mode. `bun bench/codex-tasks.ts [--client 0.125,0.171] [--server ours]
 // [--mode env] [--runs 1] [--tasks abcdef] [--repo DIR] [--sandbox workspace-write]
-// [--frames FILE] [--fixture FILE]`. Each task is one `codex exec` in a fresh CODEX_HOME and
-// workspace against a fake Responses-API model (bench/fake-model.ts); every frame between client
-// and server passes a logging proxy (websocket) or shim (stdio), and a task passes only if its
-// work went through the server. Exits 1 when a combination expected to pass fails. Never in CI.
+// [--frames FILE] [--fixture FILE] [--output-tokens N]`. Each task is one `codex exec` in a fresh
+// CODEX_HOME and workspace against a fake Responses-API model (bench/fake-model.ts); every frame
+// between client and server passes a logging proxy (websocket) or shim (stdio), and a task passes
+// only if its work went through the server. Exits 1 when a combination expected to pass fails.
+// Never in CI.
 import { realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -27,7 +28,7 @@ import {
   stopGroup,
 } from "./codex-servers.ts";
 import {
-  FULL_OUTPUT_TOKENS,
+  outputBudget,
   TASKS,
   type Task,
   type TaskContext,
@@ -53,6 +54,7 @@ const { values } = parseArgs({
     sandbox: { type: "string" },
     frames: { type: "string" },
     fixture: { type: "string" },
+    "output-tokens": { type: "string" },
   },
 });
 const list = (text: string) => text.split(",").filter(Boolean);
@@ -61,6 +63,7 @@ const servers = list(values.server) as ServerName[];
 const modes = list(values.mode) as Mode[];
 const tasks = TASKS.filter((task) => values.tasks.includes(task.id));
 const repo = resolve(values.repo);
+if (values["output-tokens"]) outputBudget.tokens = Number(values["output-tokens"]);
 for (const c of clients) if (!CLIENTS[c]) throw new Error(`unknown client ${c}: ${Object.keys(CLIENTS)}`);
 for (const s of servers) if (!SERVERS.includes(s)) throw new Error(`unknown server ${s}: ${SERVERS}`);
 for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m}: ${MODES}`);
@@ -146,7 +149,7 @@ async function runTaskIn(
     const env: Record<string, string | undefined> = {
       ...process.env,
       CODEX_EXEC_SERVER_URL: undefined,
-      ...writeCodexConfig(home, model.url, "gpt-5.5", [`tool_output_token_limit = ${FULL_OUTPUT_TOKENS}`]),
+      ...writeCodexConfig(home, model.url, "gpt-5.5", [`tool_output_token_limit = ${outputBudget.tokens}`]),
     };
     if (mode === "env") env.CODEX_EXEC_SERVER_URL = proxy?.url;
     else {
