@@ -27,7 +27,12 @@ function startListener() {
   return Bun.listen({
     hostname: "127.0.0.1",
     port: 0,
-    socket: { open: (socket) => socket.end("listener-reached\n"), data() {} },
+    socket: {
+      open(socket) {
+        socket.end("listener-reached\n");
+      },
+      data() {},
+    },
   });
 }
 
@@ -183,7 +188,7 @@ try {
   clearTimeout(timer);
   console.log(`codex exited ${code}`);
   if (code !== 0) console.log(stderr.slice(-2000));
-  model.outputs.forEach((output, i) => console.log(`--- tool result ${i + 1}\n${output}`));
+  for (const [i, output] of model.outputs.entries()) console.log(`--- tool result ${i + 1}\n${output}`);
   const placeholders = (text: string) =>
     text
       .replaceAll(work, "/WORK")

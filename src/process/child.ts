@@ -55,6 +55,8 @@ interface ExitStatus {
 export class Child {
   readonly processId: string;
   readonly isTty: boolean;
+  /** What confined the program (`none` unless its process/start asked for a sandbox). */
+  readonly sandboxType: string;
   readonly #hooks: ChildHooks;
   readonly #buffer: OutputBuffer;
   readonly #pacer: ReadPacer;
@@ -82,6 +84,7 @@ export class Child {
       beforeRead: () => hooks.beforeRead() ?? this.#pacer.gate(),
     });
     this.#subprocess = spawned.subprocess;
+    this.sandboxType = spawned.sandboxType;
     this.#stdin = spawned.stdin;
     this.#openStreams = spawned.streamCount;
     spawned.subprocess.exited.then(() => this.#exited());

@@ -59,7 +59,7 @@ export class LocalProcess implements ExecProcess {
       onClosed: (closed) => this.#forgetLater(closed),
     });
     this.#children.set(options.processId, child);
-    return { processId: options.processId };
+    return { processId: options.processId, sandboxType: child.sandboxType };
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {

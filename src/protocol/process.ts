@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SandboxContext, SandboxType } from "./sandbox.ts";
 
 /** Whether text is strict standard base64 (RFC 4648 §4, padded, canonical last symbol). */
 export function isBase64(text: string): boolean {
@@ -49,10 +50,12 @@ export const ProcessStartParams = z.object({
   arg0: z.string().nullish(),
   envPolicy: EnvPolicy.nullish(),
   size: TerminalSize.nullish(),
+  /** 0.169+: the sandbox to run the command in (see src/sandbox/). */
+  sandbox: SandboxContext.nullish(),
 });
 export type ProcessStartParams = z.infer<typeof ProcessStartParams>;
 
-export const ProcessStartResult = z.object({ processId: z.string() });
+export const ProcessStartResult = z.object({ processId: z.string(), sandboxType: SandboxType.optional() });
 export type ProcessStartResult = z.infer<typeof ProcessStartResult>;
 
 export const OutputStream = z.enum(["stdout", "stderr", "pty"]);

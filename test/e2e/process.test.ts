@@ -231,7 +231,10 @@ describe("retention", () => {
     expect(await client.call("process/terminate", { processId: params.processId })).toEqual({
       running: false,
     });
-    expect(await client.call("process/start", params)).toEqual({ processId: params.processId });
+    expect(await client.call("process/start", params)).toEqual({
+      processId: params.processId,
+      sandboxType: "none",
+    });
   });
 });
 
