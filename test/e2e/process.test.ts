@@ -282,6 +282,7 @@ describe("process/start", () => {
       await client.call("process/start", { ...sh("true"), processId: missingProgram.processId }),
     ).toEqual({
       processId: missingProgram.processId,
+      sandboxType: "none",
     });
   });
 
