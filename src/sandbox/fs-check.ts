@@ -4,7 +4,7 @@
 // request (measured: a denied write is -32603 `Read-only file system (os error 30)`, a path
 // outside every readable root -32004 as if absent, a denied path -32600 `Permission denied`).
 // The check and the operation are two steps: see SECURITY.md for the race this leaves.
-import { existsSync, realpathSync } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { posix } from "node:path";
 import { InternalError, InvalidRequest, NotFound } from "../errors.ts";
 import { osErrorText } from "../os-error.ts";
@@ -68,6 +68,16 @@ export function checkFsAccess(
   if (!plan) return;
   const path = decodePathField(pathField, "path");
   // Removing what is not there changes nothing; the operation answers as it would unsandboxed.
-  if (options.isAbsentAllowed && !existsSync(path)) return;
+  if (options.isAbsentAllowed && !isPresent(path)) return;
   checkPlanAccess(plan, path, access, options);
+}
+
+/** Whether the path names anything, a dangling symlink included. */
+function isPresent(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

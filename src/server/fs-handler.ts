@@ -10,29 +10,10 @@ import type {
   FsReadFileParams,
   FsRemoveParams,
   FsWriteFileParams,
-  SandboxProfile,
 } from "../protocol/fs.ts";
 import { decodeStrictBase64 } from "../protocol/process.ts";
 import { RawJson } from "../rpc/peer.ts";
-
-/**
- * Profiles that leave the filesystem unrestricted run directly: `disabled`, `external` (sandboxed
- * by someone else) and `managed` with an unrestricted file system. Any other profile is refused,
- * never silently ignored: we do not enforce filesystem restrictions.
- */
-export function checkSandbox(sandbox: SandboxProfile | null | undefined): void {
-  const permissions = sandbox?.permissions;
-  if (!sandbox || !permissions) return;
-  const fileSystem = (permissions as { file_system?: { type?: unknown } }).file_system;
-  const isUnrestricted =
-    permissions.type === "disabled" ||
-    permissions.type === "external" ||
-    (permissions.type === "managed" && fileSystem?.type === "unrestricted");
-  if (isUnrestricted) return;
-  throw new InvalidRequest(
-    "this exec-server does not enforce filesystem sandbox restrictions; send no sandbox or an unrestricted one",
-  );
-}
+import { checkFsAccess } from "../sandbox/fs-check.ts";
 
 function decodeBase64(data: string): Uint8Array {
   const bytes = decodeStrictBase64(data);
@@ -44,7 +25,7 @@ export class FsHandler {
   constructor(private readonly fs: FileSystem) {}
 
   async readFile(params: FsReadFileParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "read");
     const data = await this.fs.readFile(params.path);
     // Base64 needs no escaping: the result is built as JSON text directly.
     const base64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
@@ -52,35 +33,36 @@ export class FsHandler {
   }
 
   async writeFile(params: FsWriteFileParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "write");
     await this.fs.writeFile(params.path, decodeBase64(params.dataBase64));
     return {};
   }
 
   async createDirectory(params: FsCreateDirectoryParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "write");
     await this.fs.createDirectory(params.path, params);
     return {};
   }
 
   getMetadata(params: FsGetMetadataParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "read");
     return this.fs.getMetadata(params.path);
   }
 
   async readDirectory(params: FsReadDirectoryParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "read");
     return { entries: await this.fs.readDirectory(params.path) };
   }
 
   async remove(params: FsRemoveParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "write", { isFinalLinkKept: true, isAbsentAllowed: true });
     await this.fs.remove(params.path, params);
     return {};
   }
 
   async copy(params: FsCopyParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.sourcePath, "read");
+    checkFsAccess(params.sandbox, params.destinationPath, "write");
     await this.fs.copy(params.sourcePath, params.destinationPath, params);
     return {};
   }
