@@ -114,8 +114,8 @@ describe("sandboxPlan", () => {
     expect(() => sandboxPlan(restricted([special("project_roots", "write")]), {})).toThrow(
       new InvalidRequest("file system sandbox context with dynamic permissions requires cwd"),
     );
-    const escape = restricted([special("project_roots", "read", { subpath: "../up" })], { cwd: "/w" });
-    expect(() => sandboxPlan(escape, {})).toThrow(InvalidRequest);
+    const leaving = restricted([special("project_roots", "read", { subpath: "../up" })], { cwd: "/w" });
+    expect(() => sandboxPlan(leaving, {})).toThrow(InvalidRequest);
     // A glob that grants is ignored: it only narrows what runs.
     const globGrant = restricted([{ path: { type: "glob_pattern", pattern: "/w/*.txt" }, access: "write" }]);
     expect(sandboxPlan(globGrant, { cwd: "/w" })?.writableRoots).toEqual([]);
