@@ -12,7 +12,7 @@ import { CODEX_125, CODEX_171, capturedFrames, capturedSandbox } from "../suppor
 
 const READ_ONLY_171 = [".git", ".agents", ".codex", ".aws"].map((name) => ({
   path: `/WORK/${name}`,
-  missingPathBehavior: "skip",
+  missingPathBehavior: "skip" as const,
 }));
 
 test("every sandbox context the real clients sent parses", () => {
