@@ -4,7 +4,7 @@
 // write inside the workspace, one outside it, a TCP connect to a listener on 127.0.0.1, a write to
 // .git/config and an apply_patch; a logging websocket proxy between Codex and the server records
 // every frame. The model's view of each tool result is printed. Never run in CI.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -16,6 +16,9 @@ const { values } = parseArgs({
     server: { type: "string", default: "ours" },
     out: { type: "string" },
     mode: { type: "string", default: "workspace-write" },
+    // Until the server speaks the 0.169+ dialect: file:// URIs become plain paths on the way in,
+    // and fs/getMetadata results get the `size` a 0.171 client requires.
+    shim: { type: "boolean", default: false },
   },
 });
 if (!values.client) throw new Error("--client <path to a codex binary> is required");
@@ -72,6 +75,34 @@ function startModel(calls: Item[]) {
   return { url: `http://127.0.0.1:${server.port}/v1`, outputs, stop: () => server.stop(true) };
 }
 
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+const plainPaths = (value: Json): Json => {
+  if (typeof value === "string")
+    return value.startsWith("file://") ? decodeURIComponent(new URL(value).pathname) : value;
+  if (Array.isArray(value)) return value.map(plainPaths);
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainPaths(v)]));
+  return value;
+};
+const metadataPaths = new Map<unknown, string>();
+
+/** The client's frame as the server gets it (see --shim). */
+function toServer(text: string): string {
+  if (!values.shim) return text;
+  const frame = plainPaths(JSON.parse(text)) as { id?: unknown; method?: string; params?: { path?: string } };
+  if (frame.method === "fs/getMetadata" && frame.params?.path) metadataPaths.set(frame.id, frame.params.path);
+  return JSON.stringify(frame);
+}
+
+function toClient(text: string): string {
+  if (!values.shim) return text;
+  const frame = JSON.parse(text) as { id?: unknown; result?: Record<string, unknown> };
+  const path = metadataPaths.get(frame.id);
+  if (path === undefined || !frame.result || "size" in frame.result) return text;
+  metadataPaths.delete(frame.id);
+  return JSON.stringify({ ...frame, result: { ...frame.result, size: statSync(path).size } });
+}
+
 /** A websocket proxy that records every text frame with its direction. */
 function startProxy(upstreamUrl: string, frames: { dir: string; frame: unknown }[]) {
   type Data = { upstream?: WebSocket; queue: string[] };
@@ -87,11 +118,11 @@ function startProxy(upstreamUrl: string, frames: { dir: string; frame: unknown }
         const upstream = new WebSocket(upstreamUrl, { perMessageDeflate: false } as never);
         ws.data.upstream = upstream;
         upstream.onopen = () => {
-          for (const text of ws.data.queue) upstream.send(text);
+          for (const text of ws.data.queue) upstream.send(toServer(text));
           ws.data.queue = [];
         };
         upstream.onmessage = (event) => {
-          const text = String(event.data);
+          const text = toClient(String(event.data));
           frames.push({ dir: "server→client", frame: JSON.parse(text) });
           ws.send(text);
         };
@@ -101,7 +132,7 @@ function startProxy(upstreamUrl: string, frames: { dir: string; frame: unknown }
         const text = String(message);
         frames.push({ dir: "client→server", frame: JSON.parse(text) });
         const upstream = ws.data.upstream;
-        if (upstream?.readyState === WebSocket.OPEN) upstream.send(text);
+        if (upstream?.readyState === WebSocket.OPEN) upstream.send(toServer(text));
         else ws.data.queue.push(text);
       },
       close(ws) {
