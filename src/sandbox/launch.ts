@@ -5,6 +5,7 @@
 import { lstatSync, mkdirSync, realpathSync, rmdirSync, statSync } from "node:fs";
 import { InvalidRequest } from "../errors.ts";
 import { logger } from "../log.ts";
+import { listProcesses } from "../process/family.ts";
 import type { SandboxContext } from "../protocol/sandbox.ts";
 import { bwrapArgs, type HostView, type PathKind } from "./bwrap.ts";
 import { sandboxPlan } from "./policy.ts";
@@ -164,4 +165,26 @@ function releasePlaceholder(path: string): void {
   } catch {
     // Not empty (something on the host wrote into it): it is kept.
   }
+}
+
+/**
+ * The host pids of the processes a sandbox runs: the descendants of bwrap (`leaderPid`) without
+ * bwrap itself and its pid-namespace init. A signal meant for the command (process/signal's
+ * SIGINT) must go to these, not to the process group: bwrap does not forward signals, and a
+ * bwrap killed by one takes the whole sandbox with it (--die-with-parent) before the command's
+ * own handler has finished.
+ */
+export function sandboxedPids(leaderPid: number, processes = listProcesses()): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of processes)
+    if (p.state !== "Z") children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  const result: number[] = [];
+  const visit = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      result.push(child);
+      visit(child);
+    }
+  };
+  for (const init of children.get(leaderPid) ?? []) visit(init);
+  return result;
 }

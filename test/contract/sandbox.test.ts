@@ -5,9 +5,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Environment } from "../../src/environment.ts";
 import { InvalidRequest } from "../../src/errors.ts";
+import type { LocalProcess } from "../../src/process/local.ts";
 import type { StartOptions } from "../../src/process/types.ts";
-import { BWRAP_VARIABLE, usableBwrap } from "../../src/sandbox/launch.ts";
+import { BWRAP_VARIABLE, sandboxedPids, usableBwrap } from "../../src/sandbox/launch.ts";
 import { ENVIRONMENTS, recorder } from "../support/environments.ts";
 import { workspaceSandbox } from "../support/sandbox.ts";
 import { tempDir } from "../support/tmp.ts";
@@ -179,3 +181,21 @@ function hostPidsWith(entry: string): number[] {
     }
   });
 }
+
+test("a signal meant for the command reaches it inside the sandbox and its handler runs to the end", async () => {
+  await using env = Environment.local();
+  const events = recorder(env);
+  const options = start('trap "echo got-int; exit 7" INT; echo ready; sleep 60 & wait');
+  await env.process.start(options);
+  await waitFor(() => events.output(options.processId) === "ready\n", { label: "the trap to be set" });
+  const [leader] = (env.process as LocalProcess).livePids();
+  if (leader === undefined) throw new Error("no live sandbox");
+  // bash and its sleep, seen from the host; bwrap and the namespace's init are left out.
+  const pids = await waitFor(() => sandboxedPids(leader).length === 2 && sandboxedPids(leader), {
+    label: "bash and sleep inside the sandbox",
+  });
+  for (const pid of pids) process.kill(pid, "SIGINT");
+  await events.closed(options.processId);
+  expect(events.output(options.processId)).toBe("ready\ngot-int\n");
+  expect(events.exit(options.processId)).toMatchObject({ exitCode: 7 });
+});
