@@ -76,9 +76,11 @@ test("every recorded client request gets the recorded result shape", async () =>
       await client.call("process/start", reader);
     }
     const response = await client.request(message.method, params);
+    // process/start also answers the 0.169+ `sandboxType`, which a 0.125 client ignores.
+    const extra = message.method === "process/start" ? { sandboxType: "string" } : {};
     expect({ method: message.method, result: shape(response.result) }).toEqual({
       method: message.method,
-      result: shape(message.result),
+      result: { ...(shape(message.result) as object), ...extra },
     });
   }
 
