@@ -28,7 +28,7 @@ export interface BwrapCommand {
 
 export interface BwrapArgs {
   args: string[];
-  /** Missing read-only subpaths whose parent exists: an empty directory must exist there first. */
+  /** Where a missing read-only or denied path would first appear: an empty directory must exist there first. */
   placeholders: string[];
 }
 
@@ -48,29 +48,26 @@ export function bwrapArgs(plan: SandboxPlan, command: BwrapCommand, host: HostVi
   for (const root of writable) if (root !== "/") args.push("--bind", root, root);
 
   const placeholders: string[] = [];
-  const readOnly: string[] = [];
-  for (const { path } of plan.readOnlySubpaths) {
-    const real = resolve(path);
-    if (real) {
-      readOnly.push(real);
-      continue;
-    }
-    // Covered like the reference covers them, so the command cannot create `.git` (hooks!) in
-    // a project root; a subpath whose parent is missing too is skipped.
-    const parent = resolve(posix.dirname(path));
-    if (!parent || host.kind(parent) !== "directory") continue;
-    const target = posix.join(parent, posix.basename(path));
-    if (!writable.some((root) => isWithin(target, root))) continue;
-    placeholders.push(target);
-    readOnly.push(target);
-  }
+  // A missing read-only or denied path is covered where it would first appear: its first missing
+  // ancestor, if that lies in a writable root (as the reference covers them, so a command cannot
+  // create `.git` with hooks, or `a/b` by way of `a`). Elsewhere nothing can create it anyway.
+  const cover = (path: string): string | null => {
+    const missing = firstMissing(path, host);
+    if (!missing || !writable.some((root) => isWithin(missing, root))) return null;
+    placeholders.push(missing);
+    return missing;
+  };
+  const readOnly = plan.readOnlySubpaths.map(({ path }) => resolve(path) ?? cover(path));
   for (const path of unique(readOnly).sort(byDepth)) args.push("--ro-bind", path, path);
 
   for (const path of plan.deniedPaths) {
     const real = resolve(path);
-    if (!real) continue;
-    if (host.kind(real) === "directory") args.push("--perms", "0000", "--tmpfs", real, "--remount-ro", real);
-    else args.push("--ro-bind", "/dev/null", real);
+    if (!real) {
+      const covered = cover(path);
+      if (covered) args.push("--ro-bind", covered, covered);
+    } else if (host.kind(real) === "directory") {
+      args.push("--perms", "0000", "--tmpfs", real, "--remount-ro", real);
+    } else args.push("--ro-bind", "/dev/null", real);
   }
 
   args.push("--unshare-user", "--unshare-pid");
@@ -79,6 +76,19 @@ export function bwrapArgs(plan: SandboxPlan, command: BwrapCommand, host: HostVi
     args.push("--seccomp", String(command.seccompFd));
   args.push("--die-with-parent", "--chdir", command.cwd, "--", ...command.argv);
   return { args, placeholders };
+}
+
+/** The first component of `path` that does not exist, below its deepest existing (real) ancestor. */
+function firstMissing(path: string, host: HostView): string | null {
+  let child = path;
+  for (let parent = posix.dirname(path); ; child = parent, parent = posix.dirname(parent)) {
+    if (host.kind(parent) === "missing") {
+      if (parent === "/") return null;
+      continue;
+    }
+    if (host.kind(parent) !== "directory") return null;
+    return posix.join(host.realpath(parent), posix.basename(child));
+  }
 }
 
 function unique(paths: (string | null)[]): string[] {

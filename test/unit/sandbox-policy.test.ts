@@ -213,6 +213,26 @@ describe("bwrapArgs", () => {
     });
   });
 
+  test("a missing path is covered where it would first appear inside a writable root", () => {
+    const plan = {
+      isRootReadable: true,
+      readableRoots: [],
+      writableRoots: ["/w"],
+      readOnlySubpaths: [{ path: "/w/a/b", missingPathBehavior: null }],
+      deniedPaths: ["/w/sec", "/elsewhere/x"],
+      isNetworkRestricted: false,
+    };
+    const view = host({ "/": "directory", "/w": "directory", "/elsewhere": "directory" });
+    expect(bwrapArgs(plan, { argv: ["/bin/true"], cwd: "/w" }, view)).toEqual({
+      args: [
+        ...["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", "/w", "/w"],
+        ...["--ro-bind", "/w/a", "/w/a", "--ro-bind", "/w/sec", "/w/sec"],
+        ...["--unshare-user", "--unshare-pid", "--die-with-parent", "--chdir", "/w", "--", "/bin/true"],
+      ],
+      placeholders: ["/w/a", "/w/sec"],
+    });
+  });
+
   test("a writable / is bound read-write, then the fresh /dev and /proc", () => {
     const plan = sandboxPlan(
       SandboxContext.parse({
