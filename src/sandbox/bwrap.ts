@@ -70,7 +70,9 @@ export function bwrapArgs(plan: SandboxPlan, command: BwrapCommand, host: HostVi
     } else args.push("--ro-bind", "/dev/null", real);
   }
 
-  args.push("--unshare-user", "--unshare-pid");
+  // No capabilities inside: bwrap keeps them all when run by root, and with CAP_SYS_ADMIN in its
+  // user namespace a command could remount `/` read-write (the mounts belong to that namespace).
+  args.push("--unshare-user", "--unshare-pid", "--cap-drop", "ALL");
   if (plan.isNetworkRestricted) args.push("--unshare-net");
   if (command.seccompFd !== undefined && command.seccompFd !== null)
     args.push("--seccomp", String(command.seccompFd));

@@ -111,7 +111,19 @@ export function usableBwrap(): string {
 }
 
 function probe(bwrap: string): string | null {
-  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-user", "--unshare-pid"];
+  const args = [
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "--unshare-user",
+    "--unshare-pid",
+    "--cap-drop",
+    "ALL",
+  ];
   try {
     const result = Bun.spawnSync(
       [bwrap, ...args, "--unshare-net", "--die-with-parent", "--", bwrap, "--version"],

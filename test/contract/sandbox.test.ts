@@ -67,6 +67,16 @@ describe.each(ENVIRONMENTS)("sandboxed process/start (%s)", (_name, makeEnvironm
     expect(existsSync(target)).toBe(false);
   });
 
+  test("no capabilities inside: the command cannot remount / read-write to get out", async () => {
+    const target = join(outside.path, "remounted.txt");
+    const script = `grep CapEff /proc/self/status; mount -o remount,rw,bind / 2>/dev/null; echo rc=$?; echo x > ${target}`;
+    const { output } = await run(start(script));
+    expect(output).toBe(
+      `CapEff:\t0000000000000000\nrc=32\n/bin/bash: line 1: ${target}: Read-only file system\n`,
+    );
+    expect(existsSync(target)).toBe(false);
+  });
+
   test("the workspace is writable", async () => {
     const { output } = await run(start("echo inside > inside.txt && cat inside.txt"));
     expect(output).toBe("inside\n");
