@@ -46,6 +46,14 @@ export function bwrapArgs(plan: SandboxPlan, command: BwrapCommand, host: HostVi
       args.push("--ro-bind", root, root);
   args.push("--dev", "/dev", "--proc", "/proc");
   for (const root of writable) if (root !== "/") args.push("--bind", root, root);
+  if (!plan.isRootReadable && !writable.includes("/")) {
+    // Only the roots' real paths are bound: a root reached through a symlink (`/bin` → `usr/bin`)
+    // needs the link too, or nothing finds `/bin/sh`.
+    for (const root of unique([...plan.readableRoots, ...plan.writableRoots]).sort(byDepth)) {
+      const real = resolve(root);
+      if (real && real !== root) args.push("--symlink", real, root);
+    }
+  }
 
   const placeholders: string[] = [];
   // A missing read-only or denied path is covered where it would first appear: its first missing

@@ -21,7 +21,8 @@ const outside = tempDir("sandbox-outside-");
 const sandbox = workspaceSandbox(work.path);
 const start = (script: string, extra: Partial<StartOptions> = {}): StartOptions => ({
   processId: `s${++counter}`,
-  argv: ["/bin/bash", "-c", script],
+  // One stream: stdout and stderr of two pipes arrive in no fixed order.
+  argv: ["/bin/bash", "-c", `exec 2>&1; ${script}`],
   cwd: work.path,
   env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
   tty: false,
@@ -75,6 +76,32 @@ describe.each(ENVIRONMENTS)("sandboxed process/start (%s)", (_name, makeEnvironm
       `CapEff:\t0000000000000000\nrc=32\n/bin/bash: line 1: ${target}: Read-only file system\n`,
     );
     expect(existsSync(target)).toBe(false);
+  });
+
+  test("without root read only the system directories and the workspace exist (symlinked /bin included)", async () => {
+    const minimal = {
+      ...sandbox,
+      permissions: {
+        type: "managed" as const,
+        network: "restricted" as const,
+        file_system: {
+          type: "restricted" as const,
+          entries: [
+            {
+              path: { type: "special" as const, value: { kind: "minimal" as const } },
+              access: "read" as const,
+            },
+            {
+              path: { type: "special" as const, value: { kind: "project_roots" as const } },
+              access: "write" as const,
+            },
+          ],
+        },
+      },
+    };
+    const script = `test -e ${outside.path} || echo outside-hidden; test -e /root || echo root-hidden; /bin/sh -c "echo sh-ok"; echo hi > inside.txt && cat inside.txt`;
+    const { output } = await run(start(script, { sandbox: minimal }));
+    expect(output).toBe("outside-hidden\nroot-hidden\nsh-ok\nhi\n");
   });
 
   test("the workspace is writable", async () => {

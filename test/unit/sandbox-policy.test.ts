@@ -204,6 +204,7 @@ describe("bwrapArgs", () => {
     expect(bwrapArgs(plan, { argv: ["/bin/true"], cwd: "/link" }, view)).toEqual({
       args: [
         ...["--ro-bind", "/usr", "/usr", "--dev", "/dev", "--proc", "/proc", "--bind", "/real", "/real"],
+        ...["--symlink", "/real", "/link"],
         ...["--ro-bind", "/real/.git", "/real/.git"],
         ...["--perms", "0000", "--tmpfs", "/real/secret", "--remount-ro", "/real/secret"],
         ...["--ro-bind", "/dev/null", "/real/key"],
