@@ -6,6 +6,13 @@
 // string: only its first and last bytes are kept, the one long string in it (the base64 of an
 // output chunk or a file) is measured, and the rest is parsed with the long string replaced by
 // `{"$base64Bytes": n}`. Frames are sent with a zero mask key (masking is then the identity).
+//
+// It acknowledges promptly, as a client with traffic of its own would: after a read that it
+// answered with nothing, it sends an empty unsolicited pong (RFC 6455 §5.5.3 allows one, and the
+// peer must not answer it). Without that, a server that writes a message in two small segments
+// without TCP_NODELAY has the second held by Nagle's algorithm until the kernel's delayed-ACK timer
+// fires on this side (~40 ms on Linux), and the bench would measure that timer, not the server.
+// TCP_QUICKACK is not reachable from Bun (node:net has setNoDelay only, which governs our sends).
 
 /** Messages at least this long are parsed by their head and tail only. */
 const LARGE_BYTES = 4096;
@@ -120,6 +127,14 @@ export interface SocketHandlers {
   end(error: Error): void;
 }
 
+export interface SocketOptions {
+  /** Send an unsolicited pong after a read answered with nothing (default true). */
+  promptAck?: boolean;
+}
+
+/** An empty pong, masked (with the zero key): the prompt acknowledgement. */
+const ACK_PONG = frame(0xa);
+
 export class RawSocket {
   #socket: Bun.Socket<undefined> | null = null;
   #pending: Buffer[] = [];
@@ -131,17 +146,31 @@ export class RawSocket {
   #isUpgraded = false;
   #isEnded = false;
   #upgraded = Promise.withResolvers<void>();
+  /** Whether anything was written since the last read; a pong is owed when not. */
+  #hasWrittenSinceRead = true;
+  #isAckScheduled = false;
+  /** Unsolicited pongs sent so far. */
+  pongsSent = 0;
 
-  private constructor(readonly handlers: SocketHandlers) {}
+  private constructor(
+    readonly handlers: SocketHandlers,
+    readonly promptAck: boolean,
+  ) {}
 
-  static async connect(url: string, handlers: SocketHandlers): Promise<RawSocket> {
+  static async connect(
+    url: string,
+    handlers: SocketHandlers,
+    options: SocketOptions = {},
+  ): Promise<RawSocket> {
     const { hostname, port, pathname } = new URL(url);
-    const raw = new RawSocket(handlers);
+    const raw = new RawSocket(handlers, options.promptAck ?? true);
     raw.#socket = await Bun.connect({
       hostname: hostname.replace(/^\[|\]$/g, ""),
       port: Number(port),
       socket: {
         data: (_socket, data) => {
+          raw.#hasWrittenSinceRead = false;
+          raw.#scheduleAck();
           try {
             raw.#receive(data);
           } catch (error) {
@@ -185,7 +214,23 @@ export class RawSocket {
     this.#upgraded.reject(error);
   }
 
+  /**
+   * After this read's handlers and the promise jobs they started have run (setImmediate comes
+   * after the microtasks), pong if none of them wrote. One check covers every read before it.
+   */
+  #scheduleAck(): void {
+    if (!this.promptAck || this.#isAckScheduled) return;
+    this.#isAckScheduled = true;
+    setImmediate(() => {
+      this.#isAckScheduled = false;
+      if (this.#hasWrittenSinceRead || !this.#socket || !this.#isUpgraded) return;
+      this.pongsSent++;
+      this.#write(ACK_PONG);
+    });
+  }
+
   #write(bytes: Buffer): void {
+    this.#hasWrittenSinceRead = true;
     if (this.#pending.length > 0) this.#pending.push(bytes);
     else this.#writeNow(bytes);
   }
