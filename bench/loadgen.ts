@@ -4,7 +4,7 @@ import * as workloads from "./workloads.ts";
 
 const { WORKLOADS } = workloads;
 
-const [workload, url, pid] = process.argv.slice(2);
+const [workload, url, pid, dialect] = process.argv.slice(2);
 const run = WORKLOADS[workload ?? ""];
 if (!run) {
   console.error(`unknown workload ${workload}; expected one of ${Object.keys(WORKLOADS).join(", ")}`);
@@ -15,6 +15,7 @@ const started = performance.now();
 const metrics: Record<string, number> = await run({
   url: url && url !== "-" ? url : null,
   serverPid: pid && pid !== "-" ? Number(pid) : null,
+  uris: dialect === "uris",
 });
 if (workloads.lostNotifications > 0) metrics["notifications lost"] = workloads.lostNotifications;
 const cpu = process.cpuUsage(cpuBefore);

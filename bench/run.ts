@@ -1,9 +1,11 @@
-// `bun run bench [--rounds 3] [--only w1,w2] [--kinds ours,ours-bin,reference]`: every workload,
-// alternating the servers round by round, each round on a fresh server, with the load generator in
-// its own process. Prints the median of each metric per server, the ratio ours/reference, and the
-// limit (the same job with no server at all).
+// `bun run bench [--rounds 3] [--only w1,w2] [--kinds ours,ours-bin,reference,ref-0.171]`: every
+// workload, alternating the servers round by round, each round on a fresh server, with the load
+// generator in its own process. Prints the median of each metric per server, the ratio of ours to
+// each reference, and the limit (the same job with no server at all). A workload that fails for a
+// server is reported as failed and the run goes on.
 import { parseArgs } from "node:util";
-import { availableKinds, rssBytes, type ServerKind, startBenchServer } from "./servers.ts";
+import { LeanClient } from "./lean-client.ts";
+import { availableKinds, rssBytes, type ServerKind, speaksUris, startBenchServer } from "./servers.ts";
 import type { Metrics } from "./workloads.ts";
 import { WORKLOADS } from "./workloads.ts";
 
@@ -23,17 +25,22 @@ const LOADGEN = new URL("./loadgen.ts", import.meta.url).pathname;
 type Column = ServerKind | "limit";
 const samples = new Map<string, Map<Column, number[]>>();
 const loadgenCpu = new Map<Column, number[]>();
+/** "workload|kind" → the first error; the workload's metrics for that kind read "failed". */
+const failures = new Map<string, string>();
+/** Which workload a metric came from, to mark the servers that failed it. */
+const workloadOf = new Map<string, string>();
 
-function record(column: Column, metrics: Metrics): void {
+function record(column: Column, metrics: Metrics, workload: string): void {
   for (const [name, value] of Object.entries(metrics)) {
+    workloadOf.set(name, workload);
     const byColumn = samples.get(name) ?? new Map<Column, number[]>();
     samples.set(name, byColumn);
     byColumn.set(column, [...(byColumn.get(column) ?? []), value]);
   }
 }
 
-async function runLoadgen(workload: string, url: string, pid: string) {
-  const child = Bun.spawn([process.execPath, LOADGEN, workload, url, pid], {
+async function runLoadgen(workload: string, url: string, pid: string, dialect = "paths") {
+  const child = Bun.spawn([process.execPath, LOADGEN, workload, url, pid, dialect], {
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -46,12 +53,27 @@ async function runLoadgen(workload: string, url: string, pid: string) {
   return JSON.parse(stdout) as { metrics: Metrics; loadgenCpuPercent: number };
 }
 
+/**
+ * Exec → first `initialize` answered: the URL line, then a connection and its `initialize`
+ * (work deferred to the first connection counts). Idle RSS is read after that connection closed.
+ */
 async function startup(kind: ServerKind): Promise<Metrics> {
   const server = await startBenchServer(kind);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const idle = rssBytes(server.pid);
-  await server.stop();
-  return { "startup to URL ms": server.startupMs, "idle RSS MB": idle / 2 ** 20 };
+  try {
+    const connecting = performance.now();
+    const client = await LeanClient.connect(server.url);
+    const initializeMs = performance.now() - connecting;
+    client.close();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return {
+      "startup: exec to URL ms": server.startupMs,
+      "startup: URL to initialize answered ms": initializeMs,
+      "startup: exec to initialize answered ms": server.startupMs + initializeMs,
+      "idle RSS after one initialize MB": rssBytes(server.pid) / 2 ** 20,
+    };
+  } finally {
+    await server.stop();
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -62,33 +84,41 @@ for (const workload of workloads) {
     // Alternate who goes first, so drift in the machine's load does not favour one side.
     const order = round % 2 === 0 ? kinds : [...kinds].reverse();
     for (const kind of order) {
-      if (workload === "startup") {
-        record(kind, await startup(kind));
-        continue;
-      }
-      const server = await startBenchServer(kind);
       try {
-        const result = await runLoadgen(workload, server.url, String(server.pid)).catch((error) => {
-          throw new Error(`${kind}: ${(error as Error).message}`);
-        });
-        record(kind, result.metrics);
-        loadgenCpu.set(kind, [...(loadgenCpu.get(kind) ?? []), result.loadgenCpuPercent]);
-      } finally {
-        await server.stop();
+        if (workload === "startup") {
+          record(kind, await startup(kind), workload);
+          continue;
+        }
+        const server = await startBenchServer(kind);
+        try {
+          const dialect = speaksUris(kind) ? "uris" : "paths";
+          const result = await runLoadgen(workload, server.url, String(server.pid), dialect);
+          record(kind, result.metrics, workload);
+          loadgenCpu.set(kind, [...(loadgenCpu.get(kind) ?? []), result.loadgenCpuPercent]);
+        } finally {
+          await server.stop();
+        }
+      } catch (error) {
+        const key = `${workload}|${kind}`;
+        const message = (error as Error).message.split("\n")[0] as string;
+        if (!failures.has(key)) failures.set(key, message);
+        process.stderr.write(` [${kind} failed: ${message.slice(0, 200)}]`);
       }
     }
-    if (workload !== "startup") record("limit", (await runLoadgen(workload, "-", "-")).metrics);
+    if (workload !== "startup") record("limit", (await runLoadgen(workload, "-", "-")).metrics, workload);
     process.stderr.write(` ${round + 1}`);
   }
   process.stderr.write("\n");
 }
 
 const columns: Column[] = [...kinds, "limit"];
+const references = kinds.filter((k) => k === "reference" || k === "ref-0.171");
+const ratioHeads = references.map((r) => `ours/${r}`);
 const format = (n: number | undefined) =>
   n === undefined ? "" : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 const lines = [
-  `| metric | ${columns.join(" | ")} | ours/reference |`,
-  `|---|${columns.map(() => "---:").join("|")}|---:|`,
+  `| metric | ${[...columns, ...ratioHeads].join(" | ")} |`,
+  `|---|${[...columns, ...ratioHeads].map(() => "---:").join("|")}|`,
 ];
 const table: Record<string, Record<string, number>> = {};
 for (const [name, byColumn] of samples) {
@@ -100,12 +130,25 @@ for (const [name, byColumn] of samples) {
     number
   >;
   const ours = medians["ours-bin"] ?? medians.ours;
-  const reference = medians.reference;
-  const ratio = ours !== undefined && reference ? `${(ours / reference).toFixed(2)}×` : "";
-  lines.push(`| ${name} | ${columns.map((c) => format(medians[c])).join(" | ")} | ${ratio} |`);
+  const ratios = references.map((r) => {
+    const reference = medians[r];
+    return ours !== undefined && reference ? `${(ours / reference).toFixed(2)}×` : "";
+  });
+  const workload = workloadOf.get(name);
+  const cell = (c: Column) =>
+    medians[c] === undefined && workload && failures.has(`${workload}|${c}`) ? "failed" : format(medians[c]);
+  lines.push(`| ${name} | ${[...columns.map(cell), ...ratios].join(" | ")} |`);
 }
 const cpu = [...loadgenCpu].map(([k, v]) => `${k} ${median(v).toFixed(0)}%`).join(", ");
 console.log(`${lines.join("\n")}\n\nrounds: ${rounds}; load generator CPU (median of workloads): ${cpu}`);
-console.log("ours/reference uses ours-bin when it was measured, else ours (from source).");
+console.log("ours/… uses ours-bin when it was measured, else ours (from source).");
+for (const [key, message] of failures) console.log(`failed: ${key.replace("|", " on ")}: ${message}`);
 if (values.json)
-  await Bun.write(values.json, JSON.stringify({ date: new Date().toISOString(), rounds, table }, null, 2));
+  await Bun.write(
+    values.json,
+    JSON.stringify(
+      { date: new Date().toISOString(), rounds, table, failures: Object.fromEntries(failures) },
+      null,
+      2,
+    ),
+  );

@@ -1,23 +1,36 @@
-// Start a server under test: ours from source, ours compiled, or the Codex reference. Each prints
-// its URL as the first stdout line; the time to that line is the startup time.
+// Start a server under test: ours from source, ours compiled, or a Codex reference (0.125, or 0.171
+// with its file:// URI dialect). Each prints its URL as the first stdout line; the time to that
+// line is the startup time.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export type ServerKind = "ours" | "ours-bin" | "reference";
+export const KINDS = ["ours", "ours-bin", "reference", "ref-0.171"] as const;
+export type ServerKind = (typeof KINDS)[number];
 
 const ROOT = new URL("..", import.meta.url).pathname;
 export const OUR_BINARY = join(ROOT, "dist/codex-exec-server");
+const FETCHED_REFERENCE = join(ROOT, "bench/.reference/package/vendor/x86_64-unknown-linux-musl/codex/codex");
+/** Codex 0.125: `bun run bench:fetch-reference`, else where this machine keeps it. */
 export const REFERENCE_BINARY =
   process.env.CODEX_REFERENCE_BIN ??
-  join(ROOT, "bench/.reference/package/vendor/x86_64-unknown-linux-musl/codex/codex");
+  (existsSync(FETCHED_REFERENCE)
+    ? FETCHED_REFERENCE
+    : "/work/ref/0.125/package/vendor/x86_64-unknown-linux-musl/codex/codex");
+/** Codex 0.171 (the same variable as bench/codex-servers.ts reads). */
+export const REFERENCE_0171_BINARY =
+  process.env.CODEX_0171_BIN ?? "/work/ref/0.171/package/vendor/x86_64-unknown-linux-musl/bin/codex";
 
 export function availableKinds(): ServerKind[] {
   const kinds: ServerKind[] = ["ours"];
   if (existsSync(OUR_BINARY)) kinds.push("ours-bin");
   if (existsSync(REFERENCE_BINARY)) kinds.push("reference");
+  if (existsSync(REFERENCE_0171_BINARY)) kinds.push("ref-0.171");
   return kinds;
 }
+
+/** Whether a server takes only file:// URIs for paths (and a writeId on process/write): 0.169+. */
+export const speaksUris = (kind: ServerKind) => kind === "ref-0.171";
 
 export interface BenchServer {
   kind: ServerKind;
@@ -40,20 +53,27 @@ export async function firstLine(stdout: ReadableStream<Uint8Array>, name: string
   return text.split("\n")[0] as string;
 }
 
-export function rssBytes(pid: number): number {
+function statusBytes(pid: number, field: string): number {
   try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
   } catch {
     return 0;
   }
 }
 
+export const rssBytes = (pid: number) => statusBytes(pid, "VmRSS");
+/** The peak resident set over the process's life so far (the kernel's high-water mark). */
+export const peakRssBytes = (pid: number) => statusBytes(pid, "VmHWM");
+
 export async function startBenchServer(kind: ServerKind): Promise<BenchServer> {
+  if (!KINDS.includes(kind))
+    throw new Error(`unknown server kind ${kind}; expected one of ${KINDS.join(", ")}`);
   const listen = ["--listen", "ws://127.0.0.1:0"];
   const home = mkdtempSync(join(tmpdir(), "bench-codex-home-"));
   const command =
-    kind === "reference"
-      ? [REFERENCE_BINARY, "exec-server", ...listen]
+    kind === "reference" || kind === "ref-0.171"
+      ? [kind === "reference" ? REFERENCE_BINARY : REFERENCE_0171_BINARY, "exec-server", ...listen]
       : kind === "ours-bin"
         ? [OUR_BINARY, ...listen, "--log-level", "error"]
         : [process.execPath, join(ROOT, "src/index.ts"), ...listen, "--log-level", "error"];

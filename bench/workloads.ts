@@ -4,15 +4,28 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { base64Bytes, LeanClient, startParams } from "./lean-client.ts";
-import { rssBytes } from "./servers.ts";
+import { pathToFileURL } from "node:url";
+import { base64Bytes, LeanClient, startParams as leanStartParams } from "./lean-client.ts";
+import { peakRssBytes, rssBytes } from "./servers.ts";
 
 export type Metrics = Record<string, number>;
 export interface Target {
   /** null: run the job with no server (the limit column). */
   url: string | null;
   serverPid: number | null;
+  /** The server takes file:// URIs for paths and a writeId on process/write (Codex 0.169+). */
+  uris: boolean;
 }
+
+/** How this run's server spells paths; set once from the target (one per load generator). */
+let isUriDialect = false;
+const pathParam = (path: string) => (isUriDialect ? pathToFileURL(path).href : path);
+const startParams = (processId: string, argv: string[], extra: Record<string, unknown> = {}) =>
+  leanStartParams(processId, argv, { cwd: pathParam("/tmp"), ...extra });
+let writes = 0;
+/** process/write params; a 0.169+ server requires a writeId, unique per process. */
+const writeParams = (processId: string, chunk: string) =>
+  isUriDialect ? { processId, chunk, writeId: String(++writes) } : { processId, chunk };
 
 let ids = 0;
 /** Notifications that never arrived, over the whole run of this load generator. */
@@ -97,24 +110,10 @@ async function spawnThroughput(target: Target): Promise<Metrics> {
   return { "spawn throughput procs/s": (loops * perLoop) / ((performance.now() - started) / 1000) };
 }
 
-function rssSampler(pid: number | null) {
-  let peak = pid ? rssBytes(pid) : 0;
-  const timer = setInterval(() => {
-    if (pid) peak = Math.max(peak, rssBytes(pid));
-  }, 25);
-  return {
-    stop() {
-      clearInterval(timer);
-      return peak;
-    },
-  };
-}
-
 async function output(target: Target, tty: boolean, megabytes: number): Promise<Metrics> {
   const bytes = megabytes * 1024 * 1024;
   const argv = ["head", "-c", String(bytes), "/dev/zero"];
   const label = tty ? "pty" : "pipe";
-  const sampler = rssSampler(target.serverPid);
   const started = performance.now();
   let received = 0;
   if (target.url) {
@@ -140,8 +139,9 @@ async function output(target: Target, tty: boolean, megabytes: number): Promise<
   const seconds = (performance.now() - started) / 1000;
   check(received === bytes, `${label} output: ${received} of ${bytes} bytes`);
   const metrics: Metrics = { [`${label} output MB/s`]: megabytes / seconds };
-  if (target.serverPid) metrics[`${label} output peak RSS MB`] = sampler.stop() / 2 ** 20;
-  else sampler.stop();
+  // Each round's server is fresh, so its high-water mark is this workload's peak.
+  if (target.serverPid)
+    metrics[`${label} output server peak RSS MB`] = peakRssBytes(target.serverPid) / 2 ** 20;
   return metrics;
 }
 
@@ -162,7 +162,7 @@ async function echoRoundTrip(target: Target, tty: boolean): Promise<Metrics> {
     }
     child.stdin.end();
     await child.exited;
-    return { [`${label} echo round trip median µs`]: median(times) * 1000 };
+    return echoMetrics(label, times);
   }
   await withClient(target, async (client) => {
     const processId = nextId();
@@ -177,7 +177,7 @@ async function echoRoundTrip(target: Target, tty: boolean): Promise<Metrics> {
       const { promise, resolve } = Promise.withResolvers<void>();
       arrived = resolve;
       const started = performance.now();
-      await Promise.all([client.call("process/write", { processId, chunk }), promise]);
+      await Promise.all([client.call("process/write", writeParams(processId, chunk)), promise]);
       if (i >= 20) times.push(performance.now() - started);
       // A PTY sends the echo and then cat's copy: let both land before the next round.
       if (tty) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -185,8 +185,13 @@ async function echoRoundTrip(target: Target, tty: boolean): Promise<Metrics> {
     await client.call("process/terminate", { processId });
     await watch.closed;
   });
-  return { [`${label} echo round trip median µs`]: median(times) * 1000 };
+  return echoMetrics(label, times);
 }
+
+const echoMetrics = (label: string, times: number[]): Metrics => ({
+  [`${label} echo round trip median µs`]: median(times) * 1000,
+  [`${label} echo round trip p99 µs`]: p99(times) * 1000,
+});
 
 async function filesystem(target: Target): Promise<Metrics> {
   const dir = mkdtempSync(join(tmpdir(), "bench-fs-"));
@@ -205,8 +210,8 @@ async function filesystem(target: Target): Promise<Metrics> {
       for (let i = 0; i < n; i++) await job();
       return n / ((performance.now() - started) / 1000);
     };
-    const writeParams = Buffer.from(
-      JSON.stringify({ path: join(dir, "w"), dataBase64: data.toString("base64") }),
+    const writeFileParams = Buffer.from(
+      JSON.stringify({ path: pathParam(join(dir, "w")), dataBase64: data.toString("base64") }),
     );
     if (!target.url) {
       return {
@@ -222,19 +227,19 @@ async function filesystem(target: Target): Promise<Metrics> {
     }
     return await withClient(target, async (client) => ({
       "fs readFile 1MiB ops/s": await rate(200, async () => {
-        const { dataBase64 } = (await client.call("fs/readFile", { path: file })) as {
+        const { dataBase64 } = (await client.call("fs/readFile", { path: pathParam(file) })) as {
           dataBase64: Parameters<typeof base64Bytes>[0];
         };
         check(base64Bytes(dataBase64) === data.length, "readFile length");
       }),
       "fs writeFile 1MiB ops/s": await rate(200, async () => {
-        await client.call("fs/writeFile", writeParams);
+        await client.call("fs/writeFile", writeFileParams);
       }),
       "fs getMetadata ops/s": await rate(10000, async () => {
-        await client.call("fs/getMetadata", { path: file });
+        await client.call("fs/getMetadata", { path: pathParam(file) });
       }),
       "fs readDirectory 1000 ops/s": await rate(100, async () => {
-        const { entries } = (await client.call("fs/readDirectory", { path: listing })) as {
+        const { entries } = (await client.call("fs/readDirectory", { path: pathParam(listing) })) as {
           entries: unknown[];
         };
         check(entries.length === 1000, "readDirectory entries");
@@ -283,7 +288,7 @@ async function sleepers(target: Target): Promise<Metrics> {
   });
 }
 
-export const WORKLOADS: Record<string, (target: Target) => Promise<Metrics>> = {
+const WORKLOAD_FUNCTIONS: Record<string, (target: Target) => Promise<Metrics>> = {
   "spawn-latency": spawnLatency,
   "spawn-throughput": spawnThroughput,
   "pipe-output": (t) => output(t, false, 200),
@@ -294,3 +299,14 @@ export const WORKLOADS: Record<string, (target: Target) => Promise<Metrics>> = {
   "idle-connections": idleConnections,
   sleepers,
 };
+
+/** The workloads by name; each sets the path dialect from its target first. */
+export const WORKLOADS: Record<string, (target: Target) => Promise<Metrics>> = Object.fromEntries(
+  Object.entries(WORKLOAD_FUNCTIONS).map(([name, run]) => [
+    name,
+    (target: Target) => {
+      isUriDialect = target.uris;
+      return run(target);
+    },
+  ]),
+);
