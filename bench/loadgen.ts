@@ -1,5 +1,6 @@
 // The load generator: a separate process, so the server under test and the client never share a
 // CPU budget unknowingly. Runs one workload and prints its metrics (and its own CPU) as JSON.
+import { ackPongs } from "./raw-socket.ts";
 import * as workloads from "./workloads.ts";
 
 const { WORKLOADS } = workloads;
@@ -21,6 +22,6 @@ if (workloads.lostNotifications > 0) metrics["notifications lost"] = workloads.l
 const cpu = process.cpuUsage(cpuBefore);
 const wallMs = performance.now() - started;
 process.stdout.write(
-  `${JSON.stringify({ metrics, loadgenCpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100 })}\n`,
+  `${JSON.stringify({ metrics, loadgenCpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, pongs: ackPongs.sent })}\n`,
 );
 process.exit(0);

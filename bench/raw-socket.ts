@@ -128,9 +128,12 @@ export interface SocketHandlers {
 }
 
 export interface SocketOptions {
-  /** Send an unsolicited pong after a read answered with nothing (default true). */
+  /** Send an unsolicited pong after a read answered with nothing (default true; BENCH_PROMPT_ACK=0: false). */
   promptAck?: boolean;
 }
+
+/** Unsolicited pongs sent by every socket of this process. */
+export const ackPongs = { sent: 0 };
 
 /** An empty pong, masked (with the zero key): the prompt acknowledgement. */
 const ACK_PONG = frame(0xa);
@@ -163,7 +166,7 @@ export class RawSocket {
     options: SocketOptions = {},
   ): Promise<RawSocket> {
     const { hostname, port, pathname } = new URL(url);
-    const raw = new RawSocket(handlers, options.promptAck ?? true);
+    const raw = new RawSocket(handlers, options.promptAck ?? process.env.BENCH_PROMPT_ACK !== "0");
     raw.#socket = await Bun.connect({
       hostname: hostname.replace(/^\[|\]$/g, ""),
       port: Number(port),
@@ -225,6 +228,7 @@ export class RawSocket {
       this.#isAckScheduled = false;
       if (this.#hasWrittenSinceRead || !this.#socket || !this.#isUpgraded) return;
       this.pongsSent++;
+      ackPongs.sent++;
       this.#write(ACK_PONG);
     });
   }

@@ -25,6 +25,8 @@ const LOADGEN = new URL("./loadgen.ts", import.meta.url).pathname;
 type Column = ServerKind | "limit";
 const samples = new Map<string, Map<Column, number[]>>();
 const loadgenCpu = new Map<Column, number[]>();
+/** "workload|kind" → the unsolicited pongs the load generator sent, per round. */
+const pongs = new Map<string, number[]>();
 /** "workload|kind" → the first error; the workload's metrics for that kind read "failed". */
 const failures = new Map<string, string>();
 /** Which workload a metric came from, to mark the servers that failed it. */
@@ -50,7 +52,7 @@ async function runLoadgen(workload: string, url: string, pid: string, dialect = 
     child.exited,
   ]);
   if (code !== 0) throw new Error(`${workload} failed (exit ${code}): ${stderr.trim()}`);
-  return JSON.parse(stdout) as { metrics: Metrics; loadgenCpuPercent: number };
+  return JSON.parse(stdout) as { metrics: Metrics; loadgenCpuPercent: number; pongs: number };
 }
 
 /**
@@ -95,6 +97,7 @@ for (const workload of workloads) {
           const result = await runLoadgen(workload, server.url, String(server.pid), dialect);
           record(kind, result.metrics, workload);
           loadgenCpu.set(kind, [...(loadgenCpu.get(kind) ?? []), result.loadgenCpuPercent]);
+          pongs.set(`${workload}|${kind}`, [...(pongs.get(`${workload}|${kind}`) ?? []), result.pongs]);
         } finally {
           await server.stop();
         }
@@ -142,6 +145,8 @@ for (const [name, byColumn] of samples) {
 const cpu = [...loadgenCpu].map(([k, v]) => `${k} ${median(v).toFixed(0)}%`).join(", ");
 console.log(`${lines.join("\n")}\n\nrounds: ${rounds}; load generator CPU (median of workloads): ${cpu}`);
 console.log("ours/… uses ours-bin when it was measured, else ours (from source).");
+const pongLine = [...pongs].map(([key, v]) => `${key.replace("|", " ")} ${median(v)}`).join(", ");
+console.log(`unsolicited pongs the load generator sent (median per round): ${pongLine}`);
 for (const [key, message] of failures) console.log(`failed: ${key.replace("|", " on ")}: ${message}`);
 if (values.json)
   await Bun.write(
