@@ -40,57 +40,6 @@ export function gitCommit(): string {
   }
 }
 
-/**
- * citty converts the case of every flag name several times on each start (scule's camelCase and
- * kebabCase: a character at a time, then map and join): ~3 M instructions for our 27 flags.
- * A name of lowercase words joined by "-" (all of ours) takes a short cut to the same answer;
- * any other name goes the original way.
- */
-const KEBAB_NAME = "/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(str)";
-const CASE_SHORT_CUTS: [anchor: string, shortCut: string][] = [
-  [
-    "function camelCase(str, opts) {",
-    `if (typeof str === "string" && ${KEBAB_NAME}) return str.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());`,
-  ],
-  [
-    "function kebabCase(str, joiner) {",
-    `if (joiner == null && typeof str === "string" && ${KEBAB_NAME}) return str;`,
-  ],
-];
-
-const CITTY_UTIL = 'import { parseArgs as parseArgs$1 } from "node:util";';
-
-/** Patch `source` (a file of citty's) at `anchor`, failing the build if citty has changed. */
-function patched(path: string, source: string, anchor: string, replacement: string): string {
-  if (!source.includes(anchor)) throw new Error(`${path}: no '${anchor}' to patch (citty changed?)`);
-  return source.replace(anchor, replacement);
-}
-
-/** scule's source (citty's copy at `path`) with CASE_SHORT_CUTS. */
-export function withCaseShortCuts(path: string, source: string): string {
-  for (const [anchor, shortCut] of CASE_SHORT_CUTS)
-    source = patched(path, source, anchor, `${anchor} ${shortCut}`);
-  return source;
-}
-
-/** Short cuts for citty's start: CASE_SHORT_CUTS above, and src/cli/citty-util.ts for node:util. */
-export const cittyFastStart: Bun.BunPlugin = {
-  name: "citty-fast-start",
-  setup(build) {
-    build.onLoad({ filter: /[\\/]citty[\\/]dist[\\/]index\.mjs$/ }, async ({ path }) => {
-      const util = JSON.stringify(join(import.meta.dir, "src/cli/citty-util.ts"));
-      const source = await Bun.file(path).text();
-      return {
-        loader: "js",
-        contents: patched(path, source, CITTY_UTIL, CITTY_UTIL.replace('"node:util"', util)),
-      };
-    });
-    build.onLoad({ filter: /[\\/]citty[\\/]dist[\\/]_chunks[\\/]libs[\\/]scule\.mjs$/ }, async ({ path }) => {
-      return { loader: "js", contents: withCaseShortCuts(path, await Bun.file(path).text()) };
-    });
-  },
-};
-
 // bench/startup.ts (median time from exec to the URL line, linux-x64, 2 cores): plain 50 ms,
 // minify 47 ms, bytecode 28 ms, both 28 ms. Bytecode is what counts; minify costs nothing and
 // takes 0.2 MB off the binary, so both stay on.
@@ -105,7 +54,6 @@ export async function compile({ outfile, target, minify = true, bytecode = true 
     format: "esm",
     splitting: true,
     sourcemap: "none",
-    plugins: [cittyFastStart],
     define: { CODEX_EXEC_SERVER_COMMIT: JSON.stringify(gitCommit()) },
     compile: {
       ...(target ? { target } : {}),

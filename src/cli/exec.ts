@@ -1,89 +1,61 @@
-// `codex-exec-server exec --url ws://... [--tty] [--cwd DIR] [--env K=V]... -- CMD ARGS...`:
+// `codex-exec-server exec [--url ws://...] [-t] [-w DIR] [-e K=V]... [--] CMD ARGS...`:
 // run one command on a server, like `ssh host cmd`. Remote stdout/stderr go to local
 // stdout/stderr, local stdin goes to the program, and the exit code is the program's. It uses
 // ExecServerClient only.
 import { constants } from "node:os";
-import { parseArgs } from "node:util";
-import { defineCommand } from "citty";
 import { nanoid } from "nanoid";
 import type { ProcessEvent } from "../process/types.ts";
-import { ExecServerClient } from "../rpc/client.ts";
+import type { ExecServerClient } from "../rpc/client.ts";
+import type { Flags, Parsed } from "./args.ts";
+import { CLIENT_FLAGS, type ClientOptions, clientOptions, connect } from "./client-flags.ts";
+import type { Command } from "./command.ts";
 import { UsageError } from "./options.ts";
 
-export interface ExecOptions {
-  url: string;
+const FLAGS = {
+  ...CLIENT_FLAGS,
+  tty: { type: "boolean", short: "t", description: "Run the command in a PTY (interactive programs)" },
+  interactive: {
+    type: "boolean",
+    short: "i",
+    description: "Accepted for docker's -it; stdin is always forwarded",
+  },
+  workdir: {
+    type: "string",
+    short: "w",
+    description: "Working directory on the server",
+    hint: "DIR",
+    fallback: "/",
+    aliases: ["cwd"],
+  },
+  env: {
+    type: "string",
+    short: "e",
+    isMultiple: true,
+    description: "Set a variable in the command's environment (repeatable)",
+    hint: "NAME=VALUE",
+  },
+} as const satisfies Flags;
+
+export interface ExecOptions extends ClientOptions {
   tty: boolean;
   cwd: string;
   env: Record<string, string>;
   argv: string[];
-  connectTimeoutMs: number;
-  /** Capability token for a server started with --ws-auth capability-token. */
-  token?: string;
 }
 
-const USAGE =
-  "usage: codex-exec-server exec --url ws://HOST:PORT [--tty] [--cwd DIR] [--env K=V]... [--ws-token-file FILE] -- CMD [ARGS...]";
-
-export function parseExecArgs(rawArgs: string[]): ExecOptions {
-  const split = rawArgs.indexOf("--");
-  const flags = split >= 0 ? rawArgs.slice(0, split) : rawArgs;
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(flags);
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; ${USAGE}`);
-  }
-  const argv = split >= 0 ? rawArgs.slice(split + 1) : parsed.positionals;
-  const { values } = parsed;
-  if (!values.url) throw new UsageError(`--url is required; ${USAGE}`);
-  if (argv.length === 0) throw new UsageError(`no command given; ${USAGE}`);
+export function execOptions({ values, positionals }: Parsed): ExecOptions {
+  const argv = positionals;
+  if (argv.length === 0) throw new UsageError("no command given (exec [OPTIONS] CMD [ARGS...])");
   const env: Record<string, string> = {};
-  for (const pair of values.env ?? []) {
+  for (const pair of (values.env as string[] | undefined) ?? []) {
     const at = pair.indexOf("=");
     if (at <= 0) throw new UsageError(`invalid --env '${pair}': expected NAME=VALUE`);
     env[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  const cwd = values.cwd ?? "/";
+  const cwd = (values.workdir as string | undefined) ?? "/";
   if (!cwd.startsWith("/"))
-    throw new UsageError(`invalid --cwd '${cwd}': expected an absolute path on the server`);
-  const timeout = Number(values["connect-timeout-ms"] ?? 10_000);
-  if (!Number.isSafeInteger(timeout) || timeout <= 0) throw new UsageError("invalid --connect-timeout-ms");
-  return {
-    url: values.url,
-    tty: values.tty ?? false,
-    cwd,
-    env,
-    argv,
-    connectTimeoutMs: timeout,
-    token: readToken(values["ws-token-file"]),
-  };
-}
-
-/** The token from --ws-token-file, else CODEX_EXEC_SERVER_TOKEN; never printed. */
-function readToken(file: string | undefined): string | undefined {
-  if (file === undefined) return process.env.CODEX_EXEC_SERVER_TOKEN || undefined;
-  try {
-    const token = (require("node:fs") as typeof import("node:fs")).readFileSync(file, "utf8").trim();
-    if (token) return token;
-  } catch (error) {
-    throw new UsageError(`cannot read --ws-token-file: ${(error as Error).message}`);
-  }
-  throw new UsageError("--ws-token-file is empty");
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      url: { type: "string" },
-      tty: { type: "boolean", short: "t" },
-      cwd: { type: "string" },
-      env: { type: "string", multiple: true, short: "e" },
-      "connect-timeout-ms": { type: "string" },
-      "ws-token-file": { type: "string" },
-    },
-  });
+    throw new UsageError(`invalid --workdir '${cwd}': expected an absolute path on the server`);
+  return { ...clientOptions(values), tty: values.tty === true, cwd, env, argv };
 }
 
 /** The shell convention for a program killed by a signal: 128 + its number. */
@@ -107,11 +79,7 @@ function orderedWriter(stream: NodeJS.WriteStream) {
 }
 
 export async function runExec(options: ExecOptions): Promise<number> {
-  const client = await ExecServerClient.connect(options.url, {
-    clientName: "codex-exec-server exec",
-    connectTimeoutMs: options.connectTimeoutMs,
-    headers: options.token ? { Authorization: `Bearer ${options.token}` } : undefined,
-  });
+  const client = await connect(options, "codex-exec-server exec");
   const processId = `exec-${nanoid(12)}`;
   const stdout = orderedWriter(process.stdout);
   const stderr = orderedWriter(process.stderr);
@@ -186,35 +154,25 @@ async function reconnect(client: ExecServerClient, fail: (code: number) => void)
   fail(255);
 }
 
-export const exec = defineCommand({
-  meta: {
-    name: "exec",
-    description:
-      "Run a command on an exec-server: exec --url ws://HOST:PORT [--tty] [--cwd DIR] [--env K=V]... -- CMD ARGS...",
+export const execCommand: Command = {
+  name: "codex-exec-server exec",
+  maxPositionals: Number.POSITIVE_INFINITY,
+  isStopAtPositional: true,
+  help: {
+    usage: [
+      "codex-exec-server exec [--url ws://HOST:PORT] [-t] [-w DIR] [-e NAME=VALUE]... [--] CMD [ARGS...]",
+    ],
+    summary:
+      "Run a command on a server, like ssh HOST CMD: its stdout and stderr are ours, our stdin is its, and its exit code is ours (128+N for a signal). The first argument that is not an option starts the command; use -- before a command that starts with '-'.",
+    flags: FLAGS,
   },
-  args: {
-    url: { type: "string", description: "The server's websocket URL" },
-    tty: { type: "boolean", description: "Run the command in a PTY (interactive programs)" },
-    cwd: { type: "string", description: "Working directory on the server (default /)" },
-    env: { type: "string", description: "NAME=VALUE for the command's environment (repeatable)" },
-    "connect-timeout-ms": {
-      type: "string",
-      description: "Give up connecting after this long (default 10000)",
-    },
-    "ws-token-file": {
-      type: "string",
-      description:
-        "File holding the server's capability token [env CODEX_EXEC_SERVER_TOKEN: the token itself]",
-    },
-  },
-  async run({ rawArgs }) {
+  async run(parsed) {
+    const options = execOptions(parsed);
     try {
-      const code = await runExec(parseExecArgs(rawArgs));
-      process.exit(code);
+      return await runExec(options);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`codex-exec-server exec: ${message}\n`);
-      process.exit(error instanceof UsageError ? 2 : 255);
+      process.stderr.write(`codex-exec-server exec: ${(error as Error).message}\n`);
+      return 255;
     }
   },
-});
+};

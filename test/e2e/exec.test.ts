@@ -56,7 +56,7 @@ test.each([
   [["--", "ls"], "--url is required"],
   [["--url", "ws://127.0.0.1:9"], "no command given"],
   [["--url", "ws://127.0.0.1:9", "--env", "NOEQUALS", "--", "ls"], "invalid --env 'NOEQUALS'"],
-  [["--url", "ws://127.0.0.1:9", "--cwd", "relative", "--", "ls"], "invalid --cwd 'relative'"],
+  [["--url", "ws://127.0.0.1:9", "--cwd", "relative", "--", "ls"], "invalid --workdir 'relative'"],
 ])("usage error %p is one line, exit 2", async (args, message) => {
   const result = await exec(args);
   expect(result.code).toBe(2);
