@@ -67,23 +67,76 @@ function exitCodeOf(event: Extract<ProcessEvent, { type: "exited" }>): number {
   return event.exitCode < 0 ? 255 : event.exitCode;
 }
 
-/** Writes to a local stream, in order, finished before we exit. */
-function orderedWriter(stream: NodeJS.WriteStream) {
+/** A second Ctrl-C within this long kills the program instead of interrupting it again. */
+export const INTERRUPT_WINDOW_MS = 2000;
+
+/** What a terminal reporting no size (0×0, e.g. a serial console or some CI runners) gets. */
+const FALLBACK_SIZE = { rows: 24, cols: 80 };
+
+/** A pipeline's status for a writer whose reader went away: 128 + SIGPIPE. */
+const BROKEN_PIPE_EXIT = 128 + 13;
+
+/** Writes to a local stream, in order, finished before we exit; a closed reader (EPIPE) ends it. */
+function orderedWriter(stream: NodeJS.WriteStream, onBrokenPipe: () => void) {
   let tail = Promise.resolve();
+  let isBroken = false;
+  // EPIPE, or any other write error: the stream cannot take more, whatever the cause.
+  stream.on("error", () => {
+    if (isBroken) return;
+    isBroken = true;
+    onBrokenPipe();
+  });
   return {
     write(bytes: Uint8Array) {
-      tail = tail.then(() => new Promise<void>((resolve) => stream.write(bytes, () => resolve())));
+      if (isBroken) return;
+      tail = tail.then(
+        () =>
+          new Promise<void>((resolve) => {
+            if (isBroken) resolve();
+            else stream.write(bytes, () => resolve());
+          }),
+      );
     },
     flushed: () => tail,
   };
 }
 
+function terminalSize(): { rows: number; cols: number } {
+  const { rows, columns } = process.stdout;
+  return rows > 0 && columns > 0 ? { rows, cols: columns } : FALLBACK_SIZE;
+}
+
+/** A process/start refusal as the shell would say it, with the shell's exit code. */
+async function startFailure(client: ExecServerClient, options: ExecOptions, error: Error) {
+  const program = options.argv[0] as string;
+  const text = error.message;
+  if (/os error 2\b/.test(text)) {
+    const isDirectory = await client.call("fs/getMetadata", { path: options.cwd }).then(
+      (meta) => meta.isDirectory,
+      () => false,
+    );
+    if (!isDirectory) return { code: 126, message: `--workdir ${options.cwd}: no such directory` };
+    return { code: 127, message: `${program}: command not found` };
+  }
+  if (/os error 13\b/.test(text)) return { code: 126, message: `${program}: permission denied` };
+  if (/os error \d+/.test(text)) return { code: 126, message: `${program}: ${text}` };
+  return { code: 255, message: `cannot start ${program}: ${text}` };
+}
+
 export async function runExec(options: ExecOptions): Promise<number> {
   const client = await connect(options, "codex-exec-server exec");
   const processId = `exec-${nanoid(12)}`;
-  const stdout = orderedWriter(process.stdout);
-  const stderr = orderedWriter(process.stderr);
   const { promise: finished, resolve: finish } = Promise.withResolvers<number>();
+  const say = (message: string) => process.stderr.write(`codex-exec-server exec: ${message}\n`);
+  const terminate = () => client.call("process/terminate", { processId }).catch(() => {});
+  // `exec … | head -2`: the reader has gone, so the program's output has nowhere to go. It is
+  // killed at once (not left to block on a full pipe), and we exit as a pipeline's writer would.
+  const onBrokenPipe = () => {
+    void terminate();
+    finish(BROKEN_PIPE_EXIT);
+  };
+  const stdout = orderedWriter(process.stdout, onBrokenPipe);
+  const stderr = orderedWriter(process.stderr, onBrokenPipe);
   let exitCode = 0;
   client.track(processId);
   client.subscribe((event) => {
@@ -93,30 +146,59 @@ export async function runExec(options: ExecOptions): Promise<number> {
     else finish(exitCode);
   });
   let isDone = false;
-  client.onClose(() => {
-    if (!isDone) void reconnect(client, finish);
+  client.onClose((reason) => {
+    if (isDone) return;
+    // 1001 (going away) is a server shutting down: it has killed every program it ran, so there
+    // is nothing to resume.
+    if (/\bcode 1001\b/.test(reason)) {
+      say("the server shut down; the program was killed");
+      finish(255);
+    } else void reconnect(client, finish);
   });
+
+  // Ctrl-C (pipe mode; a raw terminal sends ^C as a byte): the first interrupts the remote group
+  // so its traps run, a second within INTERRUPT_WINDOW_MS kills it. Installed before the start:
+  // the program may print (and the user react) before its start is answered.
+  let interruptedAt = Number.NEGATIVE_INFINITY;
+  process.on("SIGINT", () => {
+    const now = performance.now();
+    if (now - interruptedAt < INTERRUPT_WINDOW_MS) void terminate();
+    else void client.call("process/signal", { processId, signal: "interrupt" }).catch(() => {});
+    interruptedAt = now;
+  });
+  process.on("SIGTERM", () => void terminate());
+  process.on("SIGHUP", () => void terminate());
+  if (options.tty && process.stdout.isTTY) {
+    process.on("SIGWINCH", () => {
+      void client.call("process/resize", { processId, ...terminalSize() }).catch(() => {});
+    });
+  }
 
   const isLocalTty = options.tty && process.stdin.isTTY === true;
   const env =
     options.tty && process.env.TERM && !options.env.TERM
       ? { ...options.env, TERM: process.env.TERM }
       : options.env;
-  await client.call("process/start", {
-    processId,
-    argv: options.argv,
-    cwd: options.cwd,
-    env,
-    // The server's own environment (less its secrets), as `ssh host cmd` would give.
-    envPolicy: { inherit: "all", ignoreDefaultExcludes: false, exclude: [], set: {}, includeOnly: [] },
-    tty: options.tty,
-    pipeStdin: true,
-    arg0: null,
-    size:
-      options.tty && process.stdout.isTTY
-        ? { rows: process.stdout.rows, cols: process.stdout.columns }
-        : null,
-  });
+  try {
+    await client.call("process/start", {
+      processId,
+      argv: options.argv,
+      cwd: options.cwd,
+      env,
+      // The server's own environment (less its secrets), as `ssh host cmd` would give.
+      envPolicy: { inherit: "all", ignoreDefaultExcludes: false, exclude: [], set: {}, includeOnly: [] },
+      tty: options.tty,
+      pipeStdin: true,
+      arg0: null,
+      size: options.tty ? (process.stdout.isTTY ? terminalSize() : FALLBACK_SIZE) : null,
+    });
+  } catch (error) {
+    const failure = await startFailure(client, options, error as Error);
+    isDone = true;
+    say(failure.message);
+    await client.close();
+    return failure.code;
+  }
   if (isLocalTty) process.stdin.setRawMode(true);
   const forwardStdin = (async () => {
     for await (const chunk of process.stdin) {
@@ -125,10 +207,6 @@ export async function runExec(options: ExecOptions): Promise<number> {
     }
     if (!isLocalTty) await client.call("process/closeStdin", { processId });
   })().catch(() => {});
-  const onSignal = () => void client.call("process/terminate", { processId }).catch(() => {});
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-
   const code = await finished;
   isDone = true;
   if (isLocalTty) process.stdin.setRawMode(false);
@@ -142,7 +220,7 @@ export async function runExec(options: ExecOptions): Promise<number> {
 /** A dropped connection is resumed (the session waits on the server); output catches up. */
 async function reconnect(client: ExecServerClient, fail: (code: number) => void): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
     try {
       await client.reconnect();
       return;

@@ -3,8 +3,8 @@
 // program has exited and every output stream has ended.
 import type { FileSink, Subprocess } from "bun";
 import { nanoid } from "nanoid";
-import { InternalError } from "../errors.ts";
-import type { OutputStream, WriteStatus } from "../protocol/process.ts";
+import { InternalError, InvalidRequest } from "../errors.ts";
+import type { OutputStream, TerminalSize, WriteStatus } from "../protocol/process.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
 import { ReadPacer } from "./read-pacer.ts";
@@ -151,6 +151,23 @@ export class Child {
     const wasRunning = this.#exit === null;
     this.killFamily();
     return wasRunning;
+  }
+
+  /** A signal to the program's process group (it leads one); nothing once it has exited. */
+  signal(name: NodeJS.Signals): void {
+    if (this.#exit !== null) return;
+    try {
+      process.kill(-this.#subprocess.pid, name);
+    } catch {
+      // The group is gone: the exit is on its way.
+    }
+  }
+
+  /** A PTY's new window size; the terminal sends SIGWINCH to its foreground group. */
+  resize(size: TerminalSize): void {
+    const terminal = this.#subprocess.terminal;
+    if (!this.isTty || !terminal) throw new InvalidRequest(`process ${this.processId} has no terminal`);
+    if (!terminal.closed) terminal.resize(size.cols, size.rows);
   }
 
   /** Kill the program's family: its group, its descendants, and every process with its scope. */

@@ -1,6 +1,13 @@
 // The process table of one session, doing the real work on this host.
 import { InvalidParams, InvalidRequest } from "../errors.ts";
-import type { ProcessStartResult, ProcessTerminateResult, WriteStatus } from "../protocol/process.ts";
+import {
+  type ProcessStartResult,
+  type ProcessTerminateResult,
+  SIGNALS,
+  type SignalName,
+  type TerminalSize,
+  type WriteStatus,
+} from "../protocol/process.ts";
 import { Child } from "./child.ts";
 import type {
   ExecProcess,
@@ -74,6 +81,14 @@ export class LocalProcess implements ExecProcess {
   async closeStdin(processId: string): Promise<WriteStatus> {
     const child = this.#children.get(processId);
     return child ? child.closeStdin() : "unknownProcess";
+  }
+
+  async signal(processId: string, signal: SignalName): Promise<void> {
+    this.#child(processId).signal(SIGNALS[signal]);
+  }
+
+  async resize(processId: string, size: TerminalSize): Promise<void> {
+    this.#child(processId).resize(size);
   }
 
   async terminate(processId: string): Promise<ProcessTerminateResult> {

@@ -1,5 +1,11 @@
 // ExecProcess over an ExecServerClient: the same calls, proxied to a server.
-import type { ProcessStartResult, ProcessTerminateResult, WriteStatus } from "../protocol/process.ts";
+import type {
+  ProcessStartResult,
+  ProcessTerminateResult,
+  SignalName,
+  TerminalSize,
+  WriteStatus,
+} from "../protocol/process.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
 import { OutputChunk } from "./output-buffer.ts";
 import type { ExecProcess, ProcessEventListener, ReadOptions, ReadResult, StartOptions } from "./types.ts";
@@ -27,6 +33,14 @@ export class RemoteProcess implements ExecProcess {
 
   async closeStdin(processId: string): Promise<WriteStatus> {
     return (await this.client.call("process/closeStdin", { processId })).status;
+  }
+
+  async signal(processId: string, signal: SignalName): Promise<void> {
+    await this.client.call("process/signal", { processId, signal });
+  }
+
+  async resize(processId: string, size: TerminalSize): Promise<void> {
+    await this.client.call("process/resize", { processId, ...size });
   }
 
   terminate(processId: string): Promise<ProcessTerminateResult> {

@@ -93,6 +93,31 @@ export type ProcessWriteResult = z.infer<typeof ProcessWriteResult>;
 export const ProcessCloseStdinParams = z.object({ processId: z.string() });
 export type ProcessCloseStdinParams = z.infer<typeof ProcessCloseStdinParams>;
 
+/**
+ * Signals by name. Codex 0.169+ sends only `interrupt`; the others are ours [ext]. Each goes to the
+ * program's whole process group.
+ */
+export const SIGNALS = {
+  interrupt: "SIGINT",
+  terminate: "SIGTERM",
+  kill: "SIGKILL",
+  hangup: "SIGHUP",
+  quit: "SIGQUIT",
+  user1: "SIGUSR1",
+  user2: "SIGUSR2",
+} as const;
+export const SignalName = z.enum(Object.keys(SIGNALS) as [keyof typeof SIGNALS, ...(keyof typeof SIGNALS)[]]);
+export type SignalName = z.infer<typeof SignalName>;
+
+export const ProcessSignalParams = z.object({ processId: z.string(), signal: SignalName });
+export type ProcessSignalParams = z.infer<typeof ProcessSignalParams>;
+export const ProcessSignalResult = z.object({});
+
+/** [ext] A PTY process's new window size: its terminal is resized and its group gets SIGWINCH. */
+export const ProcessResizeParams = z.object({ processId: z.string(), ...TerminalSize.shape });
+export type ProcessResizeParams = z.infer<typeof ProcessResizeParams>;
+export const ProcessResizeResult = z.object({});
+
 export const ProcessTerminateParams = z.object({ processId: z.string() });
 export type ProcessTerminateParams = z.infer<typeof ProcessTerminateParams>;
 

@@ -33,6 +33,8 @@ function routesFor(process: ProcessHandler, fs: FsHandler): Routes {
     "process/start": (params) => process.start(params),
     "process/read": (params, attachment) => process.read(params, attachment.signal),
     "process/write": (params) => process.write(params),
+    "process/signal": (params) => process.signal(params),
+    "process/resize": (params) => process.resize(params),
     "process/terminate": (params) => process.terminate(params),
     "process/closeStdin": (params) => process.closeStdin(params),
     "fs/readFile": (params) => fs.readFile(params),

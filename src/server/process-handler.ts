@@ -6,6 +6,8 @@ import type {
   ProcessCloseStdinParams,
   ProcessReadParams,
   ProcessReadResult,
+  ProcessResizeParams,
+  ProcessSignalParams,
   ProcessStartParams,
   ProcessTerminateParams,
   ProcessWriteParams,
@@ -69,6 +71,16 @@ export class ProcessHandler {
 
   async closeStdin(params: ProcessCloseStdinParams) {
     return { status: await this.process.closeStdin(params.processId) };
+  }
+
+  async signal(params: ProcessSignalParams) {
+    await this.process.signal(params.processId, params.signal);
+    return {};
+  }
+
+  async resize({ processId, rows, cols }: ProcessResizeParams) {
+    await this.process.resize(processId, { rows, cols });
+    return {};
   }
 
   terminate(params: ProcessTerminateParams) {

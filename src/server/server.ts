@@ -82,7 +82,11 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       }
       const refused = refusal(request, options);
       if (refused) {
-        log.warn("connection refused", { status: refused.status, origin: request.headers.get("origin") });
+        log.warn("connection refused", {
+          status: refused.status,
+          peer: server.requestIP(request)?.address,
+          origin: request.headers.get("origin"),
+        });
         return refused;
       }
       if (server.upgrade(request, { data: {} })) return undefined;
