@@ -34,6 +34,7 @@ describe("flags", () => {
     [["help", "exec"], "--workdir"],
     [["exec", "--help"], "--workdir"],
     [["cp", "--help"], ":/path"],
+    [["call", "--help"], "METHOD"],
   ])("%p prints help on stdout, plain text within 100 columns, exit 0", async (args, mention) => {
     const help = await runCli(args, { FORCE_COLOR: "1" });
     expect(help.code).toBe(0);
