@@ -39,6 +39,14 @@ export const SERVE_FLAGS = {
     env: env("log-level"),
     fallback: "info",
   },
+  "log-format": {
+    type: "string",
+    description:
+      "text (one line per event) or json (one JSON object per line, for journald and log shippers)",
+    hint: "FORMAT",
+    env: env("log-format"),
+    fallback: "text",
+  },
   "ws-auth": {
     type: "string",
     description: "capability-token: clients must send Authorization: Bearer <token>",

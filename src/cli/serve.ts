@@ -1,13 +1,13 @@
 // `codex-exec-server [serve] [--listen ws://IP:PORT]` or `--cloud ...`: serve until SIGINT/SIGTERM.
 import pkg from "../../package.json" with { type: "json" };
 import { CloudError } from "../errors.ts";
-import { logger, setLogLevel } from "../log.ts";
+import { logger, setLogFormat, setLogLevel } from "../log.ts";
 import { startServer } from "../server/server.ts";
 import { versionString } from "../version.ts";
 import type { Flags } from "./args.ts";
 import { CLOUD_FLAGS, checkCloudFlags } from "./cloud-args.ts";
 import { type Command, exitWith } from "./command.ts";
-import { parseLogLevel } from "./options.ts";
+import { parseLogFormat, parseLogLevel } from "./options.ts";
 import { resolveServeOptions, SERVE_FLAGS, type ServeValues } from "./serve-options.ts";
 
 const log = logger("cli");
@@ -46,6 +46,7 @@ export const serveCommand: Command = {
       return 0;
     }
     const values = parsed as ServeValues & { [K in keyof typeof CLOUD_FLAGS]?: string & boolean };
+    setLogFormat(parseLogFormat(values["log-format"]));
     setLogLevel(parseLogLevel(values["log-level"]));
     const isCloud = values.cloud === true;
     checkCloudFlags(Object.keys(values), isCloud);

@@ -87,9 +87,12 @@ export class ServerConnection {
   }
 
   /** The transport closed: detach the session (its processes keep running until the TTL). */
-  closed(): void {
+  closed(code?: number): void {
     this.#peer.closed();
-    if (this.#attachment) this.#services.sessions.detach(this.#attachment);
+    // 1005: a close frame without a code (what WebSocket.close() sends) is a clean close too;
+    // 1006 and the rest are a lost connection.
+    const isClean = code === 1000 || code === 1001 || code === 1005;
+    if (this.#attachment) this.#services.sessions.detach(this.#attachment, isClean);
   }
 
   /** The answer, or a promise of it for a call that waits (the peer answers values at once). */

@@ -119,10 +119,10 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       drain(ws) {
         ws.data.connection?.drained();
       },
-      close(ws) {
+      close(ws, code) {
         keepalive.remove(ws);
         ws.data.isClosed = true;
-        ws.data.connection?.closed();
+        ws.data.connection?.closed(code);
       },
     },
   });

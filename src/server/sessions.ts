@@ -61,8 +61,11 @@ export class Session {
   /** When the session expires if nobody resumes it; null while attached. */
   deadline: number | null = null;
 
+  /** The last connection closed cleanly (a close frame, not a drop): an expiry then is the normal end. */
+  hasClientLeft = false;
+
   constructor(processOptions: Partial<LocalProcessOptions>) {
-    this.process = new LocalProcess(processOptions);
+    this.process = new LocalProcess({ ...processOptions, logFields: { session: shortId(this.id) } });
     // Notifications go to whichever connection holds the session now; detached, they are dropped.
     this.process.subscribe((event) => {
       if (this.attachment && !this.attachment.isDetached) this.attachment.sink.deliver(event);
@@ -122,10 +125,12 @@ export class SessionRegistry {
     return this.#attach(session, sink);
   }
 
-  detach(attachment: Attachment): void {
+  /** `isClean`: the client closed the connection itself, rather than losing it. */
+  detach(attachment: Attachment, isClean = false): void {
     const { session } = attachment;
     if (session.attachment !== attachment || attachment.isDetached) return;
     attachment.isDetached = true;
+    session.hasClientLeft = isClean;
     session.process.setFlowControl(null);
     session.deadline = this.#now() + this.#options.ttlMs;
     log.info("session detached", { session: shortId(session.id), ttlMs: this.#options.ttlMs });
@@ -146,6 +151,7 @@ export class SessionRegistry {
     for (const session of this.#sessions.values()) {
       session.attachment?.revoke();
       killed.push(...session.process.shutdown());
+      log.info("session ended", { session: shortId(session.id), reason: "server shutdown" });
     }
     this.#sessions.clear();
     return killed;
@@ -165,6 +171,10 @@ export class SessionRegistry {
     this.#sessions.delete(session.id);
     session.attachment?.revoke();
     session.process.shutdown();
-    log.warn("session expired", { session: shortId(session.id) });
+    // A client that closed its connection itself has left: the end of its session is the normal
+    // course. One that lost it may have meant to come back: that is worth a warning.
+    if (session.hasClientLeft)
+      log.info("session ended", { session: shortId(session.id), reason: "client left" });
+    else log.warn("session expired", { session: shortId(session.id), reason: "no resume within the TTL" });
   }
 }
