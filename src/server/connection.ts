@@ -9,6 +9,7 @@ import { isMethod, METHODS, type Method } from "../protocol/methods.ts";
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
 import type { FsHandler } from "./fs-handler.ts";
 import type { Limits } from "./limits.ts";
+import type { Metrics } from "./metrics.ts";
 import { OutputFlow } from "./output-flow.ts";
 import { encodeEvent, encodeOutput, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
@@ -20,6 +21,7 @@ const log = logger("connection");
 export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
+  metrics: Metrics;
   limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes">;
 }
 
@@ -103,12 +105,28 @@ export class ServerConnection {
         `too many requests in flight on this connection (limit ${maxPendingRequests})`,
       );
     }
-    const result = this.#handle(method, params, id);
+    const { metrics } = this.#services;
+    metrics.request(method);
+    let result: unknown;
+    try {
+      result = this.#handle(method, params, id);
+    } catch (error) {
+      metrics.failed(method);
+      throw error;
+    }
     if (!(result instanceof Promise)) return result;
     this.#pending++;
-    return result.finally(() => {
-      this.#pending--;
-    });
+    return result.then(
+      (value) => {
+        this.#pending--;
+        return value;
+      },
+      (error) => {
+        this.#pending--;
+        metrics.failed(method);
+        throw error;
+      },
+    );
   }
 
   #handle(method: string, params: unknown, id: RequestId): unknown {
@@ -159,7 +177,10 @@ export class ServerConnection {
   }
 
   #deliver(event: EventOf<EventSink>): void {
-    if (!this.#flow.admits(event)) return;
+    if (!this.#flow.admits(event)) {
+      this.#services.metrics.dropped();
+      return;
+    }
     if (event.type === "output") {
       this.#peer.notifyText(encodeOutput(event.processId, event.chunk));
       return;

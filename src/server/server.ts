@@ -74,6 +74,7 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
     fetch(request, server) {
       const { pathname } = new URL(request.url);
       if (request.method === "GET" && pathname === "/readyz") return new Response("ok\n");
+      if (request.method === "GET" && pathname === "/metrics") return metrics(request, server);
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return new Response("Upgrade Required: this is a websocket endpoint\n", {
           status: 426,
@@ -126,6 +127,20 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       },
     },
   });
+  /** /metrics answers only whom the websocket would admit; 503 until the services are loaded. */
+  function metrics(request: Request, server: Server<SocketData>): Response {
+    const refused = refusal(request, options);
+    if (refused) {
+      log.warn("metrics refused", { status: refused.status, peer: server.requestIP(request)?.address });
+      return refused;
+    }
+    if (!loaded) return new Response("starting\n", { status: 503 });
+    const { services } = loaded;
+    return new Response(services.metrics.render(services.sessions.gauges()), {
+      headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+    });
+  }
+
   const port = server.port ?? options.port;
   const url = formatWsUrl(options.host, port);
   // After the caller's URL line (a microtask): the first write to stderr builds process.stderr,

@@ -5,6 +5,7 @@ import { InvalidRequest, SessionAttached } from "../errors.ts";
 import { logger } from "../log.ts";
 import { LocalProcess, type LocalProcessOptions } from "../process/local.ts";
 import type { ProcessEvent } from "../process/types.ts";
+import type { Gauges, Metrics } from "./metrics.ts";
 
 const log = logger("sessions");
 const hex32 = customAlphabet("0123456789abcdef", 32);
@@ -64,10 +65,11 @@ export class Session {
   /** The last connection closed cleanly (a close frame, not a drop): an expiry then is the normal end. */
   hasClientLeft = false;
 
-  constructor(processOptions: Partial<LocalProcessOptions>) {
+  constructor(processOptions: Partial<LocalProcessOptions>, metrics?: Metrics) {
     this.process = new LocalProcess({ ...processOptions, logFields: { session: shortId(this.id) } });
     // Notifications go to whichever connection holds the session now; detached, they are dropped.
     this.process.subscribe((event) => {
+      if (event.type === "output") metrics?.output(event.chunk.bytes.byteLength);
       if (this.attachment && !this.attachment.isDetached) this.attachment.sink.deliver(event);
     });
   }
@@ -80,6 +82,8 @@ export interface SessionRegistryOptions {
   sweepIntervalMs?: number;
   /** The clock deadlines are measured on (injectable for tests). */
   now?: () => number;
+  /** Where output bytes are counted for /metrics. */
+  metrics?: Metrics;
 }
 
 export class SessionRegistry {
@@ -100,6 +104,17 @@ export class SessionRegistry {
     return this.#sessions.size;
   }
 
+  /** The gauges of /metrics: sessions by attachment, and processes still running. */
+  gauges(): Gauges {
+    const gauges = { sessionsAttached: 0, sessionsDetached: 0, processesRunning: 0 };
+    for (const session of this.#sessions.values()) {
+      if (session.attachment && !session.attachment.isDetached) gauges.sessionsAttached++;
+      else gauges.sessionsDetached++;
+      gauges.processesRunning += session.process.livePids().length;
+    }
+    return gauges;
+  }
+
   get(id: string): Session | undefined {
     return this.#sessions.get(id);
   }
@@ -107,7 +122,7 @@ export class SessionRegistry {
   create(sink: EventSink): Attachment {
     const max = this.#options.maxSessions ?? Number.POSITIVE_INFINITY;
     if (this.#sessions.size >= max) throw new InvalidRequest(`too many sessions (limit ${max})`);
-    const session = new Session(this.#options.process);
+    const session = new Session(this.#options.process, this.#options.metrics);
     this.#sessions.set(session.id, session);
     log.info("session created", { session: shortId(session.id) });
     return this.#attach(session, sink);
