@@ -3,20 +3,23 @@
 //   bun build.ts --target linux-arm64     dist/codex-exec-server-linux-arm64 (repeatable; --all for every target)
 //   bun build.ts --release [--target T]   release artifacts for every target (or those named): the binary,
 //                                         a .tar.gz holding it as `codex-exec-server`, a .sha256 for each,
-//                                         and one SHA256SUMS covering them all
+//                                         and one SHA256SUMS covering them all, and dist/npm/<package>/ for
+//                                         each target's npm package (npm/platforms.ts)
 // --outdir DIR writes somewhere other than dist/.
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
+import { type PlatformName, writePlatformPackage } from "./npm/platforms.ts";
 
 export const TARGETS = {
   "linux-x64": "bun-linux-x64",
   "linux-x64-musl": "bun-linux-x64-musl",
   "linux-arm64": "bun-linux-arm64",
+  "linux-arm64-musl": "bun-linux-arm64-musl",
   "darwin-x64": "bun-darwin-x64",
   "darwin-arm64": "bun-darwin-arm64",
-} as const satisfies Record<string, Bun.Build.CompileTarget>;
+} as const satisfies Record<PlatformName, Bun.Build.CompileTarget>;
 export type Target = keyof typeof TARGETS;
 
 export interface CompileOptions {
@@ -105,6 +108,7 @@ async function release(targets: Target[], outdir: string): Promise<void> {
       await writeFile(`${artifact}.sha256`, line);
       sums.push(line);
     }
+    await writePlatformPackage(name, binary, join(outdir, "npm"));
   }
   await writeFile(join(outdir, "SHA256SUMS"), sums.join(""));
   console.error(`wrote ${join(outdir, "SHA256SUMS")} (${sums.length} artifacts)`);
