@@ -5,6 +5,8 @@
 //                                         a .tar.gz holding it as `codex-exec-server`, a .sha256 for each,
 //                                         and one SHA256SUMS covering them all, and dist/npm/<package>/ for
 //                                         each target's npm package (npm/platforms.ts)
+//   bun build.ts --lib                    the library (src/lib.ts) as JavaScript for Node >= 20 and Bun, with
+//                                         its .d.ts, into dist/lib/ (what npm pack ships; run by prepack)
 // --outdir DIR writes somewhere other than dist/.
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -73,6 +75,33 @@ export async function compile({ outfile, target, minify = true, bytecode = true 
   console.error(`built ${outfile}`);
 }
 
+/**
+ * The library: one ESM file for Node and Bun with its dependencies bundled (the package has no
+ * dependencies to install), and its declarations from tsc (tsconfig.lib.json).
+ */
+export async function buildLibrary(outdir: string): Promise<void> {
+  await rm(outdir, { recursive: true, force: true });
+  const result = await Bun.build({
+    entrypoints: [join(import.meta.dir, "src/lib.ts")],
+    outdir,
+    target: "node",
+    format: "esm",
+    naming: "lib.js",
+    sourcemap: "none",
+    define: { CODEX_EXEC_SERVER_COMMIT: JSON.stringify(gitCommit()) },
+  });
+  if (!result.success) {
+    for (const log of result.logs) console.error(log);
+    throw new Error("library build failed");
+  }
+  const tsc = Bun.spawnSync(
+    [join(import.meta.dir, "node_modules/.bin/tsc"), "-p", "tsconfig.lib.json", "--outDir", outdir],
+    { cwd: import.meta.dir, stdout: "inherit", stderr: "inherit" },
+  );
+  if (!tsc.success) throw new Error("library declarations failed (tsc -p tsconfig.lib.json)");
+  console.error(`built ${join(outdir, "lib.js")} and its .d.ts`);
+}
+
 async function sha256(path: string): Promise<string> {
   const hasher = new Bun.CryptoHasher("sha256");
   for await (const chunk of Bun.file(path).stream()) hasher.update(chunk);
@@ -124,6 +153,7 @@ async function main(): Promise<void> {
       target: { type: "string", multiple: true },
       all: { type: "boolean" },
       release: { type: "boolean" },
+      lib: { type: "boolean" },
       outdir: { type: "string", default: join(import.meta.dir, "dist") },
     },
   });
@@ -135,6 +165,7 @@ async function main(): Promise<void> {
   }
   const outdir = values.outdir;
   await mkdir(outdir, { recursive: true });
+  if (values.lib) return buildLibrary(join(outdir, "lib"));
   const named = (values.target ?? []) as Target[];
   const every = Object.keys(TARGETS) as Target[];
   if (values.release) return release(named.length > 0 ? named : every, outdir);

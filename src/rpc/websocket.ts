@@ -12,6 +12,11 @@ export async function openWebSocket(
   url: string,
   { timeoutMs = 10_000, headers }: OpenOptions = {},
 ): Promise<WebSocket> {
+  if (typeof WebSocket !== "function") {
+    throw new TransportClosed(
+      "this runtime has no WebSocket: use Bun, Node >= 22, or Node 20 with --experimental-websocket",
+    );
+  }
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
   ws.binaryType = "arraybuffer";
   const { promise, resolve, reject } = Promise.withResolvers<WebSocket>();
