@@ -243,6 +243,10 @@ export const execCommand: Command = {
     summary:
       "Run a command on a server, like ssh HOST CMD: its stdout and stderr are ours, our stdin is its, and its exit code is ours (128+N for a signal). The first argument that is not an option starts the command; use -- before a command that starts with '-'.",
     flags: FLAGS,
+    notes: [
+      "Ctrl-C interrupts the remote process group (its traps run); a second Ctrl-C within 2 s kills it. With --tty, window resizes are forwarded.",
+      "Exit codes: the program's; 127 command not found; 126 not executable or no such --workdir; 141 our stdout was closed (the program is killed); 255 the server cannot be reached, refused the token or shut down; 2 a usage mistake.",
+    ],
   },
   async run(parsed) {
     const options = execOptions(parsed);
