@@ -4,6 +4,8 @@ import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { startTestServer } from "../support/harness.ts";
 import { run, sh } from "../support/process.ts";
+import { RawWebSocket } from "../support/raw-ws.ts";
+import { waitFor } from "../support/wait.ts";
 
 const httpUrl = (ws: string) => `${ws.replace(/^ws/, "http")}/metrics`;
 
@@ -45,6 +47,25 @@ test("counts sessions, processes, output, requests and errors", async () => {
     codex_exec_server_notifications_dropped_total: 0,
   });
   await client.call("process/terminate", { processId: "sleeper" });
+});
+
+test("counts the output notifications dropped for a reader that stopped reading", async () => {
+  await using server = startTestServer({ limits: { sendBufferBytes: 64 * 1024, slowReaderMs: 50 } as never });
+  const reader = await RawWebSocket.connect(server.url);
+  try {
+    await reader.response(reader.request("initialize", { clientName: "stalled" }));
+    reader.notify("initialized", {});
+    reader.pause();
+    reader.request("process/start", sh("head -c 50000000 /dev/zero", { processId: "flood" }));
+    await waitFor(
+      async () =>
+        samples(await (await fetch(httpUrl(server.url))).text())
+          .codex_exec_server_notifications_dropped_total,
+      { label: "a dropped notification counted" },
+    );
+  } finally {
+    reader.destroy();
+  }
 });
 
 test("behind the same token as the websocket", async () => {
