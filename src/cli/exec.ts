@@ -4,6 +4,7 @@
 // ExecServerClient only.
 import { constants } from "node:os";
 import { nanoid } from "nanoid";
+import { RemoteProcess } from "../process/remote.ts";
 import type { ProcessEvent } from "../process/types.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
 import type { Flags, Parsed } from "./args.ts";
@@ -138,8 +139,8 @@ export async function runExec(options: ExecOptions): Promise<number> {
   const stdout = orderedWriter(process.stdout, onBrokenPipe);
   const stderr = orderedWriter(process.stderr, onBrokenPipe);
   let exitCode = 0;
-  client.track(processId);
-  client.subscribe((event) => {
+  const processes = new RemoteProcess(client);
+  processes.subscribe((event) => {
     if (event.processId !== processId) return;
     if (event.type === "output") (event.chunk.stream === "stderr" ? stderr : stdout).write(event.chunk.bytes);
     else if (event.type === "exited") exitCode = exitCodeOf(event);
@@ -180,7 +181,7 @@ export async function runExec(options: ExecOptions): Promise<number> {
       ? { ...options.env, TERM: process.env.TERM }
       : options.env;
   try {
-    await client.call("process/start", {
+    await processes.start({
       processId,
       argv: options.argv,
       cwd: options.cwd,

@@ -5,7 +5,7 @@ import { AdmissionError, isLoopback, tokenDigest } from "../server/admission.ts"
 import { DEFAULT_LIMITS } from "../server/limits.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "../server/server-options.ts";
 import type { Flag, Flags } from "./args.ts";
-import { fromEnv, parseCount, parseListen, UsageError } from "./options.ts";
+import { fromEnv, isStdio, parseCount, parseListen, UsageError } from "./options.ts";
 
 const log = logger("cli");
 
@@ -22,7 +22,8 @@ const count = (flag: string, description: string, fallback: number): Flag => ({
 export const SERVE_FLAGS = {
   listen: {
     type: "string",
-    description: "Websocket address to listen on, an IP literal; port 0 picks a free port",
+    description:
+      "Websocket address to listen on, an IP literal (port 0 picks a free port), or stdio (newline-delimited JSON on stdin/stdout)",
     hint: "ws://IP:PORT",
     fallback: "ws://127.0.0.1:0",
   },
@@ -149,12 +150,14 @@ function admission(values: Values, host: string): Pick<ServerOptions, "tokenSha2
 }
 
 export function resolveServeOptions(values: Values): ServerOptions {
-  const listen = parseListen(values.listen ?? "ws://127.0.0.1:0");
+  const stdio = isStdio(values.listen ?? "");
+  const listen = stdio ? { host: "127.0.0.1", port: 0 } : parseListen(values.listen ?? "ws://127.0.0.1:0");
   const limit = (flag: keyof Values & string, fallback: number) =>
     parseCount(flag, values[flag] as string, fallback, 1);
   return {
     ...DEFAULT_SERVER_OPTIONS,
     ...listen,
+    stdio,
     ...admission(values, listen.host),
     sessionTtlMs: parseCount("session-ttl-ms", values["session-ttl-ms"], DEFAULT_SERVER_OPTIONS.sessionTtlMs),
     retainedOutputBytes: limit("retained-output-bytes", DEFAULT_SERVER_OPTIONS.retainedOutputBytes),

@@ -2,7 +2,7 @@
 import pkg from "../../package.json" with { type: "json" };
 import { CloudError } from "../errors.ts";
 import { logger, setLogFormat, setLogLevel } from "../log.ts";
-import { startServer } from "../server/server.ts";
+import { type ServerOverrides, startServer } from "../server/server.ts";
 import { versionString } from "../version.ts";
 import type { Flags } from "./args.ts";
 import { CLOUD_FLAGS, checkCloudFlags } from "./cloud-args.ts";
@@ -25,7 +25,7 @@ export const serveCommand: Command = {
   maxPositionals: 0,
   help: {
     usage: [
-      `${NAME} [serve] [--listen ws://IP:PORT] [OPTIONS]`,
+      `${NAME} [serve] [--listen ws://IP:PORT | stdio] [OPTIONS]`,
       `${NAME} --cloud --cloud-base-url URL [OPTIONS]`,
       `${NAME} exec|cp|call --url ws://HOST:PORT ...`,
     ],
@@ -55,7 +55,8 @@ export const serveCommand: Command = {
       if (isCloud) {
         const cloud = await import("./cloud.ts");
         await cloud.serveCloud(cloud.parseCloudOptions(values), options);
-      } else await serve(options);
+      } else if (options.stdio) await serveStdio(options);
+      else await serve(options);
     } catch (error) {
       if (error instanceof CloudError) exitWith(1, `${NAME}: ${error.message}`);
       const code = (error as { code?: string }).code;
@@ -67,6 +68,16 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+/** One connection on stdin/stdout; SIGINT or SIGTERM stop it as the end of stdin does. */
+async function serveStdio(options: ServerOverrides): Promise<void> {
+  const { serveStdio: serve } = await import("../server/stdio.ts");
+  const { promise, resolve } = Promise.withResolvers<void>();
+  process.once("SIGINT", () => resolve());
+  process.once("SIGTERM", () => resolve());
+  await serve(options, undefined, promise);
+  process.exit(0);
+}
 
 async function serve(options: Parameters<typeof startServer>[0]): Promise<void> {
   const server = startServer(options);

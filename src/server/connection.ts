@@ -2,16 +2,17 @@
 // routing of params to the handlers. The same class serves local websockets and cloud rendezvous.
 import type { z } from "zod";
 import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
+import type { LocalHostInfo } from "../info/local.ts";
 import { logger } from "../log.ts";
 import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
-import { isMethod, METHODS, type Method } from "../protocol/methods.ts";
+import { isMethod, METHODS, type Method, type ParsedParamsOf } from "../protocol/methods.ts";
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
 import type { FsHandler } from "./fs-handler.ts";
 import type { Limits } from "./limits.ts";
 import type { Metrics } from "./metrics.ts";
 import { OutputFlow } from "./output-flow.ts";
-import { encodeEvent, encodeOutput, ProcessHandler } from "./process-handler.ts";
+import { notificationOf, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
 
 type EventOf<S extends EventSink> = Parameters<S["deliver"]>[0];
@@ -22,16 +23,17 @@ export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
   metrics: Metrics;
+  host: LocalHostInfo;
   limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes">;
 }
 
 type RoutedMethod = Exclude<Method, "initialize">;
-type ParsedParams<M extends Method> = z.infer<(typeof METHODS)[M]["params"]>;
-type Routes = { [M in RoutedMethod]: (params: ParsedParams<M>, attachment: Attachment) => unknown };
+type Routes = { [M in RoutedMethod]: (params: ParsedParamsOf<M>, attachment: Attachment) => unknown };
 
 /** Each method's one delegating call, bound to the session this connection holds. */
-function routesFor(process: ProcessHandler, fs: FsHandler): Routes {
+function routesFor(process: ProcessHandler, fs: FsHandler, host: LocalHostInfo): Routes {
   return {
+    "environment/info": () => host.current,
     "process/start": (params) => process.start(params),
     "process/read": (params, attachment) => process.read(params, attachment.signal),
     "process/write": (params) => process.write(params),
@@ -86,6 +88,11 @@ export class ServerConnection {
 
   receive(data: string | ArrayBuffer | Uint8Array): void {
     this.#peer.receive(data);
+  }
+
+  /** A frame the transport dropped (over the frame limit): the client hears of it, id -1. */
+  refuseFrame(reason: string): void {
+    this.#peer.refuseFrame(reason);
   }
 
   /** The transport closed: detach the session (its processes keep running until the TTL). */
@@ -165,10 +172,11 @@ export class ServerConnection {
     const attachment = params.resumeSessionId
       ? sessions.resume(params.resumeSessionId, sink)
       : sessions.create(sink);
-    this.#routes = routesFor(new ProcessHandler(attachment.session.process), this.#services.fs);
+    const { fs, host } = this.#services;
+    this.#routes = routesFor(new ProcessHandler(attachment.session.process), fs, host);
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
-    return { sessionId: attachment.session.id };
+    return { sessionId: attachment.session.id, environmentInfo: host.current };
   }
 
   /** The transport flushed its send buffer: held-back pipes may be read again. */
@@ -181,16 +189,12 @@ export class ServerConnection {
       this.#services.metrics.dropped();
       return;
     }
-    if (event.type === "output") {
-      this.#peer.notifyText(encodeOutput(event.processId, event.chunk));
-      return;
-    }
-    const { method, params } = encodeEvent(event);
+    const { method, params } = notificationOf(event);
     this.#peer.notify(method, params);
   }
 
-  #gate(method: Method): [Attachment, Routes] {
-    const what = method.startsWith("fs/") ? "filesystem methods" : "exec methods";
+  #gate(method: RoutedMethod): [Attachment, Routes] {
+    const what = METHODS[method].gate;
     if (this.#state === "new" || !this.#attachment || !this.#routes) {
       throw new InvalidRequest(`client must call initialize before using ${what}`);
     }

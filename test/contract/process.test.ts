@@ -2,21 +2,9 @@
 // Environment.remote(url), expecting the same results and the same error classes.
 import { describe, expect, test } from "bun:test";
 import { InternalError, InvalidParams, InvalidRequest } from "../../src/errors.ts";
-import type { StartOptions } from "../../src/process/types.ts";
-import { ENVIRONMENTS, recorder } from "../support/environments.ts";
+import { ENVIRONMENTS, recorder, shell } from "../support/environments.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
 
-let counter = 0;
-const shell = (script: string, extra: Partial<StartOptions> = {}): StartOptions => ({
-  processId: `c${++counter}`,
-  argv: ["/bin/sh", "-c", script],
-  cwd: "/tmp",
-  env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-  tty: false,
-  pipeStdin: false,
-  arg0: null,
-  ...extra,
-});
 const text = (s: string) => new TextEncoder().encode(s);
 
 describe.each(ENVIRONMENTS)("ExecProcess (%s)", (_name, makeEnvironment) => {
@@ -24,7 +12,7 @@ describe.each(ENVIRONMENTS)("ExecProcess (%s)", (_name, makeEnvironment) => {
     await using env = await makeEnvironment();
     const events = recorder(env);
     const options = shell("echo out; echo err >&2; exit 4");
-    expect(await env.process.start(options)).toEqual({ processId: options.processId });
+    expect(await env.process.start(options)).toEqual({ processId: options.processId, sandboxType: "none" });
     await events.closed(options.processId);
     const seen = events.of(options.processId);
     expect(seen.map((e) => (e.type === "output" ? e.chunk.seq : e.seq))).toEqual([1, 2, 3, 4]);
@@ -82,7 +70,7 @@ describe.each(ENVIRONMENTS)("ExecProcess (%s)", (_name, makeEnvironment) => {
     expect(await env.process.terminate(options.processId)).toEqual({ running: true });
     await events.closed(options.processId);
     await waitFor(() => !isAlive(pid), { label: "grandchild to die" });
-    expect(events.exit(options.processId)).toMatchObject({ exitCode: -1 });
+    expect(events.exit(options.processId)).toMatchObject({ exitCode: 137 });
     expect(await env.process.terminate(options.processId)).toEqual({ running: false });
     expect(await env.process.terminate("ghost")).toEqual({ running: false });
   });
