@@ -10,6 +10,8 @@ afterAll(() => server.stop());
 
 test("process/resize changes a PTY's size; a pipe process has no terminal", async () => {
   await using client = await server.session();
+  const info = (await client.call("environment/info", {})) as { capabilities: Record<string, boolean> };
+  expect(info.capabilities.processResize).toBe(true);
   const params = sh("trap 'stty size' WINCH; echo ready; read x", {
     tty: true,
     size: { rows: 10, cols: 40 },
