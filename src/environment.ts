@@ -47,16 +47,24 @@ export class Environment implements AsyncDisposable {
   }
 
   static #over(client: ExecServerClient): Environment {
+    const process = new RemoteProcess(client);
     return new Environment(
-      new RemoteProcess(client),
+      process,
       new RemoteFileSystem(client),
       new RemoteHostInfo(client),
       client,
-      () => client.close(),
+      async () => {
+        await process.terminateAll();
+        await client.close();
+      },
     );
   }
 
-  /** Local: kill every process started here. Remote: close the connection (the session detaches). */
+  /**
+   * Kill every process started here, then (remote) close the connection: nothing is left running.
+   * To keep a remote session's programs running across a drop, close the client itself instead
+   * (`env.client.close()`) and resume it within the server's session TTL.
+   */
   close(): Promise<void> {
     return this.dispose();
   }

@@ -17,7 +17,7 @@ import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
 import { ReadPacer } from "./read-pacer.ts";
 import { spawnChild } from "./spawn.ts";
-import type { ProcessEvent, ReadOptions, ReadResult, StartOptions } from "./types.ts";
+import type { ProcessEvent, ReadOptions, ReadResult, StartParams } from "./types.ts";
 
 export interface ChildHooks {
   retainedOutputBytes: number;
@@ -80,7 +80,7 @@ export class Child {
   /** Every writeId seen: a repeat is acknowledged and not written again. */
   readonly #writeIds = new Set<string>();
 
-  constructor(options: StartOptions, hooks: ChildHooks) {
+  constructor(options: StartParams, hooks: ChildHooks) {
     this.processId = options.processId;
     this.isTty = options.tty;
     this.#hooks = hooks;

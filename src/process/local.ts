@@ -10,6 +10,7 @@ import type {
   WriteStatus,
 } from "../protocol/process.ts";
 import { Child } from "./child.ts";
+import { type ProcessHandle, type RunResult, startParams, startProcess } from "./handle.ts";
 import type {
   ExecProcess,
   ProcessEvent,
@@ -17,6 +18,7 @@ import type {
   ReadOptions,
   ReadResult,
   StartOptions,
+  StartParams,
 } from "./types.ts";
 
 export interface LocalProcessOptions {
@@ -55,7 +57,16 @@ export class LocalProcess implements ExecProcess {
     this.#options = { ...DEFAULT_PROCESS_OPTIONS, ...options };
   }
 
-  async start(options: StartOptions): Promise<ProcessStartResult> {
+  start(options: StartOptions): Promise<ProcessHandle> {
+    return startProcess(this, startParams(options, process.cwd()), (params) => this.launch(params));
+  }
+
+  async run(options: StartOptions): Promise<RunResult> {
+    return (await this.start(options)).output();
+  }
+
+  /** Spawn with every param given (the server's process/start); nothing is kept for a handle. */
+  async launch(options: StartParams): Promise<ProcessStartResult> {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
     if (this.#children.size >= this.#options.maxProcesses) {

@@ -12,6 +12,7 @@ import type {
   WriteStatus,
 } from "../protocol/process.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
+import { type ProcessHandle, type RunResult, startParams, startProcess } from "./handle.ts";
 import { OutputChunk } from "./output-buffer.ts";
 import { eventsFromReads, ProcessStream } from "./stream.ts";
 import type {
@@ -21,6 +22,7 @@ import type {
   ReadOptions,
   ReadResult,
   StartOptions,
+  StartParams,
 } from "./types.ts";
 
 export class RemoteProcess implements ExecProcess {
@@ -42,9 +44,25 @@ export class RemoteProcess implements ExecProcess {
     client.onResume(() => this.#catchUpAll());
   }
 
-  start(options: StartOptions): Promise<ProcessStartResult> {
-    this.#track(options.processId);
-    return this.client.call("process/start", { ...options, cwd: wirePath(options.cwd) });
+  /** The default cwd is the server's own, as its environmentInfo says. */
+  start(options: StartOptions): Promise<ProcessHandle> {
+    const params = startParams(options, this.client.environmentInfo?.cwd ?? "/");
+    return startProcess(this, params, (p) => this.launch(p));
+  }
+
+  async run(options: StartOptions): Promise<RunResult> {
+    return (await this.start(options)).output();
+  }
+
+  launch(params: StartParams): Promise<ProcessStartResult> {
+    this.#track(params.processId);
+    return this.client.call("process/start", { ...params, cwd: wirePath(params.cwd) });
+  }
+
+  /** Terminate every process started here that has not closed (Environment.close does). */
+  async terminateAll(): Promise<void> {
+    const open = [...this.#streams.values()].filter((stream) => !stream.isClosed);
+    await Promise.allSettled(open.map((stream) => this.terminate(stream.processId)));
   }
 
   async read({ signal: _signal, ...options }: ReadOptions): Promise<ReadResult> {

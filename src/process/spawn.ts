@@ -7,7 +7,7 @@ import type { OutputStream } from "../protocol/process.ts";
 import { type SandboxLaunch, sandboxLaunch } from "../sandbox/launch.ts";
 import { childEnvironment } from "./env.ts";
 import { SCOPE_VARIABLE } from "./family.ts";
-import type { StartOptions } from "./types.ts";
+import type { StartParams } from "./types.ts";
 
 export interface SpawnCallbacks {
   onOutput(stream: OutputStream, bytes: Uint8Array): void;
@@ -43,7 +43,7 @@ function resolveProgram(program: string, env: Record<string, string>, cwd: strin
 }
 
 /** Spawn a program whose every descendant carries `scope` in its environment (see family.ts). */
-export function spawnChild(options: StartOptions, scope: string, callbacks: SpawnCallbacks): Spawned {
+export function spawnChild(options: StartParams, scope: string, callbacks: SpawnCallbacks): Spawned {
   const spawned = spawnProgram(options, scope, callbacks);
   const { pid } = spawned.subprocess;
   spawnedPids.add(pid);
@@ -51,7 +51,7 @@ export function spawnChild(options: StartOptions, scope: string, callbacks: Spaw
   return spawned;
 }
 
-function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCallbacks): Spawned {
+function spawnProgram(options: StartParams, scope: string, callbacks: SpawnCallbacks): Spawned {
   const [program, ...args] = options.argv;
   if (program === undefined) throw new InternalError("argv must not be empty");
   const env = childEnvironment({ ...options.env, [SCOPE_VARIABLE]: scope }, options.envPolicy);
@@ -76,7 +76,7 @@ function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCall
 }
 
 function spawnResolved(
-  options: StartOptions,
+  options: StartParams,
   env: Record<string, string>,
   command: string[],
   program: string,

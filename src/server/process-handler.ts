@@ -1,5 +1,6 @@
 // process/* on the wire → the session's LocalProcess: params in, domain values out.
-import type { ExecProcess, ProcessEvent, ReadResult } from "../process/types.ts";
+import type { LocalProcess } from "../process/local.ts";
+import type { ProcessEvent, ReadResult } from "../process/types.ts";
 import { Base64Data } from "../protocol/codec.ts";
 import type { Notification } from "../protocol/methods.ts";
 import type {
@@ -45,10 +46,10 @@ export function notificationOf(event: ProcessEvent): { method: Notification; par
 }
 
 export class ProcessHandler {
-  constructor(private readonly process: ExecProcess) {}
+  constructor(private readonly process: LocalProcess) {}
 
   start(params: ProcessStartParams) {
-    return this.process.start(params);
+    return this.process.launch(params);
   }
 
   async read(params: ProcessReadParams, signal: AbortSignal) {
