@@ -38,7 +38,10 @@ export const serveCommand: Command = {
       ["help [COMMAND]", "Print a command's help"],
     ],
     flags: FLAGS,
-    notes: [`Run '${NAME} COMMAND --help' for a command's options.`],
+    notes: [
+      "Sandboxed commands (a Codex client in workspace-write or read-only mode) need bubblewrap on Linux: apt-get install bubblewrap (dnf install bubblewrap, pacman -S bubblewrap). Without it they are refused, never run unsandboxed.",
+      `Run '${NAME} COMMAND --help' for a command's options.`,
+    ],
   },
   async run({ values: parsed }) {
     if (parsed.version) {

@@ -27,7 +27,7 @@ describe("flags", () => {
   });
 
   test.each([
-    [["--help"], "--listen"],
+    [["--help"], "apt-get install bubblewrap"],
     [["-h"], "--listen"],
     [["help"], "--listen"],
     [["serve", "--help"], "--listen"],
