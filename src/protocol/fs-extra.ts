@@ -1,0 +1,78 @@
+// The filesystem methods of the 0.169+ dialect: file handles, walk, canonicalize, watchMissing.
+// Result paths are file:// URIs (the handler encodes them); request paths are the path type.
+import { z } from "zod";
+import { SandboxProfile } from "./fs.ts";
+
+const Sandboxed = { sandbox: SandboxProfile.nullish() };
+const Empty = z.object({});
+/** u64 on the reference: negative or fractional numbers are refused. */
+const Offset = z.int().min(0);
+
+export const FileHandleMode = z.enum(["read", "replace"]);
+export type FileHandleMode = z.infer<typeof FileHandleMode>;
+
+export const FsOpenParams = z.object({
+  handleId: z.string(),
+  path: z.string(),
+  mode: FileHandleMode.optional(),
+  ...Sandboxed,
+});
+export type FsOpenParams = z.infer<typeof FsOpenParams>;
+export const FsOpenResult = z.object({ handleId: z.string() });
+export type FsOpenResult = z.infer<typeof FsOpenResult>;
+
+export const FsReadBlockParams = z.object({ handleId: z.string(), offset: Offset, len: Offset });
+export type FsReadBlockParams = z.infer<typeof FsReadBlockParams>;
+export const FsReadBlockResult = z.object({ chunk: z.string(), eof: z.boolean() });
+export type FsReadBlockResult = z.infer<typeof FsReadBlockResult>;
+
+/** chunk is checked by the handler: bad base64 is -32602, a bad length -32600. */
+export const FsWriteBlockParams = z.object({ handleId: z.string(), offset: Offset, chunk: z.string() });
+export type FsWriteBlockParams = z.infer<typeof FsWriteBlockParams>;
+export const FsWriteBlockResult = Empty;
+
+export const FsCloseParams = z.object({ handleId: z.string() });
+export type FsCloseParams = z.infer<typeof FsCloseParams>;
+export const FsCloseResult = Empty;
+
+export const WalkOptions = z.object({
+  maxDepth: Offset,
+  maxDirectories: Offset,
+  maxEntries: Offset,
+  followDirectorySymlinks: z.boolean(),
+  pruneHiddenDirectories: z.boolean().optional(),
+});
+export type WalkOptions = z.infer<typeof WalkOptions>;
+
+export const FsWalkParams = z.object({ path: z.string(), options: WalkOptions, ...Sandboxed });
+export type FsWalkParams = z.infer<typeof FsWalkParams>;
+export const WalkEntry = z.object({ path: z.string(), kind: z.enum(["file", "directory"]) });
+export type WalkEntry = z.infer<typeof WalkEntry>;
+export const WalkError = z.object({ path: z.string(), message: z.string() });
+export type WalkError = z.infer<typeof WalkError>;
+export const FsWalkResult = z.object({
+  entries: z.array(WalkEntry),
+  errors: z.array(WalkError),
+  truncated: z.boolean(),
+});
+export type FsWalkResult = z.infer<typeof FsWalkResult>;
+
+export const FsCanonicalizeParams = z.object({ path: z.string(), ...Sandboxed });
+export type FsCanonicalizeParams = z.infer<typeof FsCanonicalizeParams>;
+export const FsCanonicalizeResult = z.object({ path: z.string() });
+export type FsCanonicalizeResult = z.infer<typeof FsCanonicalizeResult>;
+
+export const FsWatchMissingParams = z.object({
+  watchId: z.int().min(0),
+  missing: z.array(z.string()),
+  present: z.string().nullish(),
+  ...Sandboxed,
+});
+export type FsWatchMissingParams = z.infer<typeof FsWatchMissingParams>;
+export const FsWatchMissingResult = z.object({ watching: z.boolean() });
+export type FsWatchMissingResult = z.infer<typeof FsWatchMissingResult>;
+
+export const FsMissingChangedNotification = z.object({ watchId: z.int().min(0) });
+export type FsMissingChangedNotification = z.infer<typeof FsMissingChangedNotification>;
+
+export const FS_MISSING_CHANGED = "fs/missingChanged";
