@@ -95,6 +95,7 @@ class Deadline {
   readonly controller = new AbortController();
   #timer: Timer | undefined;
   hasExpired = false;
+  isCancelled = false;
 
   constructor(readonly timeoutMs: number | null) {
     if (timeoutMs === null) return;
@@ -153,6 +154,7 @@ async function* chunks(
       try {
         next = await reader.read();
       } catch (error) {
+        if (deadline.isCancelled) return;
         throw new InternalError(`error decoding response body: ${deadline.reason(error)}`);
       }
       if (next.done) return;
@@ -199,6 +201,7 @@ export class LocalHttpClient implements HttpClient {
       headers: headersOf(response),
       body,
       cancel: () => {
+        deadline.isCancelled = true;
         deadline.controller.abort(new Error("cancelled"));
         deadline.clear();
         void body.return(undefined);
