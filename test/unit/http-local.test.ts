@@ -66,7 +66,7 @@ describe("LocalHttpClient.request", () => {
       body: new TextEncoder().encode("hello"),
     });
     expect(seen as unknown).toMatchObject({ method: "POST", body: "hello" });
-    expect(seen!.headers).toContainEqual(["x-a", "1, 2"]);
+    expect((seen as { headers: [string, string][] } | null)?.headers).toContainEqual(["x-a", "1, 2"]);
     expect(response.status).toBe(201);
     expect(text(response.body)).toBe("made");
     const names = response.headers.map((header) => header.name);
@@ -98,8 +98,14 @@ describe("LocalHttpClient.request", () => {
     const refusals: [Parameters<LocalHttpClient["request"]>[0], string][] = [
       [{ method: "G E T", url }, "http/request method is invalid: invalid HTTP method"],
       [{ method: "", url }, "http/request method is invalid: invalid HTTP method"],
-      [{ method: "GET", url: "ftp://127.0.0.1/x" }, "http/request only supports http and https URLs, got ftp"],
-      [{ method: "GET", url: "file:///etc/passwd" }, "http/request only supports http and https URLs, got file"],
+      [
+        { method: "GET", url: "ftp://127.0.0.1/x" },
+        "http/request only supports http and https URLs, got ftp",
+      ],
+      [
+        { method: "GET", url: "file:///etc/passwd" },
+        "http/request only supports http and https URLs, got file",
+      ],
       [{ method: "GET", url: "not a url" }, "http/request url is invalid: relative URL without a base"],
       [{ method: "GET", url: "" }, "http/request url is invalid: relative URL without a base"],
       [
@@ -126,7 +132,9 @@ describe("LocalHttpClient.request", () => {
     const http = new LocalHttpClient();
     const refused = await http.request({ method: "GET", url: "http://127.0.0.1:1" }).catch((e) => e);
     expect(refused).toBeInstanceOf(InternalError);
-    expect(refused.message).toStartWith("http/request failed: error sending request for url (http://127.0.0.1:1/): ");
+    expect(refused.message).toStartWith(
+      "http/request failed: error sending request for url (http://127.0.0.1:1/): ",
+    );
     const { promise: never, resolve: release } = Promise.withResolvers<Response>();
     const base = serve(() => never);
     const timedOut = await http.request({ method: "GET", url: `${base}/`, timeoutMs: 50 }).catch((e) => e);
@@ -164,7 +172,9 @@ describe("LocalHttpClient.request", () => {
     cut.cut();
     const short = await pending;
     expect(short).toBeInstanceOf(InternalError);
-    expect(short.message).toStartWith("failed to read http/request response body: error decoding response body");
+    expect(short.message).toStartWith(
+      "failed to read http/request response body: error decoding response body",
+    );
   });
 
   test("a decoded gzip body loses content-encoding and content-length; 204 and HEAD have empty bodies", async () => {
@@ -228,16 +238,17 @@ describe("LocalHttpClient.request", () => {
 
 describe("LocalHttpClient.stream", () => {
   test("status and headers first, then the body in order as it arrives", async () => {
-    const gates = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
+    const first = Promise.withResolvers<void>();
+    const second = Promise.withResolvers<void>();
     const base = serve(
       () =>
         new Response(
           new ReadableStream({
             async start(controller) {
               controller.enqueue(new TextEncoder().encode("part1-"));
-              await gates[0]!.promise;
+              await first.promise;
               controller.enqueue(new TextEncoder().encode("part2"));
-              await gates[1]!.promise;
+              await second.promise;
               controller.close();
             },
           }),
@@ -249,9 +260,9 @@ describe("LocalHttpClient.stream", () => {
     expect(stream.headers).toContainEqual({ name: "x-kind", value: "stream" });
     const iterator = stream.body[Symbol.asyncIterator]();
     expect(text((await iterator.next()).value)).toBe("part1-");
-    gates[0]!.resolve();
+    first.resolve();
     expect(text((await iterator.next()).value)).toBe("part2");
-    gates[1]!.resolve();
+    second.resolve();
     expect((await iterator.next()).done).toBe(true);
   });
 
