@@ -1,0 +1,61 @@
+// The filesystem methods that hold state for one connection: file handles (fs/open … fs/close)
+// and the missing-path watch (fs/watchMissing). Both end when the connection does.
+import { InvalidParams } from "../errors.ts";
+import type { FileHandles } from "../fs/handles.ts";
+import type { MissingWatcher } from "../fs/watch-missing.ts";
+import type {
+  FsCloseParams,
+  FsOpenParams,
+  FsOpenResult,
+  FsReadBlockParams,
+  FsReadBlockResult,
+  FsWatchMissingParams,
+  FsWatchMissingResult,
+  FsWriteBlockParams,
+} from "../protocol/fs-extra.ts";
+import { decodeStrictBase64 } from "../protocol/process.ts";
+import { checkSandbox } from "./fs-handler.ts";
+
+const toBase64 = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+
+export class FsConnectionHandler {
+  constructor(
+    private readonly handles: FileHandles,
+    private readonly watcher: MissingWatcher,
+  ) {}
+
+  async open(params: FsOpenParams): Promise<FsOpenResult> {
+    checkSandbox(params.sandbox);
+    await this.handles.open(params.handleId, params.path, params.mode);
+    return { handleId: params.handleId };
+  }
+
+  async readBlock(params: FsReadBlockParams): Promise<FsReadBlockResult> {
+    const { data, isEof } = await this.handles.readBlock(params.handleId, params.offset, params.len);
+    return { chunk: toBase64(data), eof: isEof };
+  }
+
+  async writeBlock(params: FsWriteBlockParams): Promise<object> {
+    const data = decodeStrictBase64(params.chunk);
+    if (!data) throw new InvalidParams("fs/writeBlock requires valid base64 chunk");
+    await this.handles.writeBlock(params.handleId, params.offset, data);
+    return {};
+  }
+
+  async close(params: FsCloseParams): Promise<object> {
+    await this.handles.close(params.handleId);
+    return {};
+  }
+
+  watchMissing(params: FsWatchMissingParams): FsWatchMissingResult {
+    checkSandbox(params.sandbox);
+    return { watching: this.watcher.watch(params.watchId, params.missing, params.present ?? null) };
+  }
+
+  /** The connection closed. */
+  closeAll(): void {
+    this.watcher.close();
+    void this.handles.closeAll();
+  }
+}
