@@ -1,8 +1,14 @@
 // An Environment is where an agent runs things: this host (local) or an exec-server (remote).
-// Both offer the same `process` and `fs`, with the same errors.
+// Both offer the same `process`, `fs`, `http` and `config`, with the same errors.
+import { LocalEnvironmentConfig } from "./config/local.ts";
+import { RemoteEnvironmentConfig } from "./config/remote.ts";
+import type { EnvironmentConfig } from "./config/types.ts";
 import { LocalFileSystem } from "./fs/local.ts";
 import { RemoteFileSystem } from "./fs/remote.ts";
 import type { FileSystem } from "./fs/types.ts";
+import { LocalHttpClient } from "./http/local.ts";
+import { RemoteHttpClient } from "./http/remote.ts";
+import type { HttpClient } from "./http/types.ts";
 import { LocalProcess, type LocalProcessOptions } from "./process/local.ts";
 import { RemoteProcess } from "./process/remote.ts";
 import type { ExecProcess } from "./process/types.ts";
@@ -12,6 +18,8 @@ export class Environment implements AsyncDisposable {
   private constructor(
     readonly process: ExecProcess,
     readonly fs: FileSystem,
+    readonly http: HttpClient,
+    readonly config: EnvironmentConfig,
     readonly client: ExecServerClient | null,
     private readonly dispose: () => Promise<void>,
   ) {}
@@ -22,17 +30,27 @@ export class Environment implements AsyncDisposable {
 
   static local(options: Partial<LocalProcessOptions> = {}): Environment {
     const process = new LocalProcess(options);
-    return new Environment(process, new LocalFileSystem(), null, async () => void process.shutdown());
+    const fs = new LocalFileSystem();
+    const dispose = async () => {
+      process.shutdown();
+      await fs.close();
+    };
+    return new Environment(process, fs, new LocalHttpClient(), new LocalEnvironmentConfig(), null, dispose);
   }
 
   static async remote(url: string, options: ExecServerClientOptions = {}): Promise<Environment> {
     const client = await ExecServerClient.connect(url, options);
-    return new Environment(new RemoteProcess(client), new RemoteFileSystem(client), client, () =>
-      client.close(),
+    return new Environment(
+      new RemoteProcess(client),
+      new RemoteFileSystem(client),
+      new RemoteHttpClient(client),
+      new RemoteEnvironmentConfig(client),
+      client,
+      () => client.close(),
     );
   }
 
-  /** Local: kill every process started here. Remote: close the connection (the session detaches). */
+  /** Local: kill every process started here, close its open files. Remote: close the connection (the session detaches). */
   close(): Promise<void> {
     return this.dispose();
   }

@@ -1,6 +1,17 @@
 // FileSystem over an ExecServerClient: the same calls, proxied to a server.
+import { nanoid } from "nanoid";
+import { FS_MISSING_CHANGED, FsMissingChangedNotification } from "../protocol/fs-extra.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
-import type { DirectoryEntry, FileMetadata, FileSystem } from "./types.ts";
+import type {
+  DirectoryEntry,
+  FileHandleMode,
+  FileMetadata,
+  FileSystem,
+  OpenFile,
+  WalkOptions,
+  WalkResult,
+} from "./types.ts";
+import { fromFileUri } from "./uri.ts";
 
 const toBase64 = (bytes: Uint8Array) =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
@@ -8,8 +19,8 @@ const toBase64 = (bytes: Uint8Array) =>
 export class RemoteFileSystem implements FileSystem {
   constructor(private readonly client: ExecServerClient) {}
 
-  async readFile(path: string): Promise<Uint8Array> {
-    const { dataBase64 } = await this.client.call("fs/readFile", { path });
+  async readFile(path: string, { maxBytes }: { maxBytes?: number | null } = {}): Promise<Uint8Array> {
+    const { dataBase64 } = await this.client.call("fs/readFile", { path, maxBytes });
     return Buffer.from(dataBase64, "base64");
   }
 
@@ -38,5 +49,47 @@ export class RemoteFileSystem implements FileSystem {
 
   async copy(sourcePath: string, destinationPath: string, options: { recursive: boolean }): Promise<void> {
     await this.client.call("fs/copy", { sourcePath, destinationPath, recursive: options.recursive });
+  }
+
+  async walk(path: string, options: WalkOptions): Promise<WalkResult> {
+    const result = await this.client.call("fs/walk", { path, options });
+    return {
+      entries: result.entries.map((entry) => ({ path: fromFileUri(entry.path), kind: entry.kind })),
+      errors: result.errors.map((error) => ({ path: fromFileUri(error.path), message: error.message })),
+      isTruncated: result.truncated,
+    };
+  }
+
+  async canonicalize(path: string): Promise<string> {
+    return fromFileUri((await this.client.call("fs/canonicalize", { path })).path);
+  }
+
+  async open(path: string, { mode = "read" }: { mode?: FileHandleMode } = {}): Promise<OpenFile> {
+    // 21 characters: within the server's 32-byte limit, and unique on the connection.
+    const handleId = nanoid();
+    await this.client.call("fs/open", { handleId, path, mode });
+    return {
+      readBlock: async (offset, len) => {
+        const { chunk, eof } = await this.client.call("fs/readBlock", { handleId, offset, len });
+        return { data: Buffer.from(chunk, "base64"), isEof: eof };
+      },
+      writeBlock: async (offset, data) => {
+        await this.client.call("fs/writeBlock", { handleId, offset, chunk: toBase64(data) });
+      },
+      close: async () => {
+        await this.client.call("fs/close", { handleId });
+      },
+    };
+  }
+
+  async watchMissing(watchId: number, missing: string[], present: string | null = null): Promise<boolean> {
+    return (await this.client.call("fs/watchMissing", { watchId, missing, present })).watching;
+  }
+
+  onMissingChanged(listener: (watchId: number) => void): () => void {
+    return this.client.onNotification(FS_MISSING_CHANGED, (params) => {
+      const parsed = FsMissingChangedNotification.safeParse(params);
+      if (parsed.success) listener(parsed.data.watchId);
+    });
   }
 }

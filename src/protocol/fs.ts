@@ -12,7 +12,12 @@ export type SandboxProfile = z.infer<typeof SandboxProfile>;
 const Sandboxed = { sandbox: SandboxProfile.nullish() };
 const Empty = z.object({});
 
-export const FsReadFileParams = z.object({ path: z.string(), ...Sandboxed });
+/** maxBytes: at most this many bytes from the start (the reference ignores it and sends all). */
+export const FsReadFileParams = z.object({
+  path: z.string(),
+  maxBytes: z.int().min(0).nullish(),
+  ...Sandboxed,
+});
 export type FsReadFileParams = z.infer<typeof FsReadFileParams>;
 export const FsReadFileResult = z.object({ dataBase64: z.string() });
 export type FsReadFileResult = z.infer<typeof FsReadFileResult>;

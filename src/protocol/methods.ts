@@ -1,5 +1,6 @@
 // Every method and notification name, declared once, with the schemas of what it carries.
 import type { z } from "zod";
+import { EnvironmentConfigReadParams, EnvironmentConfigReadResult } from "./environment-config.ts";
 import {
   FsCopyParams,
   FsCopyResult,
@@ -16,6 +17,23 @@ import {
   FsWriteFileParams,
   FsWriteFileResult,
 } from "./fs.ts";
+import {
+  FsCanonicalizeParams,
+  FsCanonicalizeResult,
+  FsCloseParams,
+  FsCloseResult,
+  FsOpenParams,
+  FsOpenResult,
+  FsReadBlockParams,
+  FsReadBlockResult,
+  FsWalkParams,
+  FsWalkResult,
+  FsWatchMissingParams,
+  FsWatchMissingResult,
+  FsWriteBlockParams,
+  FsWriteBlockResult,
+} from "./fs-extra.ts";
+import { HttpRequestParams, HttpRequestResult } from "./http.ts";
 import { InitializeParams, InitializeResult } from "./initialize.ts";
 import {
   ProcessCloseStdinParams,
@@ -43,6 +61,15 @@ export const METHODS = {
   "fs/readDirectory": { params: FsReadDirectoryParams, result: FsReadDirectoryResult },
   "fs/remove": { params: FsRemoveParams, result: FsRemoveResult },
   "fs/copy": { params: FsCopyParams, result: FsCopyResult },
+  "fs/open": { params: FsOpenParams, result: FsOpenResult },
+  "fs/readBlock": { params: FsReadBlockParams, result: FsReadBlockResult },
+  "fs/writeBlock": { params: FsWriteBlockParams, result: FsWriteBlockResult },
+  "fs/close": { params: FsCloseParams, result: FsCloseResult },
+  "fs/walk": { params: FsWalkParams, result: FsWalkResult },
+  "fs/canonicalize": { params: FsCanonicalizeParams, result: FsCanonicalizeResult },
+  "fs/watchMissing": { params: FsWatchMissingParams, result: FsWatchMissingResult },
+  "http/request": { params: HttpRequestParams, result: HttpRequestResult },
+  "environmentConfig/read": { params: EnvironmentConfigReadParams, result: EnvironmentConfigReadResult },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type Method = keyof typeof METHODS;

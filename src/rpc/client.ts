@@ -40,6 +40,7 @@ export class ExecServerClient {
   readonly #catchUps = new Map<string, Promise<void>>();
   readonly #listeners = new Set<ProcessEventListener>();
   readonly #closeListeners = new Set<(reason: string) => void>();
+  readonly #notificationListeners = new Map<string, Set<(params: unknown) => void>>();
 
   private constructor(url: string, options: ExecServerClientOptions) {
     this.url = url;
@@ -80,6 +81,23 @@ export class ExecServerClient {
   subscribe(listener: ProcessEventListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Notifications other than process events (fs/missingChanged, http/request/bodyDelta), with
+   * their params unchecked: each listener parses what it takes.
+   */
+  onNotification(method: string, listener: (params: unknown) => void): () => void {
+    let listeners = this.#notificationListeners.get(method);
+    if (!listeners) {
+      listeners = new Set();
+      this.#notificationListeners.set(method, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.#notificationListeners.delete(method);
+    };
   }
 
   onClose(listener: (reason: string) => void): () => void {
@@ -145,6 +163,11 @@ export class ExecServerClient {
   }
 
   #onNotification(method: string, params: unknown): void {
+    const listeners = this.#notificationListeners.get(method);
+    if (listeners) {
+      for (const listener of listeners) listener(params);
+      return;
+    }
     const event = decodeEvent(method, params);
     if (!event) {
       log.debug("ignored notification", { method });

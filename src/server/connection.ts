@@ -2,12 +2,19 @@
 // routing of params to the handlers. The same class serves local websockets and cloud rendezvous.
 import type { z } from "zod";
 import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
+import { FileHandles } from "../fs/handles.ts";
+import { MissingWatcher } from "../fs/watch-missing.ts";
+import type { HttpClient } from "../http/types.ts";
 import { logger } from "../log.ts";
+import { FS_MISSING_CHANGED } from "../protocol/fs-extra.ts";
 import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
 import { isMethod, METHODS, type Method } from "../protocol/methods.ts";
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
+import type { ConfigHandler } from "./config-handler.ts";
+import { FsConnectionHandler } from "./fs-connection-handler.ts";
 import type { FsHandler } from "./fs-handler.ts";
+import { type DeltaSink, HttpHandler } from "./http-handler.ts";
 import type { Limits } from "./limits.ts";
 import { OutputFlow } from "./output-flow.ts";
 import { encodeEvent, encodeOutput, ProcessHandler } from "./process-handler.ts";
@@ -20,6 +27,8 @@ const log = logger("connection");
 export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
+  http: HttpClient;
+  config: ConfigHandler;
   limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes">;
 }
 
@@ -27,8 +36,17 @@ type RoutedMethod = Exclude<Method, "initialize">;
 type ParsedParams<M extends Method> = z.infer<(typeof METHODS)[M]["params"]>;
 type Routes = { [M in RoutedMethod]: (params: ParsedParams<M>, attachment: Attachment) => unknown };
 
+/** The handlers of one connection: shared ones and those holding this connection's state. */
+interface Handlers {
+  process: ProcessHandler;
+  fs: FsHandler;
+  fsConnection: FsConnectionHandler;
+  http: HttpHandler;
+  config: ConfigHandler;
+}
+
 /** Each method's one delegating call, bound to the session this connection holds. */
-function routesFor(process: ProcessHandler, fs: FsHandler): Routes {
+function routesFor({ process, fs, fsConnection, http, config }: Handlers): Routes {
   return {
     "process/start": (params) => process.start(params),
     "process/read": (params, attachment) => process.read(params, attachment.signal),
@@ -42,7 +60,24 @@ function routesFor(process: ProcessHandler, fs: FsHandler): Routes {
     "fs/readDirectory": (params) => fs.readDirectory(params),
     "fs/remove": (params) => fs.remove(params),
     "fs/copy": (params) => fs.copy(params),
+    "fs/walk": (params) => fs.walk(params),
+    "fs/canonicalize": (params) => fs.canonicalize(params),
+    "fs/open": (params) => fsConnection.open(params),
+    "fs/readBlock": (params) => fsConnection.readBlock(params),
+    "fs/writeBlock": (params) => fsConnection.writeBlock(params),
+    "fs/close": (params) => fsConnection.close(params),
+    "fs/watchMissing": (params) => fsConnection.watchMissing(params),
+    "http/request": (params) => http.request(params),
+    "environmentConfig/read": (params) => config.read(params),
   };
+}
+
+/** How the reference names a method's group in its handshake errors. */
+function gateName(method: Method): string {
+  if (method.startsWith("fs/")) return "filesystem methods";
+  if (method.startsWith("http/")) return "http methods";
+  if (method.startsWith("environmentConfig/")) return "environment config methods";
+  return "exec methods";
 }
 
 export function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
@@ -57,15 +92,20 @@ type HandshakeState = "new" | "awaitingInitialized" | "ready";
 
 export class ServerConnection {
   readonly #peer: RpcPeer;
+  readonly #transport: Transport;
   readonly #services: ConnectionServices;
   readonly #flow: OutputFlow;
   #pending = 0;
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
   #routes: Routes | null = null;
+  /** This connection's open files, missing-path watch and streamed bodies, closed with it. */
+  #owned: { fs: FsConnectionHandler; http: HttpHandler } | null = null;
+  readonly #drainWaiters: (() => void)[] = [];
 
   constructor(transport: Transport, services: ConnectionServices) {
     this.#services = services;
+    this.#transport = transport;
     this.#peer = new RpcPeer(transport, {
       onRequest: (method, params, id) => this.#onRequest(method, params, id),
       onNotification: (method) => this.#onNotification(method),
@@ -87,6 +127,9 @@ export class ServerConnection {
   /** The transport closed: detach the session (its processes keep running until the TTL). */
   closed(): void {
     this.#peer.closed();
+    this.#owned?.fs.closeAll();
+    this.#owned?.http.close();
+    this.#wakeDrainWaiters();
     if (this.#attachment) this.#services.sessions.detach(this.#attachment);
   }
 
@@ -142,15 +185,47 @@ export class ServerConnection {
     const attachment = params.resumeSessionId
       ? sessions.resume(params.resumeSessionId, sink)
       : sessions.create(sink);
-    this.#routes = routesFor(new ProcessHandler(attachment.session.process), this.#services.fs);
+    this.#owned = this.#connectionHandlers();
+    this.#routes = routesFor({
+      process: new ProcessHandler(attachment.session.process),
+      fs: this.#services.fs,
+      fsConnection: this.#owned.fs,
+      http: this.#owned.http,
+      config: this.#services.config,
+    });
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
     return { sessionId: attachment.session.id };
   }
 
-  /** The transport flushed its send buffer: held-back pipes may be read again. */
+  #connectionHandlers(): { fs: FsConnectionHandler; http: HttpHandler } {
+    const watcher = new MissingWatcher((watchId) => this.#peer.notify(FS_MISSING_CHANGED, { watchId }));
+    const { sendBufferBytes } = this.#services.limits;
+    // A streamed body waits for the reader however long it takes (the request's own timeout
+    // still runs): unlike program output, nothing is lost by not reading the upstream socket.
+    const sink: DeltaSink = {
+      notify: (method, params) => this.#peer.notify(method, params),
+      isClosed: () => this.#peer.isClosed,
+      congestion: () => {
+        if (this.#peer.isClosed || (this.#transport.bufferedAmount?.() ?? 0) <= sendBufferBytes)
+          return undefined;
+        return new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+      },
+    };
+    return {
+      fs: new FsConnectionHandler(new FileHandles(), watcher),
+      http: new HttpHandler(this.#services.http, sink),
+    };
+  }
+
+  /** The transport flushed its send buffer: held-back pipes and bodies may be read again. */
   drained(): void {
     this.#flow.drained();
+    this.#wakeDrainWaiters();
+  }
+
+  #wakeDrainWaiters(): void {
+    for (const wake of this.#drainWaiters.splice(0)) wake();
   }
 
   #deliver(event: EventOf<EventSink>): void {
@@ -164,7 +239,7 @@ export class ServerConnection {
   }
 
   #gate(method: Method): [Attachment, Routes] {
-    const what = method.startsWith("fs/") ? "filesystem methods" : "exec methods";
+    const what = gateName(method);
     if (this.#state === "new" || !this.#attachment || !this.#routes) {
       throw new InvalidRequest(`client must call initialize before using ${what}`);
     }

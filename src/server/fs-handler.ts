@@ -2,6 +2,7 @@
 // one delegating call.
 import { InvalidRequest } from "../errors.ts";
 import type { FileSystem } from "../fs/types.ts";
+import { toFileUri } from "../fs/uri.ts";
 import type {
   FsCopyParams,
   FsCreateDirectoryParams,
@@ -12,6 +13,12 @@ import type {
   FsWriteFileParams,
   SandboxProfile,
 } from "../protocol/fs.ts";
+import type {
+  FsCanonicalizeParams,
+  FsCanonicalizeResult,
+  FsWalkParams,
+  FsWalkResult,
+} from "../protocol/fs-extra.ts";
 import { decodeStrictBase64 } from "../protocol/process.ts";
 import { RawJson } from "../rpc/peer.ts";
 
@@ -45,7 +52,7 @@ export class FsHandler {
 
   async readFile(params: FsReadFileParams) {
     checkSandbox(params.sandbox);
-    const data = await this.fs.readFile(params.path);
+    const data = await this.fs.readFile(params.path, { maxBytes: params.maxBytes });
     // Base64 needs no escaping: the result is built as JSON text directly.
     const base64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
     return new RawJson(`{"dataBase64":"${base64}"}`);
@@ -83,5 +90,20 @@ export class FsHandler {
     checkSandbox(params.sandbox);
     await this.fs.copy(params.sourcePath, params.destinationPath, params);
     return {};
+  }
+
+  async walk(params: FsWalkParams): Promise<FsWalkResult> {
+    checkSandbox(params.sandbox);
+    const { entries, errors, isTruncated } = await this.fs.walk(params.path, params.options);
+    return {
+      entries: entries.map((entry) => ({ path: toFileUri(entry.path), kind: entry.kind })),
+      errors: errors.map((error) => ({ path: toFileUri(error.path), message: error.message })),
+      truncated: isTruncated,
+    };
+  }
+
+  async canonicalize(params: FsCanonicalizeParams): Promise<FsCanonicalizeResult> {
+    checkSandbox(params.sandbox);
+    return { path: toFileUri(await this.fs.canonicalize(params.path)) };
   }
 }
