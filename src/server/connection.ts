@@ -201,15 +201,25 @@ export class ServerConnection {
   #connectionHandlers(): { fs: FsConnectionHandler; http: HttpHandler } {
     const watcher = new MissingWatcher((watchId) => this.#peer.notify(FS_MISSING_CHANGED, { watchId }));
     const { sendBufferBytes } = this.#services.limits;
+    const isBehind = () =>
+      !this.#peer.isClosed && (this.#transport.bufferedAmount?.() ?? 0) > sendBufferBytes;
     // A streamed body waits for the reader however long it takes (the request's own timeout
     // still runs): unlike program output, nothing is lost by not reading the upstream socket.
     const sink: DeltaSink = {
       notify: (method, params) => this.#peer.notify(method, params),
       isClosed: () => this.#peer.isClosed,
-      congestion: () => {
-        if (this.#peer.isClosed || (this.#transport.bufferedAmount?.() ?? 0) <= sendBufferBytes)
-          return undefined;
-        return new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+      congestion: async () => {
+        // The transport corks a tick's messages and hands them on in a microtask: only after
+        // that does its buffered amount say what the socket could not take.
+        await new Promise((resolve) => setImmediate(resolve));
+        while (isBehind()) {
+          // Woken by the drain event; the timer covers a drain that came before we listened.
+          const { promise, resolve } = Promise.withResolvers<void>();
+          this.#drainWaiters.push(resolve);
+          const timer = setTimeout(resolve, 20);
+          await promise;
+          clearTimeout(timer);
+        }
       },
     };
     return {
