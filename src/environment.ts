@@ -1,5 +1,6 @@
-// An Environment is where an agent runs things: this host (local) or an exec-server (remote).
-// Both offer the same `process`, `fs`, `http` and `config`, with the same errors.
+// An Environment is where an agent runs things: this host (local) or an exec-server (remote, over
+// a websocket or a server program's stdio). All offer the same `process`, `fs`, `http`, `config`
+// and `host`, with the same errors.
 import { LocalEnvironmentConfig } from "./config/local.ts";
 import { RemoteEnvironmentConfig } from "./config/remote.ts";
 import type { EnvironmentConfig } from "./config/types.ts";
@@ -9,6 +10,9 @@ import type { FileSystem } from "./fs/types.ts";
 import { LocalHttpClient } from "./http/local.ts";
 import { RemoteHttpClient } from "./http/remote.ts";
 import type { HttpClient } from "./http/types.ts";
+import { LocalHostInfo } from "./info/local.ts";
+import { RemoteHostInfo } from "./info/remote.ts";
+import type { HostInfo } from "./info/types.ts";
 import { LocalProcess, type LocalProcessOptions } from "./process/local.ts";
 import { RemoteProcess } from "./process/remote.ts";
 import type { ExecProcess } from "./process/types.ts";
@@ -20,6 +24,7 @@ export class Environment implements AsyncDisposable {
     readonly fs: FileSystem,
     readonly http: HttpClient,
     readonly config: EnvironmentConfig,
+    readonly host: HostInfo,
     readonly client: ExecServerClient | null,
     private readonly dispose: () => Promise<void>,
   ) {}
@@ -35,16 +40,35 @@ export class Environment implements AsyncDisposable {
       process.shutdown();
       await fs.close();
     };
-    return new Environment(process, fs, new LocalHttpClient(), new LocalEnvironmentConfig(), null, dispose);
+    const http = new LocalHttpClient();
+    return new Environment(
+      process,
+      fs,
+      http,
+      new LocalEnvironmentConfig(),
+      new LocalHostInfo(),
+      null,
+      dispose,
+    );
   }
 
+  /** An exec-server at a websocket URL. */
   static async remote(url: string, options: ExecServerClientOptions = {}): Promise<Environment> {
-    const client = await ExecServerClient.connect(url, options);
+    return Environment.#over(await ExecServerClient.connect(url, options));
+  }
+
+  /** An exec-server started as a program speaking on its stdio (`codex-exec-server --listen stdio`). */
+  static async program(argv: string[], options: ExecServerClientOptions = {}): Promise<Environment> {
+    return Environment.#over(await ExecServerClient.spawn(argv, options));
+  }
+
+  static #over(client: ExecServerClient): Environment {
     return new Environment(
       new RemoteProcess(client),
       new RemoteFileSystem(client),
       new RemoteHttpClient(client),
       new RemoteEnvironmentConfig(client),
+      new RemoteHostInfo(client),
       client,
       () => client.close(),
     );

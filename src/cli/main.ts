@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { CloudError } from "../errors.ts";
 import { logger, setLogLevel } from "../log.ts";
-import { startServer } from "../server/server.ts";
+import { type ServerOverrides, startServer } from "../server/server.ts";
 import { versionString } from "../version.ts";
 import { CLOUD_ARGS, checkCloudFlags } from "./cloud-args.ts";
 import { checkKnownFlags, parseLogLevel, UsageError } from "./options.ts";
@@ -33,7 +33,8 @@ export const main = defineCommand({
       if (isCloud) {
         const cloud = await import("./cloud.ts");
         await cloud.serveCloud(cloud.parseCloudOptions(values), options);
-      } else await serve(options);
+      } else if (options.stdio) await serveStdio(options);
+      else await serve(options);
     } catch (error) {
       if (error instanceof UsageError) exitWith(2, error.message);
       if (error instanceof CloudError) exitWith(1, error.message);
@@ -45,6 +46,16 @@ export const main = defineCommand({
     }
   },
 });
+
+/** One connection on stdin/stdout; SIGINT or SIGTERM stop it as the end of stdin does. */
+async function serveStdio(options: ServerOverrides): Promise<void> {
+  const { serveStdio: serve } = await import("../server/stdio.ts");
+  const { promise, resolve } = Promise.withResolvers<void>();
+  process.once("SIGINT", () => resolve());
+  process.once("SIGTERM", () => resolve());
+  await serve(options, undefined, promise);
+  process.exit(0);
+}
 
 function exitWith(code: number, message: string): never {
   process.stderr.write(`codex-exec-server: ${message}\n`);

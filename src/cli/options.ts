@@ -9,6 +9,14 @@ export interface ListenAddress {
   port: number;
 }
 
+/** `--listen stdio` (or `stdio://`): one connection on stdin and stdout. */
+export const STDIO = "stdio";
+
+export function isStdio(value: string): boolean {
+  const text = value.trim();
+  return text === "stdio" || text === "stdio://";
+}
+
 /** An IPv4 dotted quad or an IPv6 address (node:net is not loaded for this: it costs startup time). */
 export function isIpLiteral(host: string): boolean {
   const quad = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
@@ -22,7 +30,7 @@ export function isIpLiteral(host: string): boolean {
 }
 
 export function parseListen(value: string): ListenAddress {
-  const expected = "expected ws://IP:PORT, e.g. ws://127.0.0.1:0";
+  const expected = "expected ws://IP:PORT (e.g. ws://127.0.0.1:0) or stdio";
   const match = /^ws:\/\/(\[[^\]]+\]|[^/:]+):(\d{1,5})\/?$/.exec(value.trim());
   if (!match) throw new UsageError(`invalid --listen value '${value}': ${expected}`);
   const host = (match[1] as string).replace(/^\[(.*)\]$/, "$1");

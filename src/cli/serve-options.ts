@@ -5,7 +5,7 @@ import { logger } from "../log.ts";
 import { AdmissionError, isLoopback, tokenDigest } from "../server/admission.ts";
 import { DEFAULT_LIMITS } from "../server/limits.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "../server/server-options.ts";
-import { fromEnv, parseCount, parseListen, UsageError } from "./options.ts";
+import { fromEnv, isStdio, parseCount, parseListen, UsageError } from "./options.ts";
 
 const log = logger("cli");
 
@@ -17,7 +17,8 @@ const count = (flag: string, what: string, fallback: number) => ({
 export const SERVE_ARGS = {
   listen: {
     type: "string",
-    description: "Websocket address to listen on, ws://IP:PORT (port 0 picks a free port)",
+    description:
+      "Websocket address to listen on, ws://IP:PORT (port 0 picks a free port), or stdio (newline-delimited JSON on stdin/stdout)",
     default: "ws://127.0.0.1:0",
     valueHint: "ws://IP:PORT",
   },
@@ -128,12 +129,14 @@ function admission(values: Values, host: string): Pick<ServerOptions, "tokenSha2
 }
 
 export function resolveServeOptions(values: Values): ServerOptions {
-  const listen = parseListen(values.listen ?? "ws://127.0.0.1:0");
+  const stdio = isStdio(values.listen ?? "");
+  const listen = stdio ? { host: "127.0.0.1", port: 0 } : parseListen(values.listen ?? "ws://127.0.0.1:0");
   const limit = (flag: keyof Values & string, fallback: number) =>
     parseCount(flag, values[flag] as string, fallback, 1);
   return {
     ...DEFAULT_SERVER_OPTIONS,
     ...listen,
+    stdio,
     ...admission(values, listen.host),
     sessionTtlMs: parseCount("session-ttl-ms", values["session-ttl-ms"], DEFAULT_SERVER_OPTIONS.sessionTtlMs),
     retainedOutputBytes: limit("retained-output-bytes", DEFAULT_SERVER_OPTIONS.retainedOutputBytes),

@@ -1,11 +1,11 @@
 // EnvironmentConfig over an ExecServerClient: the executor host's configuration.
-import { fromFileUri } from "../fs/uri.ts";
+import { decodePath } from "../protocol/path.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
 import type { ConfigLayers, ConfigReadRequest, ConfigReadResult, EnvironmentConfig } from "./types.ts";
 
 const fromWire = (group: ConfigLayers): ConfigLayers => ({
   ...group,
-  layers: group.layers.map((layer) => ({ ...layer, baseDir: fromFileUri(layer.baseDir) })),
+  layers: group.layers.map((layer) => ({ ...layer, baseDir: decodePath(layer.baseDir) })),
 });
 
 export class RemoteEnvironmentConfig implements EnvironmentConfig {
@@ -14,8 +14,8 @@ export class RemoteEnvironmentConfig implements EnvironmentConfig {
   async read(request: ConfigReadRequest): Promise<ConfigReadResult> {
     const result = await this.client.call("environmentConfig/read", request);
     return {
-      userHomeDir: fromFileUri(result.userHomeDir),
-      codexHomeDir: fromFileUri(result.codexHomeDir),
+      userHomeDir: decodePath(result.userHomeDir),
+      codexHomeDir: decodePath(result.codexHomeDir),
       hostname: result.hostname,
       config: fromWire(result.config),
       requirements: fromWire(result.requirements),

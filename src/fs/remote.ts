@@ -1,6 +1,6 @@
 // FileSystem over an ExecServerClient: the same calls, proxied to a server.
 import { nanoid } from "nanoid";
-import { FS_MISSING_CHANGED, FsMissingChangedNotification } from "../protocol/fs-extra.ts";
+import { decodePath } from "../protocol/path.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
 import type {
   DirectoryEntry,
@@ -11,7 +11,6 @@ import type {
   WalkOptions,
   WalkResult,
 } from "./types.ts";
-import { fromFileUri } from "./uri.ts";
 
 const toBase64 = (bytes: Uint8Array) =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
@@ -54,14 +53,14 @@ export class RemoteFileSystem implements FileSystem {
   async walk(path: string, options: WalkOptions): Promise<WalkResult> {
     const result = await this.client.call("fs/walk", { path, options });
     return {
-      entries: result.entries.map((entry) => ({ path: fromFileUri(entry.path), kind: entry.kind })),
-      errors: result.errors.map((error) => ({ path: fromFileUri(error.path), message: error.message })),
+      entries: result.entries.map((entry) => ({ path: decodePath(entry.path), kind: entry.kind })),
+      errors: result.errors.map((error) => ({ path: decodePath(error.path), message: error.message })),
       isTruncated: result.truncated,
     };
   }
 
   async canonicalize(path: string): Promise<string> {
-    return fromFileUri((await this.client.call("fs/canonicalize", { path })).path);
+    return decodePath((await this.client.call("fs/canonicalize", { path })).path);
   }
 
   async open(path: string, { mode = "read" }: { mode?: FileHandleMode } = {}): Promise<OpenFile> {
@@ -87,9 +86,6 @@ export class RemoteFileSystem implements FileSystem {
   }
 
   onMissingChanged(listener: (watchId: number) => void): () => void {
-    return this.client.onNotification(FS_MISSING_CHANGED, (params) => {
-      const parsed = FsMissingChangedNotification.safeParse(params);
-      if (parsed.success) listener(parsed.data.watchId);
-    });
+    return this.client.onNotification("fs/missingChanged", (params) => listener(params.watchId));
   }
 }

@@ -2,7 +2,7 @@
 // as http/request/bodyDelta notifications, checked for order and handed out as they come.
 import { nanoid } from "nanoid";
 import { InternalError, TransportClosed } from "../errors.ts";
-import { HTTP_BODY_DELTA, HttpBodyDeltaNotification, type HttpRequestParams } from "../protocol/http.ts";
+import type { HttpBodyDeltaNotification, HttpRequestParams } from "../protocol/http.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
 import type { HttpClient, HttpRequest, HttpResponse, HttpStream } from "./types.ts";
 
@@ -81,9 +81,8 @@ export class RemoteHttpClient implements HttpClient {
     const requestId = nanoid();
     const queue = new DeltaQueue();
     // Listening before asking: the deltas follow the result, and none may be missed.
-    const stopDeltas = this.client.onNotification(HTTP_BODY_DELTA, (params) => {
-      const parsed = HttpBodyDeltaNotification.safeParse(params);
-      if (parsed.success && parsed.data.requestId === requestId) queue.accept(parsed.data);
+    const stopDeltas = this.client.onNotification("http/request/bodyDelta", (delta) => {
+      if (delta.requestId === requestId) queue.accept(delta);
     });
     const stopClose = this.client.onClose((reason) => queue.finish(new TransportClosed(reason)));
     const stop = () => {

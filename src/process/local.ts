@@ -1,6 +1,13 @@
 // The process table of one session, doing the real work on this host.
 import { InvalidParams, InvalidRequest } from "../errors.ts";
-import type { ProcessStartResult, ProcessTerminateResult, WriteStatus } from "../protocol/process.ts";
+import { absolutePath } from "../fs/path.ts";
+import type {
+  ProcessStartResult,
+  ProcessTerminateResult,
+  SignalName,
+  WriteStatus,
+} from "../protocol/process.ts";
+import { restrictsAnything } from "../sandbox/gate.ts";
 import { Child } from "./child.ts";
 import type {
   ExecProcess,
@@ -43,6 +50,12 @@ export class LocalProcess implements ExecProcess {
 
   async start(options: StartOptions): Promise<ProcessStartResult> {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
+    // Never run uncontained what the client asked to contain.
+    if (restrictsAnything(options.sandbox)) {
+      throw new InvalidRequest(
+        "this exec-server does not enforce process sandboxes; send no sandbox or an unrestricted one",
+      );
+    }
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
     if (this.#children.size >= this.#options.maxProcesses) {
       throw new InvalidRequest(`too many processes in this session (limit ${this.#options.maxProcesses})`);
@@ -51,24 +64,31 @@ export class LocalProcess implements ExecProcess {
       throw new InvalidRequest(`process ${options.processId} already exists`);
     }
     // Spawning is synchronous, so the id is taken before anything else can run.
-    const child = new Child(options, {
-      retainedOutputBytes: this.#options.retainedOutputBytes,
-      readPatienceMs: this.#options.readPatienceMs,
-      beforeRead: () => this.#flowControl?.(),
-      onEvent: (event) => this.#emit(event),
-      onClosed: (closed) => this.#forgetLater(closed),
-    });
+    const child = new Child(
+      { ...options, cwd: absolutePath(options.cwd, "cwd") },
+      {
+        retainedOutputBytes: this.#options.retainedOutputBytes,
+        readPatienceMs: this.#options.readPatienceMs,
+        beforeRead: () => this.#flowControl?.(),
+        onEvent: (event) => this.#emit(event),
+        onClosed: (closed) => this.#forgetLater(closed),
+      },
+    );
     this.#children.set(options.processId, child);
-    return { processId: options.processId };
+    return { processId: options.processId, sandboxType: "none" };
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {
     return this.#child(options.processId).read(options);
   }
 
-  async write(processId: string, bytes: Uint8Array): Promise<WriteStatus> {
+  async write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
     const child = this.#children.get(processId);
-    return child ? child.write(bytes) : "unknownProcess";
+    return child ? child.write(bytes, writeId) : "unknownProcess";
+  }
+
+  async signal(processId: string, signal: SignalName): Promise<void> {
+    this.#children.get(processId)?.signal(signal);
   }
 
   async closeStdin(processId: string): Promise<WriteStatus> {

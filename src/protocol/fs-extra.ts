@@ -1,7 +1,8 @@
 // The filesystem methods of the 0.169+ dialect: file handles, walk, canonicalize, watchMissing.
-// Result paths are file:// URIs (the handler encodes them); request paths are the path type.
+// Request paths are the path codec's (plain or file:// URI); result paths are always URIs.
 import { z } from "zod";
 import { SandboxProfile } from "./fs.ts";
+import { AbsolutePath, PathUri } from "./path.ts";
 
 const Sandboxed = { sandbox: SandboxProfile.nullish() };
 const Empty = z.object({});
@@ -13,7 +14,7 @@ export type FileHandleMode = z.infer<typeof FileHandleMode>;
 
 export const FsOpenParams = z.object({
   handleId: z.string(),
-  path: z.string(),
+  path: AbsolutePath,
   mode: FileHandleMode.optional(),
   ...Sandboxed,
 });
@@ -44,11 +45,11 @@ export const WalkOptions = z.object({
 });
 export type WalkOptions = z.infer<typeof WalkOptions>;
 
-export const FsWalkParams = z.object({ path: z.string(), options: WalkOptions, ...Sandboxed });
+export const FsWalkParams = z.object({ path: AbsolutePath, options: WalkOptions, ...Sandboxed });
 export type FsWalkParams = z.infer<typeof FsWalkParams>;
-export const WalkEntry = z.object({ path: z.string(), kind: z.enum(["file", "directory"]) });
+export const WalkEntry = z.object({ path: PathUri, kind: z.enum(["file", "directory"]) });
 export type WalkEntry = z.infer<typeof WalkEntry>;
-export const WalkError = z.object({ path: z.string(), message: z.string() });
+export const WalkError = z.object({ path: PathUri, message: z.string() });
 export type WalkError = z.infer<typeof WalkError>;
 export const FsWalkResult = z.object({
   entries: z.array(WalkEntry),
@@ -57,15 +58,15 @@ export const FsWalkResult = z.object({
 });
 export type FsWalkResult = z.infer<typeof FsWalkResult>;
 
-export const FsCanonicalizeParams = z.object({ path: z.string(), ...Sandboxed });
+export const FsCanonicalizeParams = z.object({ path: AbsolutePath, ...Sandboxed });
 export type FsCanonicalizeParams = z.infer<typeof FsCanonicalizeParams>;
-export const FsCanonicalizeResult = z.object({ path: z.string() });
+export const FsCanonicalizeResult = z.object({ path: PathUri });
 export type FsCanonicalizeResult = z.infer<typeof FsCanonicalizeResult>;
 
 export const FsWatchMissingParams = z.object({
   watchId: z.int().min(0),
-  missing: z.array(z.string()),
-  present: z.string().nullish(),
+  missing: z.array(AbsolutePath),
+  present: AbsolutePath.nullish(),
   ...Sandboxed,
 });
 export type FsWatchMissingParams = z.infer<typeof FsWatchMissingParams>;
@@ -74,5 +75,3 @@ export type FsWatchMissingResult = z.infer<typeof FsWatchMissingResult>;
 
 export const FsMissingChangedNotification = z.object({ watchId: z.int().min(0) });
 export type FsMissingChangedNotification = z.infer<typeof FsMissingChangedNotification>;
-
-export const FS_MISSING_CHANGED = "fs/missingChanged";

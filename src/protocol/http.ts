@@ -42,5 +42,3 @@ export const HttpBodyDeltaNotification = z.object({
   error: z.string().nullable(),
 });
 export type HttpBodyDeltaNotification = z.infer<typeof HttpBodyDeltaNotification>;
-
-export const HTTP_BODY_DELTA = "http/request/bodyDelta";

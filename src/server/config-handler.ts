@@ -1,10 +1,10 @@
 // environmentConfig/read on the wire → LocalEnvironmentConfig; result paths become URIs.
 import type { EnvironmentConfig } from "../config/types.ts";
-import { toFileUri } from "../fs/uri.ts";
 import type {
   EnvironmentConfigReadParams,
   EnvironmentConfigReadResult,
 } from "../protocol/environment-config.ts";
+import { toFileUri } from "../protocol/path.ts";
 
 export class ConfigHandler {
   constructor(private readonly config: EnvironmentConfig) {}

@@ -5,11 +5,11 @@ import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
 import { FileHandles } from "../fs/handles.ts";
 import { MissingWatcher } from "../fs/watch-missing.ts";
 import type { HttpClient } from "../http/types.ts";
+import type { LocalHostInfo } from "../info/local.ts";
 import { logger } from "../log.ts";
-import { FS_MISSING_CHANGED } from "../protocol/fs-extra.ts";
 import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
-import { isMethod, METHODS, type Method } from "../protocol/methods.ts";
+import { isMethod, METHODS, type Method, type ParsedParamsOf } from "../protocol/methods.ts";
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
 import type { ConfigHandler } from "./config-handler.ts";
 import { FsConnectionHandler } from "./fs-connection-handler.ts";
@@ -17,7 +17,7 @@ import type { FsHandler } from "./fs-handler.ts";
 import { type DeltaSink, HttpHandler } from "./http-handler.ts";
 import type { Limits } from "./limits.ts";
 import { OutputFlow } from "./output-flow.ts";
-import { encodeEvent, encodeOutput, ProcessHandler } from "./process-handler.ts";
+import { notificationOf, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
 
 type EventOf<S extends EventSink> = Parameters<S["deliver"]>[0];
@@ -27,14 +27,14 @@ const log = logger("connection");
 export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
+  host: LocalHostInfo;
   http: HttpClient;
   config: ConfigHandler;
   limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes">;
 }
 
 type RoutedMethod = Exclude<Method, "initialize">;
-type ParsedParams<M extends Method> = z.infer<(typeof METHODS)[M]["params"]>;
-type Routes = { [M in RoutedMethod]: (params: ParsedParams<M>, attachment: Attachment) => unknown };
+type Routes = { [M in RoutedMethod]: (params: ParsedParamsOf<M>, attachment: Attachment) => unknown };
 
 /** The handlers of one connection: shared ones and those holding this connection's state. */
 interface Handlers {
@@ -43,14 +43,17 @@ interface Handlers {
   fsConnection: FsConnectionHandler;
   http: HttpHandler;
   config: ConfigHandler;
+  host: LocalHostInfo;
 }
 
 /** Each method's one delegating call, bound to the session this connection holds. */
-function routesFor({ process, fs, fsConnection, http, config }: Handlers): Routes {
+function routesFor({ process, fs, fsConnection, http, config, host }: Handlers): Routes {
   return {
+    "environment/info": () => host.current,
     "process/start": (params) => process.start(params),
     "process/read": (params, attachment) => process.read(params, attachment.signal),
     "process/write": (params) => process.write(params),
+    "process/signal": (params) => process.signal(params),
     "process/terminate": (params) => process.terminate(params),
     "process/closeStdin": (params) => process.closeStdin(params),
     "fs/readFile": (params) => fs.readFile(params),
@@ -70,14 +73,6 @@ function routesFor({ process, fs, fsConnection, http, config }: Handlers): Route
     "http/request": (params) => http.request(params),
     "environmentConfig/read": (params) => config.read(params),
   };
-}
-
-/** How the reference names a method's group in its handshake errors. */
-function gateName(method: Method): string {
-  if (method.startsWith("fs/")) return "filesystem methods";
-  if (method.startsWith("http/")) return "http methods";
-  if (method.startsWith("environmentConfig/")) return "environment config methods";
-  return "exec methods";
 }
 
 export function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
@@ -122,6 +117,11 @@ export class ServerConnection {
 
   receive(data: string | ArrayBuffer | Uint8Array): void {
     this.#peer.receive(data);
+  }
+
+  /** A frame the transport dropped (over the frame limit): the client hears of it, id -1. */
+  refuseFrame(reason: string): void {
+    this.#peer.refuseFrame(reason);
   }
 
   /** The transport closed: detach the session (its processes keep running until the TTL). */
@@ -185,21 +185,23 @@ export class ServerConnection {
     const attachment = params.resumeSessionId
       ? sessions.resume(params.resumeSessionId, sink)
       : sessions.create(sink);
+    const { fs, host, config } = this.#services;
     this.#owned = this.#connectionHandlers();
     this.#routes = routesFor({
       process: new ProcessHandler(attachment.session.process),
-      fs: this.#services.fs,
+      fs,
       fsConnection: this.#owned.fs,
       http: this.#owned.http,
-      config: this.#services.config,
+      config,
+      host,
     });
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
-    return { sessionId: attachment.session.id };
+    return { sessionId: attachment.session.id, environmentInfo: host.current };
   }
 
   #connectionHandlers(): { fs: FsConnectionHandler; http: HttpHandler } {
-    const watcher = new MissingWatcher((watchId) => this.#peer.notify(FS_MISSING_CHANGED, { watchId }));
+    const watcher = new MissingWatcher((watchId) => this.#peer.notify("fs/missingChanged", { watchId }));
     const { sendBufferBytes } = this.#services.limits;
     const isBehind = () =>
       !this.#peer.isClosed && (this.#transport.bufferedAmount?.() ?? 0) > sendBufferBytes;
@@ -240,16 +242,12 @@ export class ServerConnection {
 
   #deliver(event: EventOf<EventSink>): void {
     if (!this.#flow.admits(event)) return;
-    if (event.type === "output") {
-      this.#peer.notifyText(encodeOutput(event.processId, event.chunk));
-      return;
-    }
-    const { method, params } = encodeEvent(event);
+    const { method, params } = notificationOf(event);
     this.#peer.notify(method, params);
   }
 
-  #gate(method: Method): [Attachment, Routes] {
-    const what = gateName(method);
+  #gate(method: RoutedMethod): [Attachment, Routes] {
+    const what = METHODS[method].gate;
     if (this.#state === "new" || !this.#attachment || !this.#routes) {
       throw new InvalidRequest(`client must call initialize before using ${what}`);
     }

@@ -3,21 +3,18 @@
 import { InvalidParams } from "../errors.ts";
 import type { FileHandles } from "../fs/handles.ts";
 import type { MissingWatcher } from "../fs/watch-missing.ts";
+import { Base64Data } from "../protocol/codec.ts";
 import type {
   FsCloseParams,
   FsOpenParams,
   FsOpenResult,
   FsReadBlockParams,
-  FsReadBlockResult,
   FsWatchMissingParams,
   FsWatchMissingResult,
   FsWriteBlockParams,
 } from "../protocol/fs-extra.ts";
 import { decodeStrictBase64 } from "../protocol/process.ts";
 import { checkSandbox } from "./fs-handler.ts";
-
-const toBase64 = (bytes: Uint8Array) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
 export class FsConnectionHandler {
   constructor(
@@ -31,9 +28,9 @@ export class FsConnectionHandler {
     return { handleId: params.handleId };
   }
 
-  async readBlock(params: FsReadBlockParams): Promise<FsReadBlockResult> {
+  async readBlock(params: FsReadBlockParams) {
     const { data, isEof } = await this.handles.readBlock(params.handleId, params.offset, params.len);
-    return { chunk: toBase64(data), eof: isEof };
+    return { chunk: new Base64Data(data), eof: isEof };
   }
 
   async writeBlock(params: FsWriteBlockParams): Promise<object> {

@@ -3,26 +3,30 @@
 import { InvalidParams } from "../errors.ts";
 import type { HttpClient, HttpRequest, HttpStream } from "../http/types.ts";
 import { logger } from "../log.ts";
-import {
-  HTTP_BODY_DELTA,
-  type HttpBodyDeltaNotification,
-  type HttpRequestParams,
-  type HttpRequestResult,
-} from "../protocol/http.ts";
+import { Base64Data } from "../protocol/codec.ts";
+import type { HttpBodyDeltaNotification, HttpHeader, HttpRequestParams } from "../protocol/http.ts";
 import { decodeStrictBase64 } from "../protocol/process.ts";
 
 const log = logger("http");
+const EMPTY = new Base64Data(new Uint8Array(0));
 
 /** Where a streamed body goes: the connection's notifications, with its flow control. */
 export interface DeltaSink {
-  notify(method: typeof HTTP_BODY_DELTA, params: HttpBodyDeltaNotification): void;
+  notify(method: "http/request/bodyDelta", params: BodyDelta): void;
   /** A promise while the reader is behind: no more of the body is read until it resolves. */
   congestion(): Promise<void> | undefined;
   isClosed(): boolean;
 }
 
-const toBase64 = (bytes: Uint8Array) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+/** A bodyDelta with its bytes as Base64Data (the codec writes them without a second scan). */
+export type BodyDelta = Omit<HttpBodyDeltaNotification, "deltaBase64"> & { deltaBase64: Base64Data };
+
+/** The http/request result as a domain value. */
+export interface HttpAnswer {
+  status: number;
+  headers: HttpHeader[];
+  bodyBase64: Base64Data;
+}
 
 function toRequest(params: HttpRequestParams): HttpRequest {
   let body: Uint8Array | null = null;
@@ -49,11 +53,15 @@ export class HttpHandler {
     private readonly sink: DeltaSink,
   ) {}
 
-  async request(params: HttpRequestParams): Promise<HttpRequestResult> {
+  async request(params: HttpRequestParams): Promise<HttpAnswer> {
     const request = toRequest(params);
     if (!params.streamResponse) {
       const response = await this.http.request(request);
-      return { status: response.status, headers: response.headers, bodyBase64: toBase64(response.body) };
+      return {
+        status: response.status,
+        headers: response.headers,
+        bodyBase64: new Base64Data(response.body),
+      };
     }
     const { requestId } = params;
     if (this.#active.has(requestId))
@@ -70,7 +78,7 @@ export class HttpHandler {
     // The answer goes out in the promise chain this call returns into; setImmediate runs after
     // every pending microtask, so the first delta always follows the result on the wire.
     setImmediate(() => void this.#pump(requestId, stream));
-    return { status: stream.status, headers: stream.headers, bodyBase64: "" };
+    return { status: stream.status, headers: stream.headers, bodyBase64: EMPTY };
   }
 
   /**
@@ -79,19 +87,19 @@ export class HttpHandler {
    */
   async #pump(requestId: string, stream: HttpStream): Promise<void> {
     let seq = 0;
-    const send = (deltaBase64: string, done: boolean, error: string | null) => {
-      this.sink.notify(HTTP_BODY_DELTA, { requestId, seq: ++seq, deltaBase64, done, error });
+    const send = (deltaBase64: Base64Data, done: boolean, error: string | null) => {
+      this.sink.notify("http/request/bodyDelta", { requestId, seq: ++seq, deltaBase64, done, error });
     };
     try {
       for await (const chunk of stream.body) {
         if (this.sink.isClosed()) return stream.cancel();
-        send(toBase64(chunk), false, null);
+        send(new Base64Data(chunk), false, null);
         await this.sink.congestion();
       }
-      send("", true, null);
+      send(EMPTY, true, null);
     } catch (error) {
       log.debug("streamed body failed", { requestId, error: String(error) });
-      send("", true, error instanceof Error ? error.message : String(error));
+      send(EMPTY, true, error instanceof Error ? error.message : String(error));
     } finally {
       this.#active.delete(requestId);
     }

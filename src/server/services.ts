@@ -3,6 +3,7 @@
 import { LocalEnvironmentConfig } from "../config/local.ts";
 import { LocalFileSystem } from "../fs/local.ts";
 import { LocalHttpClient } from "../http/local.ts";
+import { LocalHostInfo } from "../info/local.ts";
 import { listProcesses } from "../process/family.ts";
 import { DEFAULT_PROCESS_OPTIONS } from "../process/local.ts";
 import { OrphanReaper } from "../process/reaper.ts";
@@ -37,6 +38,7 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
     fs: new FsHandler(new LocalFileSystem()),
     http: new LocalHttpClient(),
     config: new ConfigHandler(new LocalEnvironmentConfig()),
+    host: new LocalHostInfo(),
     limits,
   };
 }

@@ -3,6 +3,9 @@
 import { Environment } from "../../src/environment.ts";
 import type { ProcessEvent } from "../../src/process/types.ts";
 import { startTestServer } from "./harness.ts";
+
+const SERVER_ENTRY = new URL("../../src/index.ts", import.meta.url).pathname;
+
 import { waitFor } from "./wait.ts";
 
 export interface EnvironmentOptions {
@@ -29,9 +32,26 @@ const remote: EnvironmentFactory = async (options = {}) => {
   });
 };
 
+/** A server started as a program, over its stdio (what environments.toml `program` entries do). */
+const stdio: EnvironmentFactory = async (options = {}) => {
+  const flags = options.retainedOutputBytes
+    ? ["--retained-output-bytes", String(options.retainedOutputBytes)]
+    : [];
+  return Environment.program([
+    process.execPath,
+    SERVER_ENTRY,
+    "--listen",
+    "stdio",
+    "--log-level",
+    "warn",
+    ...flags,
+  ]);
+};
+
 export const ENVIRONMENTS: [string, EnvironmentFactory][] = [
   ["local", local],
   ["remote", remote],
+  ["stdio", stdio],
 ];
 
 /** Record every process event of an Environment, with helpers to wait for and decode them. */
