@@ -63,8 +63,14 @@ export type FsCanonicalizeParams = z.infer<typeof FsCanonicalizeParams>;
 export const FsCanonicalizeResult = z.object({ path: PathUri });
 export type FsCanonicalizeResult = z.infer<typeof FsCanonicalizeResult>;
 
+/**
+ * A u64 on the reference. Ids past 2^53 arrive rounded (JSON numbers are doubles here), which only
+ * matters for telling two such ids apart.
+ */
+const WatchId = z.number().min(0).refine(Number.isInteger, "expected an integer");
+
 export const FsWatchMissingParams = z.object({
-  watchId: z.int().min(0),
+  watchId: WatchId,
   missing: z.array(AbsolutePath),
   present: AbsolutePath.nullish(),
   ...Sandboxed,
@@ -73,5 +79,5 @@ export type FsWatchMissingParams = z.infer<typeof FsWatchMissingParams>;
 export const FsWatchMissingResult = z.object({ watching: z.boolean() });
 export type FsWatchMissingResult = z.infer<typeof FsWatchMissingResult>;
 
-export const FsMissingChangedNotification = z.object({ watchId: z.int().min(0) });
+export const FsMissingChangedNotification = z.object({ watchId: WatchId });
 export type FsMissingChangedNotification = z.infer<typeof FsMissingChangedNotification>;
