@@ -5,25 +5,13 @@ import { accessSync, constants, mkdirSync, symlinkSync, writeFileSync } from "no
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidParams, NotFound } from "../../src/errors.ts";
-import type { StartOptions } from "../../src/process/types.ts";
 import { toFileUri } from "../../src/protocol/path.ts";
-import { ENVIRONMENTS, recorder } from "../support/environments.ts";
+import { ENVIRONMENTS, recorder, shell } from "../support/environments.ts";
 import { tempDir } from "../support/tmp.ts";
 import { waitFor } from "../support/wait.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => Buffer.from(b).toString();
-let counter = 0;
-const shell = (script: string, extra: Partial<StartOptions> = {}): StartOptions => ({
-  processId: `d${++counter}`,
-  argv: ["/bin/sh", "-c", script],
-  cwd: "/tmp",
-  env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-  tty: false,
-  pipeStdin: false,
-  arg0: null,
-  ...extra,
-});
 
 describe.each(ENVIRONMENTS)("0.169+ dialect (%s)", (_name, makeEnvironment) => {
   test("path fields take file:// URIs, percent-decoded, as well as plain paths", async () => {
