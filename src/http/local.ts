@@ -97,7 +97,16 @@ class Deadline {
   hasExpired = false;
   isCancelled = false;
 
-  constructor(readonly timeoutMs: number | null) {
+  readonly #outer: AbortSignal | undefined;
+  readonly #onOuterAbort = () => this.cancel();
+
+  constructor(
+    readonly timeoutMs: number | null,
+    outer?: AbortSignal,
+  ) {
+    this.#outer = outer;
+    if (outer?.aborted) this.cancel();
+    else outer?.addEventListener("abort", this.#onOuterAbort, { once: true });
     if (timeoutMs === null) return;
     this.#timer = setTimeout(() => {
       this.hasExpired = true;
@@ -105,20 +114,29 @@ class Deadline {
     }, timeoutMs);
   }
 
+  /** Stop the request and its body; a body being read then ends without an error. */
+  cancel(): void {
+    this.isCancelled = true;
+    this.controller.abort(new Error("cancelled"));
+    this.clear();
+  }
+
   reason(error: unknown): string {
     if (this.hasExpired) return `timed out after ${this.timeoutMs} ms`;
+    if (this.isCancelled) return "cancelled";
     const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
     return typeof code === "string" && code ? code : String(message ?? error);
   }
 
   clear(): void {
     clearTimeout(this.#timer);
+    this.#outer?.removeEventListener("abort", this.#onOuterAbort);
   }
 }
 
 async function open(request: HttpRequest): Promise<{ response: Response; deadline: Deadline }> {
   const { url, init, timeoutMs } = prepare(request);
-  const deadline = new Deadline(timeoutMs);
+  const deadline = new Deadline(timeoutMs, request.signal);
   try {
     const response = await fetch(url, { ...init, signal: deadline.controller.signal });
     return { response, deadline };
@@ -201,9 +219,7 @@ export class LocalHttpClient implements HttpClient {
       headers: headersOf(response),
       body,
       cancel: () => {
-        deadline.isCancelled = true;
-        deadline.controller.abort(new Error("cancelled"));
-        deadline.clear();
+        deadline.cancel();
         void body.return(undefined);
       },
     };

@@ -13,6 +13,8 @@ export interface HttpRequest {
   timeoutMs?: number | null;
   /** Default follow. */
   redirectPolicy?: RedirectPolicy;
+  /** Abandons the request and its body (a server's connection that asked for it closed). */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponseHead {

@@ -28,7 +28,7 @@ export interface HttpAnswer {
   bodyBase64: Base64Data;
 }
 
-function toRequest(params: HttpRequestParams): HttpRequest {
+function toRequest(params: HttpRequestParams, signal: AbortSignal): HttpRequest {
   let body: Uint8Array | null = null;
   if (params.bodyBase64) {
     body = decodeStrictBase64(params.bodyBase64);
@@ -41,12 +41,15 @@ function toRequest(params: HttpRequestParams): HttpRequest {
     body,
     timeoutMs: params.timeoutMs,
     redirectPolicy: params.redirectPolicy,
+    signal,
   };
 }
 
 export class HttpHandler {
   /** Streamed request ids still sending their body, and how to stop each. */
   readonly #active = new Map<string, HttpStream | null>();
+  /** Aborted when the connection closes: requests still in flight stop, whole or streamed. */
+  readonly #closed = new AbortController();
 
   constructor(
     private readonly http: HttpClient,
@@ -54,7 +57,7 @@ export class HttpHandler {
   ) {}
 
   async request(params: HttpRequestParams): Promise<HttpAnswer> {
-    const request = toRequest(params);
+    const request = toRequest(params, this.#closed.signal);
     if (!params.streamResponse) {
       const response = await this.http.request(request);
       return {
@@ -105,9 +108,9 @@ export class HttpHandler {
     }
   }
 
-  /** The connection closed: stop every body still streaming. */
+  /** The connection closed: stop every request in flight and every body still streaming. */
   close(): void {
-    for (const stream of this.#active.values()) stream?.cancel();
+    this.#closed.abort();
     this.#active.clear();
   }
 }

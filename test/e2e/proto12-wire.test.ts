@@ -242,3 +242,36 @@ test("fs/walk and fs/canonicalize answer file:// URIs; fs/watchMissing notifies 
   const changed = await client.waitForNotification((m) => m.method === "fs/missingChanged");
   expect(changed.params).toEqual({ watchId: 3 });
 });
+
+test("a closed connection stops its requests in flight, whole or streamed", async () => {
+  await using server = startTestServer();
+  const waiting: Request[] = [];
+  let isBodyCancelled = false;
+  const base = serve((request) => {
+    if (request.url.endsWith("/stream")) {
+      return new Response(
+        new ReadableStream({
+          pull: (controller) => controller.enqueue(new Uint8Array(1024)),
+          cancel: () => {
+            isBodyCancelled = true;
+          },
+        }),
+      );
+    }
+    waiting.push(request);
+    return new Promise<Response>(() => {});
+  });
+  const client = await TestClient.session(server.url);
+  void client.request("http/request", { method: "GET", url: `${base}/hang`, requestId: "a" });
+  await client.call("http/request", {
+    method: "GET",
+    url: `${base}/stream`,
+    requestId: "b",
+    streamResponse: true,
+  });
+  await waitFor(() => waiting.length > 0, { label: "the hanging request upstream" });
+  await client.close();
+  await waitFor(() => waiting[0]?.signal.aborted && isBodyCancelled, {
+    label: "both upstream requests to be dropped",
+  });
+});
