@@ -1,9 +1,15 @@
 // The package's public surface: the client, the Environment and its parts, the errors, the schemas.
+export { LocalEnvironmentConfig } from "./config/local.ts";
+export { RemoteEnvironmentConfig } from "./config/remote.ts";
+export type { ConfigLayer, ConfigReadRequest, ConfigReadResult, EnvironmentConfig } from "./config/types.ts";
 export { Environment } from "./environment.ts";
 export * from "./errors.ts";
 export { LocalFileSystem } from "./fs/local.ts";
 export { RemoteFileSystem } from "./fs/remote.ts";
-export type { FileMetadata, FileSystem } from "./fs/types.ts";
+export type { FileMetadata, FileSystem, OpenFile, WalkOptions, WalkResult } from "./fs/types.ts";
+export { LocalHttpClient } from "./http/local.ts";
+export { RemoteHttpClient } from "./http/remote.ts";
+export type { HttpClient, HttpRequest, HttpResponse, HttpStream } from "./http/types.ts";
 export { LocalProcess } from "./process/local.ts";
 export { OutputChunk } from "./process/output-buffer.ts";
 export { RemoteProcess } from "./process/remote.ts";
