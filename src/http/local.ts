@@ -63,7 +63,13 @@ function prepare(request: HttpRequest): Prepared {
     // A loopback address is this host: a proxy from the environment must not see it.
     ...(isLoopback(url) ? { proxy: false } : {}),
   };
-  if (request.body && request.body.byteLength > 0) init.body = request.body;
+  if (request.body && request.body.byteLength > 0) {
+    if (method === "GET" || method === "HEAD")
+      throw new InvalidParams(
+        `http/request cannot send a body with ${method} from this executor (fetch refuses it)`,
+      );
+    init.body = request.body;
+  }
   return { url, init, timeoutMs: request.timeoutMs ?? null };
 }
 

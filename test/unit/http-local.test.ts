@@ -122,6 +122,13 @@ describe("LocalHttpClient.request", () => {
       expect(error).toBeInstanceOf(InvalidParams);
       expect(error.message).toBe(message);
     }
+    const getBody = await http
+      .request({ method: "GET", url, body: new Uint8Array([1]) })
+      .catch((caught) => caught);
+    expect([getBody.constructor, getBody.message]).toEqual([
+      InvalidParams,
+      "http/request cannot send a body with GET from this executor (fetch refuses it)",
+    ]);
     // The runtime would send an unknown method as GET: it is refused instead.
     const brew = await http.request({ method: "BREW", url }).catch((caught) => caught);
     expect(brew).toBeInstanceOf(InvalidParams);
