@@ -3,13 +3,14 @@
 import { z } from "zod";
 import { SandboxProfile } from "./fs.ts";
 import { AbsolutePath, PathUri } from "./path.ts";
+import { unitVariant } from "./variant.ts";
 
 const Sandboxed = { sandbox: SandboxProfile.nullish() };
 const Empty = z.object({});
 /** u64 on the reference: negative or fractional numbers are refused. */
 const Offset = z.int().min(0);
 
-export const FileHandleMode = z.enum(["read", "replace"]);
+export const FileHandleMode = unitVariant(["read", "replace"]);
 export type FileHandleMode = z.infer<typeof FileHandleMode>;
 
 export const FsOpenParams = z.object({

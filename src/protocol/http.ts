@@ -1,11 +1,12 @@
 // http/request and its streamed body (http/request/bodyDelta): executor-side HTTP(S).
 import { z } from "zod";
+import { unitVariant } from "./variant.ts";
 
 /** One header line; lists of these keep order and repeats both ways. */
 export const HttpHeader = z.object({ name: z.string(), value: z.string() });
 export type HttpHeader = z.infer<typeof HttpHeader>;
 
-export const RedirectPolicy = z.enum(["follow", "stop"]);
+export const RedirectPolicy = unitVariant(["follow", "stop"]);
 export type RedirectPolicy = z.infer<typeof RedirectPolicy>;
 
 /**

@@ -275,3 +275,27 @@ test("a closed connection stops its requests in flight, whole or streamed", asyn
     label: "both upstream requests to be dropped",
   });
 });
+
+test('enum fields take serde\'s map form too: {"read": null}', async () => {
+  await using server = startTestServer();
+  await using client = await TestClient.session(server.url);
+  using dir = tempDir();
+  const file = join(dir.path, "f");
+  writeFileSync(file, "x");
+  expect(await client.call("fs/open", { handleId: "a", path: file, mode: { read: null } })).toEqual({
+    handleId: "a",
+  });
+  for (const mode of [{}, { read: {} }, { read: null, replace: null }, { write: null }, "write", null]) {
+    expect((await errorOf(client.call("fs/open", { handleId: "b", path: file, mode })))?.code).toBe(-32602);
+  }
+  const base = serve((request) =>
+    request.url.endsWith("/from") ? Response.redirect("/to", 302) : new Response("arrived"),
+  );
+  const stopped = await client.call("http/request", {
+    method: "GET",
+    url: `${base}/from`,
+    requestId: "r",
+    redirectPolicy: { stop: null },
+  });
+  expect((stopped as { status: number }).status).toBe(302);
+});
