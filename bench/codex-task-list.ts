@@ -17,8 +17,11 @@ import {
 } from "./fake-model.ts";
 
 export const LARGE_LINES = 100_000;
-/** Raised in config.toml and asked for per call, so a large output is not cut by default. */
-export const FULL_OUTPUT_TOKENS = 1_000_000;
+/**
+ * The tool output budget: raised in config.toml and asked for per call, so a large output is not
+ * cut; `--output-tokens` lowers it to see the client's own truncation (task f accounts for it).
+ */
+export const outputBudget = { tokens: 1_000_000 };
 
 export interface TaskContext {
   work: string;
@@ -56,7 +59,7 @@ function exec(cmd: string, extra: Record<string, unknown> = {}): Item {
   return functionCall("exec_command", {
     cmd,
     yield_time_ms: 10_000,
-    max_output_tokens: FULL_OUTPUT_TOKENS,
+    max_output_tokens: outputBudget.tokens,
     ...extra,
   });
 }
@@ -107,10 +110,11 @@ function checkSeq(text: string, n: number): Verdict {
   const all = outputBody(text)
     .split("\n")
     .filter((line) => line !== "");
-  // A login shell's profile may complain before the command runs (pyenv does in a sandbox).
+  // Lines before "1": a client's header (total lines, a truncation warning) or a login shell's
+  // profile complaining (pyenv does in a sandbox).
   const start = Math.max(0, all.indexOf("1"));
   const lines = all.slice(start);
-  const noise = start > 0 ? ` (after ${start} line(s) of shell-profile noise: ${short(all[0] ?? "")})` : "";
+  const noise = start > 0 ? ` (${start} line(s) before the output, first ${short(all[0] ?? "")})` : "";
   const numbers = lines.map(Number);
   if (lines.length === n && numbers.every((value, i) => value === i + 1))
     return pass(`all ${n} lines in order${noise}`);

@@ -1,14 +1,16 @@
 // Real Codex clients through a server: which of six `codex exec` tasks pass, per client version,
 // server and connection mode. `bun bench/codex-tasks.ts [--client 0.125,0.171] [--server ours]
 // [--mode env] [--runs 1] [--tasks abcdef] [--repo DIR] [--sandbox workspace-write]
-// [--frames FILE] [--fixture FILE]`. Each task is one `codex exec` in a fresh CODEX_HOME and
-// workspace against a fake Responses-API model (bench/fake-model.ts); every frame between client
-// and server passes a logging proxy (websocket) or shim (stdio), and a task passes only if its
-// work went through the server. Exits 1 when a combination expected to pass fails. Never in CI.
-import { readFileSync, realpathSync, writeFileSync } from "node:fs";
+// [--frames FILE] [--fixture FILE] [--output-tokens N]`. Each task is one `codex exec` in a fresh
+// CODEX_HOME and workspace against a fake Responses-API model (bench/fake-model.ts); every frame
+// between client and server passes a logging proxy (websocket) or shim (stdio), and a task passes
+// only if its work went through the server. Exits 1 when a combination expected to pass fails.
+// Never in CI.
+import { realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { errorHint, lastLine, type Pair, pairs, readShimLog } from "./codex-frames.ts";
 import {
   CLIENTS,
   cleanUpAll,
@@ -26,7 +28,7 @@ import {
   stopGroup,
 } from "./codex-servers.ts";
 import {
-  FULL_OUTPUT_TOKENS,
+  outputBudget,
   TASKS,
   type Task,
   type TaskContext,
@@ -34,7 +36,7 @@ import {
   type Verdict,
 } from "./codex-task-list.ts";
 import { startFakeModel, writeCodexConfig } from "./fake-model.ts";
-import { type Frame, startWsLogProxy } from "./ws-log-proxy.ts";
+import { startWsLogProxy } from "./ws-log-proxy.ts";
 
 const MODES = ["env", "toml-url", "toml-program"] as const;
 type Mode = (typeof MODES)[number];
@@ -52,6 +54,7 @@ const { values } = parseArgs({
     sandbox: { type: "string" },
     frames: { type: "string" },
     fixture: { type: "string" },
+    "output-tokens": { type: "string" },
   },
 });
 const list = (text: string) => text.split(",").filter(Boolean);
@@ -60,6 +63,7 @@ const servers = list(values.server) as ServerName[];
 const modes = list(values.mode) as Mode[];
 const tasks = TASKS.filter((task) => values.tasks.includes(task.id));
 const repo = resolve(values.repo);
+if (values["output-tokens"]) outputBudget.tokens = Number(values["output-tokens"]);
 for (const c of clients) if (!CLIENTS[c]) throw new Error(`unknown client ${c}: ${Object.keys(CLIENTS)}`);
 for (const s of servers) if (!SERVERS.includes(s)) throw new Error(`unknown server ${s}: ${SERVERS}`);
 for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m}: ${MODES}`);
@@ -70,41 +74,6 @@ function expectation(client: string, server: ServerName, mode: Mode): "expected"
   if (mode === "toml-program" && server === "ref-0.125") return "n/a";
   if (server === `ref-${client}` || !server.startsWith("ref-")) return "expected";
   return "not expected";
-}
-
-interface Pair {
-  connection: number;
-  method: string;
-  params: unknown;
-  result?: unknown;
-  error?: unknown;
-}
-
-/** Match each client request to its response; notifications either way are left out. */
-function pairs(frames: Frame[]): Pair[] {
-  const out: Pair[] = [];
-  const pending = new Map<string, Pair>();
-  for (const frame of frames) {
-    let value: Record<string, unknown>;
-    try {
-      value = JSON.parse(frame.text);
-    } catch {
-      continue;
-    }
-    const key = `${frame.connection}:${JSON.stringify(value.id)}`;
-    if (frame.direction === "client->server" && typeof value.method === "string" && "id" in value) {
-      const pair: Pair = { connection: frame.connection, method: value.method, params: value.params };
-      pending.set(key, pair);
-      out.push(pair);
-    } else if (frame.direction === "server->client" && !("method" in value)) {
-      const pair = pending.get(key);
-      if (!pair) continue;
-      if ("error" in value) pair.error = value.error;
-      else pair.result = value.result;
-      pending.delete(key);
-    }
-  }
-  return out;
 }
 
 interface Cell {
@@ -180,7 +149,7 @@ async function runTaskIn(
     const env: Record<string, string | undefined> = {
       ...process.env,
       CODEX_EXEC_SERVER_URL: undefined,
-      ...writeCodexConfig(home, model.url, "gpt-5.5", [`tool_output_token_limit = ${FULL_OUTPUT_TOKENS}`]),
+      ...writeCodexConfig(home, model.url, "gpt-5.5", [`tool_output_token_limit = ${outputBudget.tokens}`]),
     };
     if (mode === "env") env.CODEX_EXEC_SERVER_URL = proxy?.url;
     else {
@@ -226,42 +195,6 @@ async function runTaskIn(
 }
 
 const failWith = (reason: string): Verdict => ({ isPass: false, reason });
-const lastLine = (text: string) =>
-  JSON.stringify(
-    text
-      .split("\n")
-      .filter((line) => line.trim() && !line.startsWith("WARNING"))
-      .slice(-2)
-      .join(" | ")
-      .slice(0, 240),
-  );
-
-/** The server's answer that best explains a failure: an error to a method the task needs first. */
-function errorHint(task: Task, calls: Pair[], frames: Frame[], stderr: string): string {
-  // A missing optional method (-32601) and a missing probed file (-32004) are routine.
-  const errors = calls.filter((call) => {
-    const code = (call.error as { code?: number } | undefined)?.code;
-    return code !== undefined && code !== -32601 && !(call.method === "fs/getMetadata" && code === -32004);
-  });
-  const error = errors.find((call) => task.needs.includes(call.method)) ?? errors[0];
-  if (error) return ` [server: ${error.method} → ${JSON.stringify(error.error).slice(0, 200)}]`;
-  const serverStderr = frames.filter((frame) => frame.direction === "stderr").map((frame) => frame.text);
-  if (serverStderr.length > 0) return ` [server stderr: ${lastLine(serverStderr.join("\n"))}]`;
-  if (calls.length === 0) return ` [no frames; codex: ${lastLine(stderr)}]`;
-  return "";
-}
-
-function readShimLog(path: string): Frame[] {
-  try {
-    return readFileSync(path, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Frame);
-  } catch {
-    return [];
-  }
-}
-
 /** Keep the frames (--frames) and the sandboxed requests (--fixture), workspace paths replaced. */
 function record(
   client: string,

@@ -77,10 +77,10 @@ describe.each(ENVIRONMENTS)("0.169+ dialect (%s)", (_name, makeEnvironment) => {
     expect(await env.process.write(id, bytes("B"), "1")).toBe("accepted");
     expect(await env.process.write(id, bytes("c"), "0")).toBe("accepted");
     expect(await env.process.write(id, bytes("d"))).toBe("accepted");
+    await expect(env.process.write(id, bytes("e"), "")).rejects.toBeInstanceOf(InvalidParams);
     await env.process.closeStdin(id);
     await events.closed(id);
     expect(events.output(id)).toBe("acd");
-    await expect(env.process.write(id, bytes("e"), "")).rejects.toBeInstanceOf(InvalidParams);
   });
 
   test("environmentInfo: a real shell, this host's directories as URIs, boolean capabilities", async () => {
