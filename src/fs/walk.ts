@@ -51,8 +51,12 @@ function checkLimits(options: WalkOptions): void {
   }
 }
 
-/** Names in byte order of their UTF-8 (what the reference sorts by), not UTF-16 order. */
-const byName = (a: Dirent, b: Dirent) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
+/** Entries by the byte order of their names' UTF-8 (what the reference sorts by), not UTF-16 order. */
+function sortByName(dirents: Dirent[]): Dirent[] {
+  const keyed = dirents.map((dirent) => ({ dirent, key: Buffer.from(dirent.name) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  return keyed.map(({ dirent }) => dirent);
+}
 
 export async function walk(root: string, options: WalkOptions): Promise<WalkResult> {
   checkLimits(options);
@@ -82,7 +86,7 @@ export async function walk(root: string, options: WalkOptions): Promise<WalkResu
     }
     let dirents: Dirent[];
     try {
-      dirents = (await readdir(dir.path, { withFileTypes: true })).sort(byName);
+      dirents = sortByName(await readdir(dir.path, { withFileTypes: true }));
     } catch (error) {
       result.errors.push({ path: dir.path, message: osErrorText(error) });
       continue;

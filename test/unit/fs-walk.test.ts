@@ -54,6 +54,12 @@ describe("walk", () => {
     expect(await listed(W, W)).toEqual({ entries: W_ALL, truncated: false, errors: [] });
   });
 
+  test("names sort by their UTF-8 bytes (not UTF-16 code units)", async () => {
+    using tree = tempDir();
+    for (const name of ["\u{1F600}", "\uFF21", "b", "B"]) writeFileSync(join(tree.path, name), "");
+    expect((await listed(tree.path, tree.path)).entries).toEqual(["f:B", "f:b", "f:\uFF21", "f:\u{1F600}"]);
+  });
+
   test("maxDepth: 0 lists the root's children; the depth limit never truncates", async () => {
     expect(await listed(W, W, { maxDepth: 0 })).toEqual({
       entries: W_ALL.slice(0, 6),
