@@ -1,8 +1,10 @@
-// environmentConfig/read on this host: the user layer `$CODEX_HOME/config.toml`, parsed with Bun's
-// TOML parser, reduced to the requested key paths and written back as TOML.
+// environmentConfig/read on this host: the user layer `$CODEX_HOME/config.toml` and, in a trusted
+// project, its `.codex/config.toml` layers; parsed with Bun's TOML parser, reduced to the requested
+// key paths and written back as TOML.
+import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir, hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { AppError, InternalError, InvalidParams } from "../errors.ts";
 import { absolutePath } from "../fs/path.ts";
 import { fsError } from "../os-error.ts";
@@ -84,19 +86,68 @@ async function readToml(path: string): Promise<Table | null> {
   }
 }
 
+/**
+ * The project a working directory belongs to: the nearest directory at or above it holding a
+ * `.git` file (a worktree) or a `.git` directory with a HEAD (an empty `.git` does not count, as on
+ * the reference); the directory itself when there is none.
+ */
+function projectRoot(cwd: string): string {
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    const git = join(dir, ".git");
+    try {
+      const info = statSync(git);
+      if (info.isFile() || (info.isDirectory() && statSync(join(git, "HEAD")).isFile())) return dir;
+    } catch {
+      // Not here: look further up.
+    }
+    if (dirname(dir) === dir) return cwd;
+  }
+}
+
+/** Whether the user's config marks this project root `trust_level = "trusted"`. */
+function isTrusted(userDocument: Table | null, root: string): boolean {
+  const projects = userDocument?.projects;
+  if (!isTable(projects)) return false;
+  const entry = projects[root];
+  return isTable(entry) && entry.trust_level === "trusted";
+}
+
+/** The directories from the project root down to the working directory, root first. */
+function projectDirectories(root: string, cwd: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    dirs.unshift(dir);
+    if (dir === root || dirname(dir) === dir) return dirs;
+  }
+}
+
 export class LocalEnvironmentConfig implements EnvironmentConfig {
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
+  /**
+   * The user layer, then (in a trusted project only) each `.codex/config.toml` from the project
+   * root down to `cwd`: the layers the reference answers with.
+   */
   async read(request: ConfigReadRequest): Promise<ConfigReadResult> {
     checkPaths(request);
-    absolutePath(request.cwd, "cwd");
+    const cwd = absolutePath(request.cwd, "cwd");
     const home = codexHome(this.env);
-    const file = join(home, "config.toml");
     const layers: ConfigLayer[] = [];
-    try {
-      const document = await readToml(file);
+    const add = (source: string, baseDir: string, document: Table | null) => {
       const selected = document && project(document, maskOf(document, request.configPaths));
-      if (selected) layers.push({ source: `user (${file})`, baseDir: home, toml: stringifyToml(selected) });
+      if (selected) layers.push({ source, baseDir, toml: stringifyToml(selected) });
+    };
+    try {
+      const userFile = join(home, "config.toml");
+      const user = await readToml(userFile);
+      add(`user (${userFile})`, home, user);
+      const root = projectRoot(cwd);
+      if (isTrusted(user, root)) {
+        for (const dir of projectDirectories(root, cwd)) {
+          const file = join(dir, ".codex", "config.toml");
+          add(`project (${file})`, join(dir, ".codex"), await readToml(file));
+        }
+      }
     } catch (error) {
       throw error instanceof AppError ? error : fsError(error);
     }

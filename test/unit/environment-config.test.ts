@@ -1,7 +1,7 @@
 // Guards LocalEnvironmentConfig and the TOML writer: the user layer of $CODEX_HOME/config.toml,
 // reduced to the requested key paths in the file's order, with the reference's errors.
 import { expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { LocalEnvironmentConfig } from "../../src/config/local.ts";
@@ -137,4 +137,41 @@ k = 2
   expect(written).toContain("[x.y]\nz = 2\n");
   expect(written).toContain("d = 1979-05-27\nt = 07:32:00\nldt = 1979-05-27T07:32:00\n");
   expect(written).toContain("[[aot]]\nk = 1\n\n[aot.sub]\nq = true\n\n[[aot]]\nk = 2\n");
+});
+
+test("a trusted project adds its .codex/config.toml layers, from the git root down to cwd", async () => {
+  using work = tempDir();
+  const project = join(work.path, "proj");
+  mkdirSync(join(project, ".codex"), { recursive: true });
+  mkdirSync(join(project, "sub/.codex"), { recursive: true });
+  mkdirSync(join(project, "sub/deep"), { recursive: true });
+  writeFileSync(join(project, ".codex/config.toml"), 'model = "proj"\n');
+  writeFileSync(join(project, "sub/.codex/config.toml"), 'model = "sub"\n');
+  const { dir } = withHome(
+    `model = "user"\n[projects.${JSON.stringify(project)}]\ntrust_level = "trusted"\n`,
+  );
+  using _ = dir;
+  const config = new LocalEnvironmentConfig({ CODEX_HOME: dir.path });
+  const sources = async (cwd: string) =>
+    (await config.read({ cwd, configPaths: [["model"]], requirementsPaths: [] })).config.layers.map(
+      (layer) => [layer.source, layer.baseDir, layer.toml],
+    );
+  const user = [`user (${join(dir.path, "config.toml")})`, dir.path, 'model = "user"\n'];
+  const layer = (at: string, model: string) => [
+    `project (${join(at, ".codex/config.toml")})`,
+    join(at, ".codex"),
+    `model = "${model}"\n`,
+  ];
+  // No git: the project is the cwd itself, and only a trusted cwd counts.
+  expect(await sources(project)).toEqual([user, layer(project, "proj")]);
+  expect(await sources(join(project, "sub/deep"))).toEqual([user]);
+  // An empty .git is not a repository; one with a HEAD makes proj the root for everything below it.
+  mkdirSync(join(project, ".git"));
+  expect(await sources(join(project, "sub/deep"))).toEqual([user]);
+  writeFileSync(join(project, ".git/HEAD"), "ref: refs/heads/main\n");
+  expect(await sources(join(project, "sub/deep"))).toEqual([
+    user,
+    layer(project, "proj"),
+    layer(join(project, "sub"), "sub"),
+  ]);
 });
