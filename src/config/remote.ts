@@ -1,5 +1,5 @@
 // EnvironmentConfig over an ExecServerClient: the executor host's configuration.
-import { decodePath } from "../protocol/path.ts";
+import { decodePath, wirePath } from "../protocol/path.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
 import type { ConfigLayers, ConfigReadRequest, ConfigReadResult, EnvironmentConfig } from "./types.ts";
 
@@ -12,7 +12,10 @@ export class RemoteEnvironmentConfig implements EnvironmentConfig {
   constructor(private readonly client: ExecServerClient) {}
 
   async read(request: ConfigReadRequest): Promise<ConfigReadResult> {
-    const result = await this.client.call("environmentConfig/read", request);
+    const result = await this.client.call("environmentConfig/read", {
+      ...request,
+      cwd: wirePath(request.cwd),
+    });
     return {
       userHomeDir: decodePath(result.userHomeDir),
       codexHomeDir: decodePath(result.codexHomeDir),

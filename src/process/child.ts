@@ -6,6 +6,7 @@ import type { FileSink, Subprocess } from "bun";
 import { nanoid } from "nanoid";
 import { InternalError, InvalidParams } from "../errors.ts";
 import { type OutputStream, SIGNALS, type SignalName, type WriteStatus } from "../protocol/process.ts";
+import { sandboxedPids } from "../sandbox/launch.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
 import { ReadPacer } from "./read-pacer.ts";
@@ -56,6 +57,8 @@ interface ExitStatus {
 export class Child {
   readonly processId: string;
   readonly isTty: boolean;
+  /** What confined the program (`none` unless its process/start asked for a sandbox). */
+  readonly sandboxType: string;
   readonly #hooks: ChildHooks;
   readonly #buffer: OutputBuffer;
   readonly #pacer: ReadPacer;
@@ -85,6 +88,7 @@ export class Child {
       beforeRead: () => hooks.beforeRead() ?? this.#pacer.gate(),
     });
     this.#subprocess = spawned.subprocess;
+    this.sandboxType = spawned.sandboxType;
     this.#stdin = spawned.stdin;
     this.#openStreams = spawned.streamCount;
     spawned.subprocess.exited.then(() => this.#exited());
@@ -151,13 +155,21 @@ export class Child {
     return "accepted";
   }
 
-  /** Send a signal to the program's process group (it leads one); nothing once it has exited. */
+  /**
+   * Send a signal to the program's process group (it leads one); nothing once it has exited. In a
+   * sandbox the signal goes to the processes inside instead: bwrap does not forward signals, and a
+   * bwrap killed by one ends the sandbox before the command's own handler has run.
+   */
   signal(name: SignalName): void {
     if (this.#exit !== null) return;
-    try {
-      process.kill(-this.#subprocess.pid, SIGNALS[name]);
-    } catch {
-      // The group is gone: the exit is on its way.
+    const targets =
+      this.sandboxType === "none" ? [-this.#subprocess.pid] : sandboxedPids(this.#subprocess.pid);
+    for (const pid of targets) {
+      try {
+        process.kill(pid, SIGNALS[name]);
+      } catch {
+        // Gone already: its exit is on its way.
+      }
     }
   }
 

@@ -7,7 +7,6 @@ import type {
   SignalName,
   WriteStatus,
 } from "../protocol/process.ts";
-import { restrictsAnything } from "../sandbox/gate.ts";
 import { Child } from "./child.ts";
 import type {
   ExecProcess,
@@ -50,12 +49,6 @@ export class LocalProcess implements ExecProcess {
 
   async start(options: StartOptions): Promise<ProcessStartResult> {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
-    // Never run uncontained what the client asked to contain.
-    if (restrictsAnything(options.sandbox)) {
-      throw new InvalidRequest(
-        "this exec-server does not enforce process sandboxes; send no sandbox or an unrestricted one",
-      );
-    }
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
     if (this.#children.size >= this.#options.maxProcesses) {
       throw new InvalidRequest(`too many processes in this session (limit ${this.#options.maxProcesses})`);
@@ -75,7 +68,7 @@ export class LocalProcess implements ExecProcess {
       },
     );
     this.#children.set(options.processId, child);
-    return { processId: options.processId, sandboxType: "none" };
+    return { processId: options.processId, sandboxType: child.sandboxType };
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {

@@ -1,11 +1,11 @@
 // The filesystem methods of the 0.169+ dialect: file handles, walk, canonicalize, watchMissing.
 // Request paths are the path codec's (plain or file:// URI); result paths are always URIs.
 import { z } from "zod";
-import { SandboxProfile } from "./fs.ts";
 import { AbsolutePath, PathUri } from "./path.ts";
+import { SandboxContext } from "./sandbox.ts";
 import { unitVariant } from "./variant.ts";
 
-const Sandboxed = { sandbox: SandboxProfile.nullish() };
+const Sandboxed = { sandbox: SandboxContext.nullish() };
 const Empty = z.object({});
 /** u64 on the reference: negative or fractional numbers are refused. */
 const Offset = z.int().min(0);

@@ -55,9 +55,7 @@ export function spawnStdioTransport(
   receive: (data: Uint8Array) => void,
   onClose: (reason: string) => void,
 ): Transport {
-  // The environment as it is now: without `env`, the runtime passes the one it started with.
-  const env = { ...process.env };
-  const child = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit", env });
+  const child = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit", env: process.env });
   void readLines(child.stdout, (line) => line && receive(line))
     .catch(() => {})
     .then(async () => {

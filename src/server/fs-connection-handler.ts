@@ -14,7 +14,7 @@ import type {
   FsWriteBlockParams,
 } from "../protocol/fs-extra.ts";
 import { decodeStrictBase64 } from "../protocol/process.ts";
-import { checkSandbox } from "./fs-handler.ts";
+import { checkFsAccess, readableUnder } from "../sandbox/fs-check.ts";
 
 export class FsConnectionHandler {
   constructor(
@@ -23,7 +23,8 @@ export class FsConnectionHandler {
   ) {}
 
   async open(params: FsOpenParams): Promise<FsOpenResult> {
-    checkSandbox(params.sandbox);
+    // Checked once, at open: the blocks then go through the descriptor.
+    checkFsAccess(params.sandbox, params.path, params.mode === "replace" ? "write" : "read");
     await this.handles.open(params.handleId, params.path, params.mode);
     return { handleId: params.handleId };
   }
@@ -45,8 +46,11 @@ export class FsConnectionHandler {
     return {};
   }
 
+  /** A path the sandbox hides is not watched: the answer is false, as for a path that exists. */
   watchMissing(params: FsWatchMissingParams): FsWatchMissingResult {
-    checkSandbox(params.sandbox);
+    const isReadable = readableUnder(params.sandbox);
+    const paths = [...params.missing, ...(params.present ? [params.present] : [])];
+    if (!paths.every(isReadable)) return { watching: this.watcher.watch(params.watchId, [], null) };
     return { watching: this.watcher.watch(params.watchId, params.missing, params.present ?? null) };
   }
 
