@@ -3,11 +3,12 @@
 // messages, result-before-delta order, per-connection state, and a streamed body that waits for a
 // reader that stops reading.
 import { afterEach, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RpcError, TestClient } from "../support/client.ts";
 import { startTestServer } from "../support/harness.ts";
 import { RawWebSocket } from "../support/raw-ws.ts";
+import { workspaceSandbox } from "../support/sandbox.ts";
 import { tempDir } from "../support/tmp.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -298,4 +299,25 @@ test('enum fields take serde\'s map form too: {"read": null}', async () => {
     redirectPolicy: { stop: null },
   });
   expect((stopped as { status: number }).status).toBe(302);
+});
+
+test("a workspace-write sandbox: fs/open replace only inside the workspace, never .git", async () => {
+  await using server = startTestServer();
+  await using client = await TestClient.session(server.url);
+  using work = tempDir("proto12-work-");
+  using outside = tempDir("proto12-outside-");
+  mkdirSync(join(work.path, ".git"));
+  writeFileSync(join(work.path, ".git/config"), "[core]\n");
+  writeFileSync(join(outside.path, "secret"), "s");
+  const sandbox = workspaceSandbox(work.path, { method: "fs/writeFile" });
+  const readOnly = { code: -32603, message: "Read-only file system (os error 30)" };
+  const open = (handleId: string, path: string, mode: string) =>
+    errorOf(client.call("fs/open", { handleId, path, mode, sandbox }));
+  expect(await open("in", join(work.path, "new.bin"), "replace")).toBeNull();
+  expect(await open("out", join(outside.path, "secret"), "replace")).toEqual(readOnly);
+  expect(await open("git", join(work.path, ".git/config"), "replace")).toEqual(readOnly);
+  // Reads follow the policy: workspace-write reads everything.
+  expect(await open("read", join(outside.path, "secret"), "read")).toBeNull();
+  expect(readFileSync(join(work.path, ".git/config"), "utf8")).toBe("[core]\n");
+  expect(readFileSync(join(outside.path, "secret"), "utf8")).toBe("s");
 });
