@@ -21,8 +21,8 @@ export const CAPABILITIES: Capabilities = {
   capabilityDiscoveryV2: false,
   environmentConfigRead: true,
   httpHeaderEnvVars: false,
-  sandboxedFileStreaming: false,
-  // fs/open in replace mode with fs/writeBlock. Not sandboxedFileStreaming: no sandbox is enforced.
+  // fs/open with fs/readBlock and fs/writeBlock; under a sandbox the path is checked at open.
+  sandboxedFileStreaming: true,
   fileWriteStreaming: true,
   shellSnapshotV2: false,
   windowsMxc: false,
