@@ -1,4 +1,7 @@
 // The package's public surface: the client, the Environment and its parts, the errors, the schemas.
+// First what Node lacks (see compat.ts): the rest relies on it at import.
+import "./compat.ts";
+
 export { LocalEnvironmentConfig } from "./config/local.ts";
 export { RemoteEnvironmentConfig } from "./config/remote.ts";
 export type { ConfigLayer, ConfigReadRequest, ConfigReadResult, EnvironmentConfig } from "./config/types.ts";

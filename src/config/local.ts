@@ -77,6 +77,9 @@ async function readToml(path: string): Promise<Table | null> {
     if ((error as { code?: unknown })?.code === "ENOENT") return null;
     throw fsError(error);
   }
+  // The library also loads on Node, which has no TOML parser of its own: say so plainly.
+  if (typeof Bun === "undefined")
+    throw new InternalError("reading the Codex config needs Bun's TOML parser: run this on Bun");
   try {
     const parsed = Bun.TOML.parse(text);
     return isTable(parsed) ? parsed : {};

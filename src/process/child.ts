@@ -4,8 +4,14 @@
 import { constants } from "node:os";
 import type { FileSink, Subprocess } from "bun";
 import { nanoid } from "nanoid";
-import { InternalError, InvalidParams } from "../errors.ts";
-import { type OutputStream, SIGNALS, type SignalName, type WriteStatus } from "../protocol/process.ts";
+import { InternalError, InvalidParams, InvalidRequest } from "../errors.ts";
+import {
+  type OutputStream,
+  SIGNALS,
+  type SignalName,
+  type TerminalSize,
+  type WriteStatus,
+} from "../protocol/process.ts";
 import { sandboxedPids } from "../sandbox/launch.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
@@ -181,6 +187,13 @@ export class Child {
     const wasRunning = this.#exit === null;
     this.killFamily();
     return wasRunning;
+  }
+
+  /** A PTY's new window size; the terminal sends SIGWINCH to its foreground group. */
+  resize(size: TerminalSize): void {
+    const terminal = this.#subprocess.terminal;
+    if (!this.isTty || !terminal) throw new InvalidRequest(`process ${this.processId} has no terminal`);
+    if (!terminal.closed) terminal.resize(size.cols, size.rows);
   }
 
   /** Kill the program's family: its group, its descendants, and every process with its scope. */

@@ -1,10 +1,12 @@
 // The process table of one session, doing the real work on this host.
 import { InvalidParams, InvalidRequest } from "../errors.ts";
 import { absolutePath } from "../fs/path.ts";
+import { logger } from "../log.ts";
 import type {
   ProcessStartResult,
   ProcessTerminateResult,
   SignalName,
+  TerminalSize,
   WriteStatus,
 } from "../protocol/process.ts";
 import { Child } from "./child.ts";
@@ -26,6 +28,8 @@ export interface LocalProcessOptions {
   maxProcesses: number;
   /** How long a program with a full retention waits for a process/read (see read-pacer.ts). */
   readPatienceMs: number;
+  /** Added to this table's lifecycle log lines (e.g. the session's short id). */
+  logFields?: Record<string, string>;
 }
 
 export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
@@ -35,11 +39,15 @@ export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
   readPatienceMs: 5000,
 };
 
+const log = logger("process");
+
 export class LocalProcess implements ExecProcess {
   readonly #options: LocalProcessOptions;
   readonly #children = new Map<string, Child>();
   readonly #listeners = new Set<ProcessEventListener>();
   readonly #forgetTimers = new Set<Timer>();
+  /** When each running program started, for its exit line's duration. */
+  readonly #startedAt = new Map<string, number>();
   #isShutDown = false;
   #flowControl: (() => Promise<void> | undefined) | null = null;
 
@@ -68,6 +76,14 @@ export class LocalProcess implements ExecProcess {
       },
     );
     this.#children.set(options.processId, child);
+    this.#startedAt.set(options.processId, performance.now());
+    // argv[0] only: arguments and the environment may carry secrets.
+    log.info("process started", {
+      ...this.#options.logFields,
+      processId: options.processId,
+      program: options.argv[0],
+      tty: options.tty,
+    });
     return { processId: options.processId, sandboxType: child.sandboxType };
   }
 
@@ -87,6 +103,10 @@ export class LocalProcess implements ExecProcess {
   async closeStdin(processId: string): Promise<WriteStatus> {
     const child = this.#children.get(processId);
     return child ? child.closeStdin() : "unknownProcess";
+  }
+
+  async resize(processId: string, size: TerminalSize): Promise<void> {
+    this.#child(processId).resize(size);
   }
 
   async terminate(processId: string): Promise<ProcessTerminateResult> {
@@ -128,6 +148,17 @@ export class LocalProcess implements ExecProcess {
   }
 
   #emit(event: ProcessEvent): void {
+    if (event.type === "exited") {
+      const startedAt = this.#startedAt.get(event.processId);
+      this.#startedAt.delete(event.processId);
+      log.info("process exited", {
+        ...this.#options.logFields,
+        processId: event.processId,
+        exitCode: event.exitCode,
+        signal: event.signal,
+        durationMs: startedAt === undefined ? undefined : Math.round(performance.now() - startedAt),
+      });
+    }
     for (const listener of this.#listeners) listener(event);
   }
 

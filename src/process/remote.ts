@@ -8,6 +8,7 @@ import type {
   ProcessStartResult,
   ProcessTerminateResult,
   SignalName,
+  TerminalSize,
   WriteStatus,
 } from "../protocol/process.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
@@ -73,6 +74,10 @@ export class RemoteProcess implements ExecProcess {
 
   async closeStdin(processId: string): Promise<WriteStatus> {
     return (await this.client.call("process/closeStdin", { processId })).status;
+  }
+
+  async resize(processId: string, size: TerminalSize): Promise<void> {
+    await this.client.call("process/resize", { processId, ...size });
   }
 
   terminate(processId: string): Promise<ProcessTerminateResult> {

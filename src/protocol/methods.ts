@@ -45,6 +45,8 @@ import {
   ProcessOutputNotification,
   ProcessReadParams,
   ProcessReadResult,
+  ProcessResizeParams,
+  ProcessResizeResult,
   ProcessSignalParams,
   ProcessSignalResult,
   ProcessStartParams,
@@ -70,6 +72,7 @@ export const METHODS = {
   "process/read": { params: ProcessReadParams, result: ProcessReadResult, gate: "exec methods" },
   "process/write": { params: ProcessWriteParams, result: ProcessWriteResult, gate: "exec methods" },
   "process/signal": { params: ProcessSignalParams, result: ProcessSignalResult, gate: "exec methods" },
+  "process/resize": { params: ProcessResizeParams, result: ProcessResizeResult, gate: "exec methods" },
   "process/terminate": {
     params: ProcessTerminateParams,
     result: ProcessTerminateResult,

@@ -132,6 +132,11 @@ export const ProcessSignalParams = z.object({ processId: z.string(), signal: Sig
 export type ProcessSignalParams = z.infer<typeof ProcessSignalParams>;
 export const ProcessSignalResult = z.object({});
 
+/** [ext] A PTY process's new window size: its terminal is resized and its group gets SIGWINCH. */
+export const ProcessResizeParams = z.object({ processId: z.string(), ...TerminalSize.shape });
+export type ProcessResizeParams = z.infer<typeof ProcessResizeParams>;
+export const ProcessResizeResult = z.object({});
+
 export const ProcessTerminateParams = z.object({ processId: z.string() });
 export type ProcessTerminateParams = z.infer<typeof ProcessTerminateParams>;
 

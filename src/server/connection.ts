@@ -16,6 +16,7 @@ import { FsConnectionHandler } from "./fs-connection-handler.ts";
 import type { FsHandler } from "./fs-handler.ts";
 import { type DeltaSink, HttpHandler } from "./http-handler.ts";
 import type { Limits } from "./limits.ts";
+import type { Metrics } from "./metrics.ts";
 import { OutputFlow } from "./output-flow.ts";
 import { notificationOf, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
@@ -27,6 +28,7 @@ const log = logger("connection");
 export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
+  metrics: Metrics;
   host: LocalHostInfo;
   http: HttpClient;
   config: ConfigHandler;
@@ -54,6 +56,7 @@ function routesFor({ process, fs, fsConnection, http, config, host }: Handlers):
     "process/read": (params, attachment) => process.read(params, attachment.signal),
     "process/write": (params) => process.write(params),
     "process/signal": (params) => process.signal(params),
+    "process/resize": (params) => process.resize(params),
     "process/terminate": (params) => process.terminate(params),
     "process/closeStdin": (params) => process.closeStdin(params),
     "fs/readFile": (params) => fs.readFile(params),
@@ -125,12 +128,15 @@ export class ServerConnection {
   }
 
   /** The transport closed: detach the session (its processes keep running until the TTL). */
-  closed(): void {
+  closed(code?: number): void {
     this.#peer.closed();
     this.#owned?.fs.closeAll();
     this.#owned?.http.close();
     this.#wakeDrainWaiters();
-    if (this.#attachment) this.#services.sessions.detach(this.#attachment);
+    // 1005: a close frame without a code (what WebSocket.close() sends) is a clean close too;
+    // 1006 and the rest are a lost connection.
+    const isClean = code === 1000 || code === 1001 || code === 1005;
+    if (this.#attachment) this.#services.sessions.detach(this.#attachment, isClean);
   }
 
   /** The answer, or a promise of it for a call that waits (the peer answers values at once). */
@@ -141,12 +147,28 @@ export class ServerConnection {
         `too many requests in flight on this connection (limit ${maxPendingRequests})`,
       );
     }
-    const result = this.#handle(method, params, id);
+    const { metrics } = this.#services;
+    metrics.request(method);
+    let result: unknown;
+    try {
+      result = this.#handle(method, params, id);
+    } catch (error) {
+      metrics.failed(method);
+      throw error;
+    }
     if (!(result instanceof Promise)) return result;
     this.#pending++;
-    return result.finally(() => {
-      this.#pending--;
-    });
+    return result.then(
+      (value) => {
+        this.#pending--;
+        return value;
+      },
+      (error) => {
+        this.#pending--;
+        metrics.failed(method);
+        throw error;
+      },
+    );
   }
 
   #handle(method: string, params: unknown, id: RequestId): unknown {
@@ -241,7 +263,10 @@ export class ServerConnection {
   }
 
   #deliver(event: EventOf<EventSink>): void {
-    if (!this.#flow.admits(event)) return;
+    if (!this.#flow.admits(event)) {
+      this.#services.metrics.dropped();
+      return;
+    }
     const { method, params } = notificationOf(event);
     this.#peer.notify(method, params);
   }
