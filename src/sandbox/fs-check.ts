@@ -81,3 +81,17 @@ function isPresent(path: string): boolean {
     return false;
   }
 }
+
+/** Whether the context's plan lets the client read a path (always true without a restriction). */
+export function readableUnder(context: SandboxContext | null | undefined): (path: string) => boolean {
+  const plan = sandboxPlan(context, {});
+  if (!plan) return () => true;
+  return (path) => {
+    try {
+      checkPlanAccess(plan, path, "read");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}

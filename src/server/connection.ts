@@ -2,13 +2,19 @@
 // routing of params to the handlers. The same class serves local websockets and cloud rendezvous.
 import type { z } from "zod";
 import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
+import { FileHandles } from "../fs/handles.ts";
+import { MissingWatcher } from "../fs/watch-missing.ts";
+import type { HttpClient } from "../http/types.ts";
 import type { LocalHostInfo } from "../info/local.ts";
 import { logger } from "../log.ts";
 import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
 import { isMethod, METHODS, type Method, type ParsedParamsOf } from "../protocol/methods.ts";
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
+import type { ConfigHandler } from "./config-handler.ts";
+import { FsConnectionHandler } from "./fs-connection-handler.ts";
 import type { FsHandler } from "./fs-handler.ts";
+import { type DeltaSink, HttpHandler } from "./http-handler.ts";
 import type { Limits } from "./limits.ts";
 import type { Metrics } from "./metrics.ts";
 import { OutputFlow } from "./output-flow.ts";
@@ -24,14 +30,26 @@ export interface ConnectionServices {
   fs: FsHandler;
   metrics: Metrics;
   host: LocalHostInfo;
+  http: HttpClient;
+  config: ConfigHandler;
   limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes">;
 }
 
 type RoutedMethod = Exclude<Method, "initialize">;
 type Routes = { [M in RoutedMethod]: (params: ParsedParamsOf<M>, attachment: Attachment) => unknown };
 
+/** The handlers of one connection: shared ones and those holding this connection's state. */
+interface Handlers {
+  process: ProcessHandler;
+  fs: FsHandler;
+  fsConnection: FsConnectionHandler;
+  http: HttpHandler;
+  config: ConfigHandler;
+  host: LocalHostInfo;
+}
+
 /** Each method's one delegating call, bound to the session this connection holds. */
-function routesFor(process: ProcessHandler, fs: FsHandler, host: LocalHostInfo): Routes {
+function routesFor({ process, fs, fsConnection, http, config, host }: Handlers): Routes {
   return {
     "environment/info": () => host.current,
     "process/start": (params) => process.start(params),
@@ -48,6 +66,15 @@ function routesFor(process: ProcessHandler, fs: FsHandler, host: LocalHostInfo):
     "fs/readDirectory": (params) => fs.readDirectory(params),
     "fs/remove": (params) => fs.remove(params),
     "fs/copy": (params) => fs.copy(params),
+    "fs/walk": (params) => fs.walk(params),
+    "fs/canonicalize": (params) => fs.canonicalize(params),
+    "fs/open": (params) => fsConnection.open(params),
+    "fs/readBlock": (params) => fsConnection.readBlock(params),
+    "fs/writeBlock": (params) => fsConnection.writeBlock(params),
+    "fs/close": (params) => fsConnection.close(params),
+    "fs/watchMissing": (params) => fsConnection.watchMissing(params),
+    "http/request": (params) => http.request(params),
+    "environmentConfig/read": (params) => config.read(params),
   };
 }
 
@@ -63,15 +90,20 @@ type HandshakeState = "new" | "awaitingInitialized" | "ready";
 
 export class ServerConnection {
   readonly #peer: RpcPeer;
+  readonly #transport: Transport;
   readonly #services: ConnectionServices;
   readonly #flow: OutputFlow;
   #pending = 0;
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
   #routes: Routes | null = null;
+  /** This connection's open files, missing-path watch and streamed bodies, closed with it. */
+  #owned: { fs: FsConnectionHandler; http: HttpHandler } | null = null;
+  readonly #drainWaiters: (() => void)[] = [];
 
   constructor(transport: Transport, services: ConnectionServices) {
     this.#services = services;
+    this.#transport = transport;
     this.#peer = new RpcPeer(transport, {
       onRequest: (method, params, id) => this.#onRequest(method, params, id),
       onNotification: (method) => this.#onNotification(method),
@@ -98,6 +130,9 @@ export class ServerConnection {
   /** The transport closed: detach the session (its processes keep running until the TTL). */
   closed(code?: number): void {
     this.#peer.closed();
+    this.#owned?.fs.closeAll();
+    this.#owned?.http.close();
+    this.#wakeDrainWaiters();
     // 1005: a close frame without a code (what WebSocket.close() sends) is a clean close too;
     // 1006 and the rest are a lost connection.
     const isClean = code === 1000 || code === 1001 || code === 1005;
@@ -172,16 +207,59 @@ export class ServerConnection {
     const attachment = params.resumeSessionId
       ? sessions.resume(params.resumeSessionId, sink)
       : sessions.create(sink);
-    const { fs, host } = this.#services;
-    this.#routes = routesFor(new ProcessHandler(attachment.session.process), fs, host);
+    const { fs, host, config } = this.#services;
+    this.#owned = this.#connectionHandlers();
+    this.#routes = routesFor({
+      process: new ProcessHandler(attachment.session.process),
+      fs,
+      fsConnection: this.#owned.fs,
+      http: this.#owned.http,
+      config,
+      host,
+    });
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
     return { sessionId: attachment.session.id, environmentInfo: host.current };
   }
 
-  /** The transport flushed its send buffer: held-back pipes may be read again. */
+  #connectionHandlers(): { fs: FsConnectionHandler; http: HttpHandler } {
+    const watcher = new MissingWatcher((watchId) => this.#peer.notify("fs/missingChanged", { watchId }));
+    const { sendBufferBytes } = this.#services.limits;
+    const isBehind = () =>
+      !this.#peer.isClosed && (this.#transport.bufferedAmount?.() ?? 0) > sendBufferBytes;
+    // A streamed body waits for the reader however long it takes (the request's own timeout
+    // still runs): unlike program output, nothing is lost by not reading the upstream socket.
+    const sink: DeltaSink = {
+      notify: (method, params) => this.#peer.notify(method, params),
+      isClosed: () => this.#peer.isClosed,
+      congestion: async () => {
+        // The transport corks a tick's messages and hands them on in a microtask: only after
+        // that does its buffered amount say what the socket could not take.
+        await new Promise((resolve) => setImmediate(resolve));
+        while (isBehind()) {
+          // Woken by the drain event; the timer covers a drain that came before we listened.
+          const { promise, resolve } = Promise.withResolvers<void>();
+          this.#drainWaiters.push(resolve);
+          const timer = setTimeout(resolve, 20);
+          await promise;
+          clearTimeout(timer);
+        }
+      },
+    };
+    return {
+      fs: new FsConnectionHandler(new FileHandles(), watcher),
+      http: new HttpHandler(this.#services.http, sink),
+    };
+  }
+
+  /** The transport flushed its send buffer: held-back pipes and bodies may be read again. */
   drained(): void {
     this.#flow.drained();
+    this.#wakeDrainWaiters();
+  }
+
+  #wakeDrainWaiters(): void {
+    for (const wake of this.#drainWaiters.splice(0)) wake();
   }
 
   #deliver(event: EventOf<EventSink>): void {

@@ -1,11 +1,14 @@
 // The heavy half of a server: sessions, processes, filesystem, the connection code and its schemas.
 // Loaded after the listener is up, so a server is listening (and says so) within milliseconds.
+import { LocalEnvironmentConfig } from "../config/local.ts";
 import { LocalFileSystem } from "../fs/local.ts";
+import { LocalHttpClient } from "../http/local.ts";
 import { LocalHostInfo } from "../info/local.ts";
 import { listProcesses } from "../process/family.ts";
 import { DEFAULT_PROCESS_OPTIONS } from "../process/local.ts";
 import { OrphanReaper } from "../process/reaper.ts";
 import { isSpawnedChild } from "../process/spawn.ts";
+import { ConfigHandler } from "./config-handler.ts";
 import type { ConnectionServices } from "./connection.ts";
 import { FsHandler } from "./fs-handler.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
@@ -37,6 +40,8 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
       },
     }),
     fs: new FsHandler(new LocalFileSystem()),
+    http: new LocalHttpClient(),
+    config: new ConfigHandler(new LocalEnvironmentConfig()),
     host: new LocalHostInfo(),
     limits,
   };
