@@ -1,7 +1,7 @@
 // A sandbox plan → a Seatbelt (macOS `sandbox-exec`) profile. Paths travel as parameters
 // (`-D NAME=path`, read with `(param "NAME")`), so no path is ever spliced into the profile text.
-// Not wired into process/start yet: it cannot run on this project's Linux CI, so it is only
-// unit-tested (test/unit/sandbox-seatbelt.test.ts); launch.ts refuses sandboxes off Linux.
+// launch.ts runs sandboxed commands on macOS through it. It cannot run on this project's Linux CI,
+// so it is only unit-tested (test/unit/sandbox-seatbelt.test.ts).
 import type { SandboxPlan } from "./policy.ts";
 
 export const SANDBOX_EXEC = "/usr/bin/sandbox-exec";
