@@ -12,7 +12,7 @@ import {
   type TerminalSize,
   type WriteStatus,
 } from "../protocol/process.ts";
-import { sandboxedPids } from "../sandbox/launch.ts";
+import { LINUX_SANDBOX_TYPE, sandboxedPids } from "../sandbox/launch.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
 import { ReadPacer } from "./read-pacer.ts";
@@ -168,8 +168,9 @@ export class Child {
    */
   signal(name: SignalName): void {
     if (this.#exit !== null) return;
-    const targets =
-      this.sandboxType === "none" ? [-this.#subprocess.pid] : sandboxedPids(this.#subprocess.pid);
+    // Under bwrap (Linux) only: sandbox-exec (macOS) becomes the command, which leads the group.
+    const isBwrap = this.sandboxType === LINUX_SANDBOX_TYPE;
+    const targets = isBwrap ? sandboxedPids(this.#subprocess.pid) : [-this.#subprocess.pid];
     for (const pid of targets) {
       try {
         process.kill(pid, SIGNALS[name]);
