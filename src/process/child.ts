@@ -6,15 +6,13 @@ import { nanoid } from "nanoid";
 import { InternalError } from "../errors.ts";
 import type { OutputStream, WriteStatus } from "../protocol/process.ts";
 import { killFamily } from "./family.ts";
-import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
-import { ReadPacer } from "./read-pacer.ts";
+import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR } from "./output-buffer.ts";
+import { type HoldOptions, OutputHold } from "./output-hold.ts";
 import { spawnChild } from "./spawn.ts";
 import type { ProcessEvent, ReadOptions, ReadResult, StartOptions } from "./types.ts";
 
-export interface ChildHooks {
+export interface ChildHooks extends Omit<HoldOptions, "budgetBytes"> {
   retainedOutputBytes: number;
-  /** How long a process waits for a process/read before its reader is given up on (read-pacer.ts). */
-  readPatienceMs: number;
   /** A promise while whoever reads the output is behind (see LocalProcess.setFlowControl). */
   beforeRead(): Promise<void> | undefined;
   onEvent(event: ProcessEvent): void;
@@ -27,7 +25,7 @@ export interface ChildHooks {
  * as many chunks is a quarter of the messages for both: pipe output 257 → 328 MB/s against the
  * reference's 148 in one run (bench/RESULTS.md; 16 KiB gave 292, 64 KiB no more than 32). Big
  * chunks once cost a Codex client the head of a large output (evicted from retention before its
- * first read); read pacing (read-pacer.ts) has since made a reading client's output wait for it
+ * first read); the output hold (output-hold.ts) has since made every program wait for its client
  * whatever the chunk size.
  */
 export const MAX_CHUNK_BYTES = 32 * 1024;
@@ -36,7 +34,7 @@ export const MAX_CHUNK_BYTES = 32 * 1024;
  * A process/read without maxBytes returns at most this much (whole chunks, at least one). A Codex
  * 0.125 client keeps 1 MiB of one read whole and drops the middle of anything larger (512 KiB from
  * the start, checked with a real client); the reference never answers more, its retention being
- * 1 MiB. Ours may hold more unread output (the runtime reads pipes ahead of read pacing).
+ * 1 MiB. Ours may hold a little more unread output (the pipe read in flight when the hold closes).
  */
 export const MAX_READ_BYTES = 1024 * 1024;
 
@@ -57,7 +55,7 @@ export class Child {
   readonly isTty: boolean;
   readonly #hooks: ChildHooks;
   readonly #buffer: OutputBuffer;
-  readonly #pacer: ReadPacer;
+  readonly #hold: OutputHold;
   readonly #waiters = new Set<() => void>();
   readonly #subprocess: Subprocess;
   /** Marks every descendant, so the family can be found even after it leaves the group. */
@@ -72,14 +70,16 @@ export class Child {
     this.processId = options.processId;
     this.isTty = options.tty;
     this.#hooks = hooks;
-    this.#buffer = new OutputBuffer(hooks.retainedOutputBytes);
-    this.#pacer = new ReadPacer(hooks.retainedOutputBytes, hooks.readPatienceMs, (seq) =>
-      this.#buffer.bytesAfter(seq),
+    const { retainedOutputBytes } = hooks;
+    this.#buffer = new OutputBuffer(
+      retainedOutputBytes,
+      options.tty ? PTY_UNREAD_FACTOR * retainedOutputBytes : Number.POSITIVE_INFINITY,
     );
+    this.#hold = new OutputHold(this.#buffer, { ...hooks, budgetBytes: hooks.retainedOutputBytes });
     const spawned = spawnChild(options, this.#scope, {
       onOutput: (stream, bytes) => this.#output(stream, bytes),
       onStreamEnd: () => this.#streamEnded(),
-      beforeRead: () => hooks.beforeRead() ?? this.#pacer.gate(),
+      beforeRead: () => hooks.beforeRead() ?? this.#hold.gate(),
     });
     this.#subprocess = spawned.subprocess;
     this.#stdin = spawned.stdin;
@@ -95,18 +95,33 @@ export class Child {
     return this.#closedSeq !== null;
   }
 
+  /** Whether the program waits for its client to read (output-hold.ts). */
+  get isHeld(): boolean {
+    return this.#hold.isHeld;
+  }
+
+  /** Output notifications up to `seq` were flushed to the attached client. */
+  delivered(seq: number): void {
+    this.#hold.delivered(seq);
+  }
+
+  attachmentChanged(): void {
+    this.#hold.attachmentChanged();
+  }
+
   async read(options: ReadOptions): Promise<ReadResult> {
     const afterSeq = options.afterSeq ?? 0;
     const isCapped = options.maxBytes === undefined || options.maxBytes === null;
     const maxBytes = options.maxBytes ?? MAX_READ_BYTES;
     const deadline = performance.now() + (options.waitMs ?? 0);
+    // The client has what it read up to afterSeq, whatever becomes of this read's answer.
+    this.#hold.read(afterSeq, this.#nextSeq - 1);
     for (;;) {
       const chunks = this.#buffer.after(afterSeq, maxBytes);
       const isReady =
         chunks.length > 0 || this.#closedSeq !== null || (this.#exit !== null && this.#exit.seq > afterSeq);
       const remainingMs = deadline - performance.now();
       if (isReady || remainingMs <= 0 || options.signal?.aborted) {
-        this.#pacer.consumed(afterSeq, chunks);
         return this.#result(chunks, isCapped);
       }
       await this.#changed(remainingMs, options.signal);
@@ -156,7 +171,7 @@ export class Child {
   /** Kill the program's family: its group, its descendants, and every process with its scope. */
   killFamily(): number[] {
     // What the program wrote before it died must drain, whoever is reading.
-    this.#pacer.release();
+    this.#hold.drain();
     return killFamily(this.#subprocess.pid, this.#scope, this.#exit === null);
   }
 
@@ -185,7 +200,7 @@ export class Child {
   #output(stream: OutputStream, bytes: Uint8Array): void {
     for (let start = 0; start < bytes.byteLength; start += MAX_CHUNK_BYTES) {
       const chunk = new OutputChunk(this.#nextSeq++, stream, bytes.subarray(start, start + MAX_CHUNK_BYTES));
-      this.#buffer.push(chunk, this.#pacer.keepAfterSeq());
+      this.#buffer.push(chunk, this.#hold.ackedSeq, this.#hold.releasedSeq);
       this.#hooks.onEvent({ type: "output", processId: this.processId, chunk });
     }
     if (bytes.byteLength > 0) this.#wake();

@@ -18,8 +18,10 @@ export interface LocalProcessOptions {
   closedRetentionMs: number;
   /** Processes held at once, running or retained. */
   maxProcesses: number;
-  /** How long a program with a full retention waits for a process/read (see read-pacer.ts). */
+  /** How long a held program that has been read waits for the next process/read (output-hold.ts). */
   readPatienceMs: number;
+  /** How long a held program never read waits before notified output counts as read. */
+  firstReadPatienceMs: number;
 }
 
 export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
@@ -27,6 +29,7 @@ export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
   closedRetentionMs: 30_000,
   maxProcesses: 1024,
   readPatienceMs: 5000,
+  firstReadPatienceMs: 1000,
 };
 
 export class LocalProcess implements ExecProcess {
@@ -36,6 +39,9 @@ export class LocalProcess implements ExecProcess {
   readonly #forgetTimers = new Set<Timer>();
   #isShutDown = false;
   #flowControl: (() => Promise<void> | undefined) | null = null;
+  /** A process of this session was released: the client reads output from the notifications. */
+  #readsNotifications = false;
+  #hasRead = false;
 
   constructor(options: Partial<LocalProcessOptions> = {}) {
     this.#options = { ...DEFAULT_PROCESS_OPTIONS, ...options };
@@ -54,6 +60,13 @@ export class LocalProcess implements ExecProcess {
     const child = new Child(options, {
       retainedOutputBytes: this.#options.retainedOutputBytes,
       readPatienceMs: this.#options.readPatienceMs,
+      firstReadPatienceMs: this.#options.firstReadPatienceMs,
+      isAttached: () => this.#flowControl !== null,
+      readsNotifications: () => this.#readsNotifications,
+      hasSessionRead: () => this.#hasRead,
+      releasedByPatience: () => {
+        this.#readsNotifications = true;
+      },
       beforeRead: () => this.#flowControl?.(),
       onEvent: (event) => this.#emit(event),
       onClosed: (closed) => this.#forgetLater(closed),
@@ -63,7 +76,9 @@ export class LocalProcess implements ExecProcess {
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {
-    return this.#child(options.processId).read(options);
+    const child = this.#child(options.processId);
+    this.#hasRead = true;
+    return child.read(options);
   }
 
   async write(processId: string, bytes: Uint8Array): Promise<WriteStatus> {
@@ -82,10 +97,22 @@ export class LocalProcess implements ExecProcess {
 
   /**
    * Who consumes the events decides when pipes are read: while `gate` returns a promise, no pipe
-   * is read (the programs block on write). Null: read freely (retention bounds what is kept).
+   * is read (the programs block on write). Null: detached; each program is still held at its
+   * retention limit (output-hold.ts).
    */
   setFlowControl(gate: (() => Promise<void> | undefined) | null): void {
     this.#flowControl = gate;
+    for (const child of this.#children.values()) child.attachmentChanged();
+  }
+
+  /** Output notifications of a process up to `seq` were flushed to the attached client. */
+  delivered(processId: string, seq: number): void {
+    this.#children.get(processId)?.delivered(seq);
+  }
+
+  /** Whether a process's program waits for its client to read its output. */
+  isHeld(processId: string): boolean {
+    return this.#children.get(processId)?.isHeld ?? false;
   }
 
   subscribe(listener: ProcessEventListener): () => void {

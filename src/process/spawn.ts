@@ -93,8 +93,8 @@ async function pump(stream: ReadableStream<Uint8Array>, name: OutputStream, call
   const reader = stream.getReader();
   try {
     for (;;) {
-      const wait = callbacks.beforeRead();
-      if (wait) await wait;
+      // Every gate is asked again after a wait: another may have closed meanwhile.
+      for (let wait = callbacks.beforeRead(); wait; wait = callbacks.beforeRead()) await wait;
       const { value, done } = await reader.read();
       if (done) break;
       callbacks.onOutput(name, value);

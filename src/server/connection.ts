@@ -75,6 +75,7 @@ export class ServerConnection {
         buffered: () => transport.bufferedAmount?.() ?? 0,
         isClosed: () => this.#peer.isClosed,
         notify: (method, params) => this.#peer.notify(method, params),
+        flushed: (processId, seq) => this.#flushed(processId, seq),
       },
       services.limits,
     );
@@ -157,10 +158,17 @@ export class ServerConnection {
     if (!this.#flow.admits(event)) return;
     if (event.type === "output") {
       this.#peer.notifyText(encodeOutput(event.processId, event.chunk));
+      this.#flow.sent(event.processId, event.chunk.seq);
       return;
     }
     const { method, params } = encodeEvent(event);
     this.#peer.notify(method, params);
+  }
+
+  /** Only what reached this connection's client while it held the session counts (output-hold.ts). */
+  #flushed(processId: string, seq: number): void {
+    const attachment = this.#attachment;
+    if (attachment?.isCurrent && !attachment.isDetached) attachment.session.process.delivered(processId, seq);
   }
 
   #gate(method: Method): [Attachment, Routes] {

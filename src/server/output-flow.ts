@@ -17,12 +17,17 @@ export interface FlowTarget {
   buffered(): number;
   isClosed(): boolean;
   notify(method: string, params: object): void;
+  /** Output notifications of a process up to `seq` have left the send buffer. */
+  flushed(processId: string, seq: number): void;
 }
 
 export class OutputFlow {
   #isDropping = false;
   #drained: Promise<void> | null = null;
   #onDrain: (() => void) | null = null;
+  /** Output notifications sent and not yet flushed: the newest seq per process. */
+  #unflushed = new Map<string, number>();
+  #isCheckQueued = false;
 
   constructor(
     private readonly target: FlowTarget,
@@ -42,6 +47,29 @@ export class OutputFlow {
   /** The transport flushed its send buffer: held-back pipes may be read again. */
   drained(): void {
     this.#onDrain?.();
+    this.#checkFlushed();
+  }
+
+  /**
+   * An output notification went to the transport. It counts as flushed once the send buffer is
+   * empty: checked after the transport's own flush of this tick (a microtask queued before this
+   * one), else at the next drain.
+   */
+  sent(processId: string, seq: number): void {
+    this.#unflushed.set(processId, seq);
+    if (this.#isCheckQueued) return;
+    this.#isCheckQueued = true;
+    queueMicrotask(() => {
+      this.#isCheckQueued = false;
+      this.#checkFlushed();
+    });
+  }
+
+  #checkFlushed(): void {
+    if (this.#unflushed.size === 0 || this.target.buffered() > 0 || this.target.isClosed()) return;
+    const flushed = this.#unflushed;
+    this.#unflushed = new Map();
+    for (const [processId, seq] of flushed) this.target.flushed(processId, seq);
   }
 
   /**

@@ -27,8 +27,14 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
         retainedOutputBytes: settings.retainedOutputBytes,
         closedRetentionMs: settings.closedRetentionMs ?? DEFAULT_PROCESS_OPTIONS.closedRetentionMs,
         maxProcesses: limits.maxProcessesPerSession,
-        // A reader that stops reading is given up on after the same time as a stalled socket.
+        // A held program whose reader stops is waited for as long as a stalled socket (output-hold.ts).
         readPatienceMs: settings.readPatienceMs ?? limits.slowReaderMs,
+        firstReadPatienceMs:
+          settings.firstReadPatienceMs ??
+          Math.min(
+            settings.readPatienceMs ?? limits.slowReaderMs,
+            DEFAULT_PROCESS_OPTIONS.firstReadPatienceMs,
+          ),
       },
     }),
     fs: new FsHandler(new LocalFileSystem()),
