@@ -86,6 +86,11 @@ export const SERVE_ARGS = {
     "A reader behind for this long has its output notifications dropped (process/read keeps the data)",
     DEFAULT_LIMITS.slowReaderMs,
   ),
+  "max-read-file-bytes": count(
+    "max-read-file-bytes",
+    "Largest file fs/readFile reads whole",
+    DEFAULT_LIMITS.maxReadFileBytes,
+  ),
 } as const satisfies ArgsDef;
 
 type Values = {
@@ -147,6 +152,7 @@ export function resolveServeOptions(values: Values): ServerOptions {
       maxPendingRequests: limit("max-pending-requests", DEFAULT_LIMITS.maxPendingRequests),
       sendBufferBytes: limit("send-buffer-bytes", DEFAULT_LIMITS.sendBufferBytes),
       slowReaderMs: limit("slow-reader-ms", DEFAULT_LIMITS.slowReaderMs),
+      maxReadFileBytes: limit("max-read-file-bytes", DEFAULT_LIMITS.maxReadFileBytes),
     },
   };
 }

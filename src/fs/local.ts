@@ -45,15 +45,37 @@ const isSpecial = (info: Stats) => !info.isFile() && !info.isDirectory() && !inf
  */
 export const SYNC_IO_BYTES = 1024 * 1024;
 
+export interface LocalFileSystemOptions {
+  /** fs/readFile refuses larger files rather than building a huge answer. */
+  maxReadFileBytes: number;
+}
+
 export class LocalFileSystem implements FileSystem {
+  readonly #maxReadFileBytes: number;
+
+  constructor(options: Partial<LocalFileSystemOptions> = {}) {
+    this.#maxReadFileBytes = options.maxReadFileBytes ?? Number.POSITIVE_INFINITY;
+  }
+
   async readFile(path: string): Promise<Uint8Array> {
     const target = absolutePath(path);
     return guarded(async () => {
       const info = await stat(target);
       // A FIFO or a device could block forever or never end: only files are read.
       if (isSpecial(info)) throw new InvalidRequest(`${target} is not a regular file`);
-      return info.size <= SYNC_IO_BYTES ? readFileSync(target) : readFile(target);
+      this.#checkSize(target, info.size);
+      const data = info.size <= SYNC_IO_BYTES ? readFileSync(target) : await readFile(target);
+      // It may have grown since the stat.
+      this.#checkSize(target, data.byteLength);
+      return data;
     });
+  }
+
+  #checkSize(target: string, size: number): void {
+    const limit = this.#maxReadFileBytes;
+    if (size > limit) {
+      throw new InvalidRequest(`${target} is ${size} bytes, over the fs/readFile limit of ${limit} bytes`);
+    }
   }
 
   async writeFile(path: string, data: Uint8Array): Promise<void> {

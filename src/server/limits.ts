@@ -19,6 +19,8 @@ export interface Limits {
   slowReaderMs: number;
   /** Past this many, the connection is closed rather than silently losing a response. */
   maxBufferedBytes: number;
+  /** Largest file fs/readFile answers with (its base64 answer must fit the send buffer's limit). */
+  maxReadFileBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -29,4 +31,5 @@ export const DEFAULT_LIMITS: Limits = {
   sendBufferBytes: 4 * 1024 * 1024,
   slowReaderMs: 5000,
   maxBufferedBytes: 64 * 1024 * 1024,
+  maxReadFileBytes: 32 * 1024 * 1024,
 };

@@ -37,7 +37,7 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
           ),
       },
     }),
-    fs: new FsHandler(new LocalFileSystem()),
+    fs: new FsHandler(new LocalFileSystem({ maxReadFileBytes: limits.maxReadFileBytes })),
     limits,
   };
 }
