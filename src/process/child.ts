@@ -38,6 +38,13 @@ export const MAX_CHUNK_BYTES = 32 * 1024;
  */
 export const MAX_READ_BYTES = 1024 * 1024;
 
+/**
+ * The longest a process/read waits (a larger waitMs is clamped): past 2^31 ms a timer fires at
+ * once, which made a long poll a busy loop. A clamped poll answers with what it has, as any
+ * poll at its timeout does, and the client polls again.
+ */
+export const MAX_WAIT_MS = 300_000;
+
 /** How long a PTY's remaining output may take to arrive after its leader exits. */
 const PTY_DRAIN_MS = 100;
 
@@ -113,7 +120,7 @@ export class Child {
     const afterSeq = options.afterSeq ?? 0;
     const isCapped = options.maxBytes === undefined || options.maxBytes === null;
     const maxBytes = options.maxBytes ?? MAX_READ_BYTES;
-    const deadline = performance.now() + (options.waitMs ?? 0);
+    const deadline = performance.now() + Math.min(options.waitMs ?? 0, MAX_WAIT_MS);
     // The client has what it read up to afterSeq, whatever becomes of this read's answer.
     this.#hold.read(afterSeq, this.#nextSeq - 1);
     for (;;) {
