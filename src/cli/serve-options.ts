@@ -68,7 +68,7 @@ export const SERVE_ARGS = {
   "max-sessions": count("max-sessions", "Sessions alive at once", DEFAULT_LIMITS.maxSessions),
   "max-processes-per-session": count(
     "max-processes-per-session",
-    "Processes one session may hold",
+    "Live processes one session may hold",
     DEFAULT_LIMITS.maxProcessesPerSession,
   ),
   "max-pending-requests": count(

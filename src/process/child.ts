@@ -102,6 +102,11 @@ export class Child {
     return this.#closedSeq !== null;
   }
 
+  /** Output bytes retained for process/read. */
+  get retainedBytes(): number {
+    return this.#buffer.retainedBytes;
+  }
+
   /** Whether the program waits for its client to read (output-hold.ts). */
   get isHeld(): boolean {
     return this.#hold.isHeld;

@@ -16,8 +16,10 @@ export interface LocalProcessOptions {
   retainedOutputBytes: number;
   /** How long a closed process stays readable before its id is forgotten. */
   closedRetentionMs: number;
-  /** Processes held at once, running or retained. */
+  /** Live processes at once; as many closed ones are kept readable, within closedRetainedBytes. */
   maxProcesses: number;
+  /** Output of closed processes kept per session; past it the oldest closed are forgotten. */
+  closedRetainedBytes: number;
   /** How long a held program that has been read waits for the next process/read (output-hold.ts). */
   readPatienceMs: number;
   /** How long a held program never read waits before notified output counts as read. */
@@ -28,6 +30,7 @@ export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
   retainedOutputBytes: 1024 * 1024,
   closedRetentionMs: 30_000,
   maxProcesses: 1024,
+  closedRetainedBytes: 64 * 1024 * 1024,
   readPatienceMs: 5000,
   firstReadPatienceMs: 1000,
 };
@@ -37,6 +40,9 @@ export class LocalProcess implements ExecProcess {
   readonly #children = new Map<string, Child>();
   readonly #listeners = new Set<ProcessEventListener>();
   readonly #forgetTimers = new Set<Timer>();
+  /** Closed processes still readable, oldest closed first. */
+  readonly #closed = new Set<Child>();
+  #closedBytes = 0;
   #isShutDown = false;
   #flowControl: (() => Promise<void> | undefined) | null = null;
   /** A process of this session was released: the client reads output from the notifications. */
@@ -50,7 +56,8 @@ export class LocalProcess implements ExecProcess {
   async start(options: StartOptions): Promise<ProcessStartResult> {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
-    if (this.#children.size >= this.#options.maxProcesses) {
+    // Live processes count; a closed one only holds retained output, bounded on its own.
+    if (this.#children.size - this.#closed.size >= this.#options.maxProcesses) {
       throw new InvalidRequest(`too many processes in this session (limit ${this.#options.maxProcesses})`);
     }
     if (this.#children.has(options.processId)) {
@@ -146,11 +153,26 @@ export class LocalProcess implements ExecProcess {
   }
 
   #forgetLater(child: Child): void {
+    this.#closed.add(child);
+    this.#closedBytes += child.retainedBytes;
+    const { maxProcesses, closedRetainedBytes } = this.#options;
+    // The newest closed is kept whatever its size: its client is likely still reading it.
+    for (const oldest of this.#closed) {
+      if (oldest === child) break;
+      if (this.#closed.size <= maxProcesses && this.#closedBytes <= closedRetainedBytes) break;
+      this.#forget(oldest);
+    }
     const timer = setTimeout(() => {
       this.#forgetTimers.delete(timer);
-      if (this.#children.get(child.processId) === child) this.#children.delete(child.processId);
+      this.#forget(child);
     }, this.#options.closedRetentionMs);
     timer.unref();
     this.#forgetTimers.add(timer);
+  }
+
+  #forget(child: Child): void {
+    if (!this.#closed.delete(child)) return;
+    this.#closedBytes -= child.retainedBytes;
+    if (this.#children.get(child.processId) === child) this.#children.delete(child.processId);
   }
 }

@@ -5,7 +5,7 @@ export interface Limits {
   maxFrameBytes: number;
   /** Sessions alive at once, attached or detached. */
   maxSessions: number;
-  /** Processes one session may hold, running or still retained after they closed. */
+  /** Live processes one session may hold (closed ones are kept within a budget of their own). */
   maxProcessesPerSession: number;
   /** Requests one connection may have in flight (long polls included). */
   maxPendingRequests: number;

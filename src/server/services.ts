@@ -27,6 +27,7 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
         retainedOutputBytes: settings.retainedOutputBytes,
         closedRetentionMs: settings.closedRetentionMs ?? DEFAULT_PROCESS_OPTIONS.closedRetentionMs,
         maxProcesses: limits.maxProcessesPerSession,
+        closedRetainedBytes: DEFAULT_PROCESS_OPTIONS.closedRetainedBytes,
         // A held program whose reader stops is waited for as long as a stalled socket (output-hold.ts).
         readPatienceMs: settings.readPatienceMs ?? limits.slowReaderMs,
         firstReadPatienceMs:
