@@ -59,7 +59,8 @@ export class ServerConnection {
   readonly #peer: RpcPeer;
   readonly #services: ConnectionServices;
   readonly #flow: OutputFlow;
-  #pending = 0;
+  /** Calls in flight: long polls (process/read) and everything else, each within the limit. */
+  readonly #pending = { polls: 0, calls: 0 };
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
   #routes: Routes | null = null;
@@ -94,16 +95,19 @@ export class ServerConnection {
   /** The answer, or a promise of it for a call that waits (the peer answers values at once). */
   #onRequest(method: string, params: unknown, id: RequestId): unknown {
     const { maxPendingRequests } = this.#services.limits;
-    if (this.#pending >= maxPendingRequests) {
+    // Long polls have their own share, so a connection full of them can still terminate, write
+    // and use files.
+    const kind = method === "process/read" ? "polls" : "calls";
+    if (this.#pending[kind] >= maxPendingRequests) {
       throw new InvalidRequest(
         `too many requests in flight on this connection (limit ${maxPendingRequests})`,
       );
     }
     const result = this.#handle(method, params, id);
     if (!(result instanceof Promise)) return result;
-    this.#pending++;
+    this.#pending[kind]++;
     return result.finally(() => {
-      this.#pending--;
+      this.#pending[kind]--;
     });
   }
 

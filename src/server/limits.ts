@@ -7,7 +7,7 @@ export interface Limits {
   maxSessions: number;
   /** Live processes one session may hold (closed ones are kept within a budget of their own). */
   maxProcessesPerSession: number;
-  /** Requests one connection may have in flight (long polls included). */
+  /** Requests one connection may have in flight: process/read long polls, and as many other calls. */
   maxPendingRequests: number;
   /**
    * Past this many bytes waiting in a connection's send buffer, the server stops reading its
