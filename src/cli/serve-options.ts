@@ -86,6 +86,11 @@ export const SERVE_ARGS = {
     "A reader behind for this long has its output notifications dropped (process/read keeps the data)",
     DEFAULT_LIMITS.slowReaderMs,
   ),
+  "handshake-timeout-ms": count(
+    "handshake-timeout-ms",
+    "Close a connection that has not sent initialize within this long",
+    DEFAULT_LIMITS.handshakeTimeoutMs,
+  ),
   "max-read-file-bytes": count(
     "max-read-file-bytes",
     "Largest file fs/readFile reads whole",
@@ -153,6 +158,7 @@ export function resolveServeOptions(values: Values): ServerOptions {
       sendBufferBytes: limit("send-buffer-bytes", DEFAULT_LIMITS.sendBufferBytes),
       slowReaderMs: limit("slow-reader-ms", DEFAULT_LIMITS.slowReaderMs),
       maxReadFileBytes: limit("max-read-file-bytes", DEFAULT_LIMITS.maxReadFileBytes),
+      handshakeTimeoutMs: limit("handshake-timeout-ms", DEFAULT_LIMITS.handshakeTimeoutMs),
     },
   };
 }

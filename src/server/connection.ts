@@ -20,7 +20,8 @@ const log = logger("connection");
 export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
-  limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes">;
+  limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes"> &
+    Partial<Pick<Limits, "handshakeTimeoutMs">>;
 }
 
 type RoutedMethod = Exclude<Method, "initialize">;
@@ -64,9 +65,19 @@ export class ServerConnection {
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
   #routes: Routes | null = null;
+  /** Closes a connection that never initializes (it would hold a socket for ever). */
+  #handshakeTimer: Timer | null = null;
 
   constructor(transport: Transport, services: ConnectionServices) {
     this.#services = services;
+    const { handshakeTimeoutMs } = services.limits;
+    if (handshakeTimeoutMs) {
+      this.#handshakeTimer = setTimeout(() => {
+        log.info("closing a connection that did not initialize", { handshakeTimeoutMs });
+        transport.close(1008, "initialize not received in time");
+      }, handshakeTimeoutMs);
+      this.#handshakeTimer.unref();
+    }
     this.#peer = new RpcPeer(transport, {
       onRequest: (method, params, id) => this.#onRequest(method, params, id),
       onNotification: (method) => this.#onNotification(method),
@@ -88,6 +99,7 @@ export class ServerConnection {
 
   /** The transport closed: detach the session (its processes keep running until the TTL). */
   closed(): void {
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#peer.closed();
     if (this.#attachment) this.#services.sessions.detach(this.#attachment);
   }
@@ -150,6 +162,7 @@ export class ServerConnection {
     this.#routes = routesFor(new ProcessHandler(attachment.session.process), this.#services.fs);
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     return { sessionId: attachment.session.id };
   }
 

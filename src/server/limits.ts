@@ -19,6 +19,8 @@ export interface Limits {
   slowReaderMs: number;
   /** Past this many, the connection is closed rather than silently losing a response. */
   maxBufferedBytes: number;
+  /** A connection that has not sent initialize within this long is closed. */
+  handshakeTimeoutMs: number;
   /** Largest file fs/readFile answers with (its base64 answer must fit the send buffer's limit). */
   maxReadFileBytes: number;
 }
@@ -32,4 +34,5 @@ export const DEFAULT_LIMITS: Limits = {
   slowReaderMs: 5000,
   maxBufferedBytes: 64 * 1024 * 1024,
   maxReadFileBytes: 32 * 1024 * 1024,
+  handshakeTimeoutMs: 10_000,
 };

@@ -135,7 +135,7 @@ test("10: control calls are answered while long polls fill the in-flight limit",
 });
 
 test("11: a connection that does not initialize in time is closed", async () => {
-  await using server = startTestServer({ handshakeTimeoutMs: 100 });
+  await using server = startTestServer({ limits: { handshakeTimeoutMs: 100 } });
   const idle = await server.connect();
   await waitFor(() => !idle.isOpen, { label: "the idle connection to be closed" });
   // One that initializes in time stays.
