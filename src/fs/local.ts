@@ -135,6 +135,8 @@ export class LocalFileSystem implements FileSystem {
     options: { recursive?: boolean | null; force?: boolean | null } = {},
   ): Promise<void> {
     const target = absolutePath(path);
+    // The path is normalized lexically: `/x/../..` is the root too.
+    if (target === "/") throw new InvalidRequest("refusing to remove /");
     const recursive = options.recursive ?? true;
     const force = options.force ?? true;
     return guarded(async () => {
