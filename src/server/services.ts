@@ -58,13 +58,17 @@ export async function finishShutdown(killed: number[], reaper: OrphanReaper | nu
   reaper?.stop();
 }
 
-/** Wait (bounded) until killed processes have really died, so shutdown leaves nothing behind. */
+/**
+ * Wait (bounded) until killed processes have really died, and our own children among them have
+ * been reaped (Bun reaps them, then forgets the pid): exiting first would leave them as zombies
+ * under an init that may never reap them.
+ */
 async function waitUntilGone(pids: number[], timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   const wanted = new Set(pids);
   while (wanted.size > 0 && performance.now() < deadline) {
     const running = listProcesses().filter((p) => wanted.has(p.pid) && p.state !== "Z");
-    if (running.length === 0) return;
+    if (running.length === 0 && !pids.some(isSpawnedChild)) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
