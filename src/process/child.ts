@@ -3,7 +3,7 @@
 // program has exited and every output stream has ended.
 import type { FileSink, Subprocess } from "bun";
 import { nanoid } from "nanoid";
-import { InternalError } from "../errors.ts";
+import { InternalError, InvalidRequest } from "../errors.ts";
 import type { OutputStream, WriteStatus } from "../protocol/process.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR } from "./output-buffer.ts";
@@ -45,6 +45,13 @@ export const MAX_READ_BYTES = 1024 * 1024;
  */
 export const MAX_WAIT_MS = 300_000;
 
+/**
+ * Stdin bytes a pipe may have waiting for the program to read them. A write is answered once its
+ * bytes are queued; one that would pass this (with something already waiting) is refused, so a
+ * program that never reads its stdin cannot make the server hold a client's writes without end.
+ */
+export const MAX_STDIN_QUEUED_BYTES = 8 * 1024 * 1024;
+
 /** How long a PTY's remaining output may take to arrive after its leader exits. */
 const PTY_DRAIN_MS = 100;
 
@@ -68,6 +75,8 @@ export class Child {
   /** Marks every descendant, so the family can be found even after it leaves the group. */
   readonly #scope = nanoid();
   #stdin: FileSink | null;
+  /** Stdin bytes written and not yet taken by the program. */
+  #stdinQueuedBytes = 0;
   #nextSeq = 1;
   #openStreams: number;
   #exit: ExitStatus | null = null;
@@ -147,13 +156,34 @@ export class Child {
       terminal.write(bytes);
       return "accepted";
     }
-    if (!this.#stdin) return "stdinClosed";
+    const stdin = this.#stdin;
+    if (!stdin) return "stdinClosed";
+    const queued = this.#stdinQueuedBytes;
+    if (queued > 0 && queued + bytes.byteLength > MAX_STDIN_QUEUED_BYTES) {
+      throw new InvalidRequest(
+        `process ${this.processId} has ${queued} bytes of stdin not yet read by the program (limit ${MAX_STDIN_QUEUED_BYTES})`,
+      );
+    }
+    let flushed: number | Promise<number>;
     try {
-      this.#stdin.write(bytes);
-      await this.#stdin.flush();
+      stdin.write(bytes);
+      flushed = stdin.flush();
     } catch (error) {
       throw new InternalError("failed to write to process stdin", { cause: error });
     }
+    if (!(flushed instanceof Promise)) return "accepted";
+    // The rest goes when the program reads; a program that has gone (EPIPE) frees it, and its
+    // stdin is closed from then on.
+    this.#stdinQueuedBytes += bytes.byteLength;
+    flushed.then(
+      () => {
+        this.#stdinQueuedBytes -= bytes.byteLength;
+      },
+      () => {
+        this.#stdinQueuedBytes -= bytes.byteLength;
+        if (this.#stdin === stdin) this.#stdin = null;
+      },
+    );
     return "accepted";
   }
 

@@ -192,3 +192,22 @@ test("16: on SIGTERM the server reaps its own children before it exits", async (
     reaper.reap();
   }
 });
+
+test("7: writes to a program that does not read stdin are bounded and answered", async () => {
+  await using server = startTestServer();
+  await using client = await server.session();
+  const params = sh("sleep 30", { pipeStdin: true });
+  await client.call("process/start", params);
+  const chunk = Buffer.alloc(4 * 1024 * 1024, 97).toString("base64");
+  const write = () => client.request("process/write", { processId: params.processId, chunk });
+  expect((await write()).result).toEqual({ status: "accepted" });
+  expect((await write()).result).toEqual({ status: "accepted" });
+  const refused = await write();
+  expect(refused.error?.code).toBe(-32600);
+  expect(refused.error?.message).toMatch(
+    /^process p\d+ has \d+ bytes of stdin not yet read by the program \(limit 8388608\)$/,
+  );
+  await client.call("process/terminate", { processId: params.processId });
+  await client.waitForClosed(params.processId);
+  expect((await write()).result).toEqual({ status: "stdinClosed" });
+});
