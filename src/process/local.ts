@@ -55,6 +55,9 @@ export class LocalProcess implements ExecProcess {
 
   async start(options: StartOptions): Promise<ProcessStartResult> {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
+    // A relative cwd would be the server's own; fs paths are absolute, and so is this.
+    if (!options.cwd.startsWith("/"))
+      throw new InvalidParams("invalid params: cwd: must be an absolute path");
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
     // Live processes count; a closed one only holds retained output, bounded on its own.
     if (this.#children.size - this.#closed.size >= this.#options.maxProcesses) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EnvMap, OsText } from "./os-text.ts";
 
 /** Whether text is strict standard base64 (RFC 4648 §4, padded, canonical last symbol). */
 export function isBase64(text: string): boolean {
@@ -31,7 +32,7 @@ export const EnvPolicy = z.object({
   inherit: z.enum(["all", "core", "none"]),
   ignoreDefaultExcludes: z.boolean(),
   exclude: z.array(z.string()),
-  set: z.record(z.string(), z.string()),
+  set: EnvMap,
   includeOnly: z.array(z.string()),
 });
 export type EnvPolicy = z.infer<typeof EnvPolicy>;
@@ -41,12 +42,12 @@ export type TerminalSize = z.infer<typeof TerminalSize>;
 
 export const ProcessStartParams = z.object({
   processId: z.string(),
-  argv: z.array(z.string()),
-  cwd: z.string(),
-  env: z.record(z.string(), z.string()),
+  argv: z.array(OsText),
+  cwd: OsText,
+  env: EnvMap,
   tty: z.boolean(),
   pipeStdin: z.boolean().nullish(),
-  arg0: z.string().nullish(),
+  arg0: OsText.nullish(),
   envPolicy: EnvPolicy.nullish(),
   size: TerminalSize.nullish(),
 });

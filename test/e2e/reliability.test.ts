@@ -211,3 +211,41 @@ test("7: writes to a program that does not read stdin are bounded and answered",
   await client.waitForClosed(params.processId);
   expect((await write()).result).toEqual({ status: "stdinClosed" });
 });
+
+test("12: text the OS would alter or cut is refused (-32602) without echoing it", async () => {
+  await using server = startTestServer();
+  await using client = await server.session();
+  const secret = "s3cr3t";
+  const cases: Record<string, unknown>[] = [
+    { argv: ["/bin/echo", "s\ud800.txt"] },
+    { argv: ["/bin/echo", `${secret}\0`] },
+    { env: { A: `${secret}\udc00` } },
+    { env: { A: `${secret}\0x` } },
+    { env: { "A=B": secret } },
+    { env: { "": secret } },
+    { env: JSON.parse(`{"__proto__": "${secret}"}`) },
+    {
+      envPolicy: {
+        inherit: "none",
+        ignoreDefaultExcludes: true,
+        exclude: [],
+        includeOnly: [],
+        set: { "X=Y": secret },
+      },
+    },
+    { cwd: `/tmp/${secret}\0` },
+    { cwd: "" },
+    { cwd: "." },
+    { arg0: `${secret}\0` },
+  ];
+  for (const overrides of cases) {
+    const params = startParams(["/bin/echo", "hi"], overrides);
+    const { error } = await client.request("process/start", params);
+    expect([overrides, error?.code]).toEqual([overrides, -32602]);
+    expect(error?.message).not.toContain(secret);
+  }
+  for (const path of ["/tmp/s\ud800.txt", "/tmp/s\udc00.txt"]) {
+    const { error } = await client.request("fs/writeFile", { path, dataBase64: "" });
+    expect([path, error?.code]).toEqual([path, -32602]);
+  }
+});
