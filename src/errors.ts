@@ -67,12 +67,12 @@ export class NotFound extends AppError {
 }
 
 /**
- * A resume of a session that another live connection holds. Codex 0.125 reports it as -32600;
- * the class still has its own kind so callers can tell it apart.
+ * A resume of a session that another live connection holds: -32010, as Codex 0.169+ answers it
+ * (Codex 0.125 answered -32600 with the same message).
  */
 export class SessionAttached extends AppError {
   constructor(message: string) {
-    super("sessionAttached", ErrorCode.InvalidRequest, message);
+    super("sessionAttached", ErrorCode.SessionAttached, message);
   }
 
   static forSession(sessionId: string): SessionAttached {

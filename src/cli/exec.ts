@@ -6,6 +6,7 @@ import { constants } from "node:os";
 import { parseArgs } from "node:util";
 import { defineCommand } from "citty";
 import { nanoid } from "nanoid";
+import { RemoteProcess } from "../process/remote.ts";
 import type { ProcessEvent } from "../process/types.ts";
 import { ExecServerClient } from "../rpc/client.ts";
 import { UsageError } from "./options.ts";
@@ -117,8 +118,8 @@ export async function runExec(options: ExecOptions): Promise<number> {
   const stderr = orderedWriter(process.stderr);
   const { promise: finished, resolve: finish } = Promise.withResolvers<number>();
   let exitCode = 0;
-  client.track(processId);
-  client.subscribe((event) => {
+  const processes = new RemoteProcess(client);
+  processes.subscribe((event) => {
     if (event.processId !== processId) return;
     if (event.type === "output") (event.chunk.stream === "stderr" ? stderr : stdout).write(event.chunk.bytes);
     else if (event.type === "exited") exitCode = exitCodeOf(event);
@@ -134,7 +135,7 @@ export async function runExec(options: ExecOptions): Promise<number> {
     options.tty && process.env.TERM && !options.env.TERM
       ? { ...options.env, TERM: process.env.TERM }
       : options.env;
-  await client.call("process/start", {
+  await processes.start({
     processId,
     argv: options.argv,
     cwd: options.cwd,

@@ -106,6 +106,7 @@ export class LocalFileSystem implements FileSystem {
       isDirectory: info.isDirectory(),
       isFile: info.isFile(),
       isSymlink: link.isSymbolicLink(),
+      size: info.size,
       // Whole milliseconds, never negative (times before 1970 read as 0, as the reference does).
       createdAtMs: Math.max(0, Math.floor(info.birthtimeMs || 0)),
       modifiedAtMs: Math.max(0, Math.floor(info.mtimeMs)),

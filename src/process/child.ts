@@ -1,10 +1,11 @@
 // One spawned program: its output retention, its seq counter, and the waiters of long polls.
 // Every output chunk, the exit and the close each take the next seq; `closed` comes last, once the
 // program has exited and every output stream has ended.
+import { constants } from "node:os";
 import type { FileSink, Subprocess } from "bun";
 import { nanoid } from "nanoid";
 import { InternalError, InvalidRequest } from "../errors.ts";
-import type { OutputStream, WriteStatus } from "../protocol/process.ts";
+import { type OutputStream, SIGNALS, type SignalName, type WriteStatus } from "../protocol/process.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR } from "./output-buffer.ts";
 import { type HoldOptions, OutputHold } from "./output-hold.ts";
@@ -81,6 +82,8 @@ export class Child {
   #openStreams: number;
   #exit: ExitStatus | null = null;
   #closedSeq: number | null = null;
+  /** Every writeId seen: a repeat is acknowledged and not written again. */
+  readonly #writeIds = new Set<string>();
 
   constructor(options: StartOptions, hooks: ChildHooks) {
     this.processId = options.processId;
@@ -149,7 +152,11 @@ export class Child {
     }
   }
 
-  async write(bytes: Uint8Array): Promise<WriteStatus> {
+  async write(bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
+    if (writeId !== undefined) {
+      if (this.#writeIds.has(writeId)) return "accepted";
+      this.#writeIds.add(writeId);
+    }
     if (this.isTty) {
       const terminal = this.#subprocess.terminal;
       if (!terminal || terminal.closed) throw new InternalError("failed to write to process stdin");
@@ -198,6 +205,16 @@ export class Child {
       // The program already closed its end; stdin is closed either way.
     }
     return "accepted";
+  }
+
+  /** Send a signal to the program's process group (it leads one); nothing once it has exited. */
+  signal(name: SignalName): void {
+    if (this.#exit !== null) return;
+    try {
+      process.kill(-this.#subprocess.pid, SIGNALS[name]);
+    } catch {
+      // The group is gone: the exit is on its way.
+    }
   }
 
   /**
@@ -250,8 +267,11 @@ export class Child {
 
   #exited(): void {
     const { exitCode, signalCode } = this.#subprocess;
-    // Codex reports a pipe child killed by a signal as -1 and a PTY child as 1.
-    const code = exitCode ?? (this.isTty ? 1 : -1);
+    // Killed by a signal: 128 + its number, as shells and Codex 0.169+ report it (Codex 0.125
+    // reported -1 for a pipe child and 1 for a PTY child; 0.171 still reports 1 for a PTY child).
+    const signalNumber =
+      signalCode === null ? undefined : constants.signals[signalCode as keyof typeof constants.signals];
+    const code = exitCode ?? (signalNumber === undefined ? -1 : 128 + signalNumber);
     const exit = {
       seq: this.#nextSeq++,
       exitCode: code,

@@ -1,6 +1,13 @@
 // The process table of one session, doing the real work on this host.
 import { InvalidParams, InvalidRequest } from "../errors.ts";
-import type { ProcessStartResult, ProcessTerminateResult, WriteStatus } from "../protocol/process.ts";
+import { absolutePath } from "../fs/path.ts";
+import type {
+  ProcessStartResult,
+  ProcessTerminateResult,
+  SignalName,
+  WriteStatus,
+} from "../protocol/process.ts";
+import { restrictsAnything } from "../sandbox/gate.ts";
 import { Child } from "./child.ts";
 import type {
   ExecProcess,
@@ -55,9 +62,12 @@ export class LocalProcess implements ExecProcess {
 
   async start(options: StartOptions): Promise<ProcessStartResult> {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
-    // A relative cwd would be the server's own; fs paths are absolute, and so is this.
-    if (!options.cwd.startsWith("/"))
-      throw new InvalidParams("invalid params: cwd: must be an absolute path");
+    // Never run uncontained what the client asked to contain.
+    if (restrictsAnything(options.sandbox)) {
+      throw new InvalidRequest(
+        "this exec-server does not enforce process sandboxes; send no sandbox or an unrestricted one",
+      );
+    }
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
     // Live processes count; a closed one only holds retained output, bounded on its own.
     if (this.#children.size - this.#closed.size >= this.#options.maxProcesses) {
@@ -67,22 +77,25 @@ export class LocalProcess implements ExecProcess {
       throw new InvalidRequest(`process ${options.processId} already exists`);
     }
     // Spawning is synchronous, so the id is taken before anything else can run.
-    const child = new Child(options, {
-      retainedOutputBytes: this.#options.retainedOutputBytes,
-      readPatienceMs: this.#options.readPatienceMs,
-      firstReadPatienceMs: this.#options.firstReadPatienceMs,
-      isAttached: () => this.#flowControl !== null,
-      readsNotifications: () => this.#readsNotifications,
-      hasSessionRead: () => this.#hasRead,
-      releasedByPatience: () => {
-        this.#readsNotifications = true;
+    const child = new Child(
+      { ...options, cwd: absolutePath(options.cwd, "cwd") },
+      {
+        retainedOutputBytes: this.#options.retainedOutputBytes,
+        readPatienceMs: this.#options.readPatienceMs,
+        firstReadPatienceMs: this.#options.firstReadPatienceMs,
+        isAttached: () => this.#flowControl !== null,
+        readsNotifications: () => this.#readsNotifications,
+        hasSessionRead: () => this.#hasRead,
+        releasedByPatience: () => {
+          this.#readsNotifications = true;
+        },
+        beforeRead: () => this.#flowControl?.(),
+        onEvent: (event) => this.#emit(event),
+        onClosed: (closed) => this.#forgetLater(closed),
       },
-      beforeRead: () => this.#flowControl?.(),
-      onEvent: (event) => this.#emit(event),
-      onClosed: (closed) => this.#forgetLater(closed),
-    });
+    );
     this.#children.set(options.processId, child);
-    return { processId: options.processId };
+    return { processId: options.processId, sandboxType: "none" };
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {
@@ -91,9 +104,13 @@ export class LocalProcess implements ExecProcess {
     return child.read(options);
   }
 
-  async write(processId: string, bytes: Uint8Array): Promise<WriteStatus> {
+  async write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
     const child = this.#children.get(processId);
-    return child ? child.write(bytes) : "unknownProcess";
+    return child ? child.write(bytes, writeId) : "unknownProcess";
+  }
+
+  async signal(processId: string, signal: SignalName): Promise<void> {
+    this.#children.get(processId)?.signal(signal);
   }
 
   async closeStdin(processId: string): Promise<WriteStatus> {

@@ -1,14 +1,45 @@
-// ExecProcess over an ExecServerClient: the same calls, proxied to a server.
-import type { ProcessStartResult, ProcessTerminateResult, WriteStatus } from "../protocol/process.ts";
+// ExecProcess over an ExecServerClient: the same calls, proxied to a server. Events come from the
+// server's notifications, delivered in seq order per process; a gap (or a resume after a dropped
+// connection) is filled from process/read, so a consumer sees each event exactly once.
+import type {
+  ProcessReadResult,
+  ProcessStartResult,
+  ProcessTerminateResult,
+  SignalName,
+  WriteStatus,
+} from "../protocol/process.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
 import { OutputChunk } from "./output-buffer.ts";
-import type { ExecProcess, ProcessEventListener, ReadOptions, ReadResult, StartOptions } from "./types.ts";
+import { eventsFromReads, ProcessStream } from "./stream.ts";
+import type {
+  ExecProcess,
+  ProcessEvent,
+  ProcessEventListener,
+  ReadOptions,
+  ReadResult,
+  StartOptions,
+} from "./types.ts";
 
 export class RemoteProcess implements ExecProcess {
-  constructor(private readonly client: ExecServerClient) {}
+  readonly #streams = new Map<string, ProcessStream>();
+  readonly #catchUps = new Map<string, Promise<void>>();
+  readonly #listeners = new Set<ProcessEventListener>();
+
+  constructor(private readonly client: ExecServerClient) {
+    client.onNotification("process/output", ({ processId, seq, stream, chunk }) =>
+      this.#feed({ type: "output", processId, chunk: OutputChunk.fromBase64(seq, stream, chunk) }),
+    );
+    client.onNotification("process/exited", ({ processId, seq, exitCode, signal }) =>
+      this.#feed({ type: "exited", processId, seq, exitCode, signal: signal ?? null }),
+    );
+    client.onNotification("process/closed", ({ processId, seq }) =>
+      this.#feed({ type: "closed", processId, seq }),
+    );
+    client.onResume(() => this.#catchUpAll());
+  }
 
   start(options: StartOptions): Promise<ProcessStartResult> {
-    this.client.track(options.processId);
+    this.#track(options.processId);
     return this.client.call("process/start", options);
   }
 
@@ -20,9 +51,13 @@ export class RemoteProcess implements ExecProcess {
     };
   }
 
-  async write(processId: string, bytes: Uint8Array): Promise<WriteStatus> {
+  async write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
     const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-    return (await this.client.call("process/write", { processId, chunk })).status;
+    return (await this.client.call("process/write", { processId, chunk, writeId })).status;
+  }
+
+  async signal(processId: string, signal: SignalName): Promise<void> {
+    await this.client.call("process/signal", { processId, signal });
   }
 
   async closeStdin(processId: string): Promise<WriteStatus> {
@@ -34,6 +69,54 @@ export class RemoteProcess implements ExecProcess {
   }
 
   subscribe(listener: ProcessEventListener): () => void {
-    return this.client.subscribe(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Fill a process's events from process/read, from the last delivered seq on. */
+  catchUp(processId: string): Promise<void> {
+    const running = this.#catchUps.get(processId);
+    if (running) return running;
+    const task = this.#catchUp(processId).finally(() => this.#catchUps.delete(processId));
+    this.#catchUps.set(processId, task);
+    return task;
+  }
+
+  #track(processId: string): ProcessStream {
+    const stream = this.#streams.get(processId) ?? new ProcessStream(processId);
+    this.#streams.set(processId, stream);
+    return stream;
+  }
+
+  #feed(event: ProcessEvent): void {
+    const stream = this.#track(event.processId);
+    this.#deliver(stream.accept(event));
+    if (stream.hasGap && this.client.isConnected) void this.catchUp(event.processId).catch(() => {});
+  }
+
+  #deliver(events: ProcessEvent[]): void {
+    for (const event of events) for (const listener of this.#listeners) listener(event);
+  }
+
+  async #catchUpAll(): Promise<void> {
+    const open = [...this.#streams.values()].filter((stream) => !stream.isClosed);
+    await Promise.all(open.map((stream) => this.catchUp(stream.processId)));
+  }
+
+  async #catchUp(processId: string): Promise<void> {
+    const stream = this.#streams.get(processId);
+    if (!stream || stream.isClosed) return;
+    const afterSeq = stream.delivered;
+    const reads: ProcessReadResult[] = [];
+    for (let next = afterSeq; ; ) {
+      const read = await this.client.call("process/read", { processId, afterSeq: next, waitMs: 0 });
+      reads.push(read);
+      if (read.chunks.length === 0) break;
+      next = read.nextSeq - 1;
+    }
+    const { events, lastSeq } = eventsFromReads(processId, afterSeq, reads, stream.hasExited);
+    for (const event of events) this.#deliver(stream.accept(event));
+    // Seqs still missing up to the server's last one were evicted from retention: skip them.
+    this.#deliver(stream.skipTo(lastSeq));
   }
 }

@@ -5,6 +5,7 @@ import type {
   ProcessStartParams,
   ProcessStartResult,
   ProcessTerminateResult,
+  SignalName,
   WriteStatus,
 } from "../protocol/process.ts";
 import type { OutputChunk } from "./output-buffer.ts";
@@ -37,12 +38,18 @@ export type ProcessEvent =
 
 export type ProcessEventListener = (event: ProcessEvent) => void;
 
-export type { OutputStream, WriteStatus };
+export type { OutputStream, SignalName, WriteStatus };
 
 export interface ExecProcess {
   start(options: StartOptions): Promise<ProcessStartResult>;
   read(options: ReadOptions): Promise<ReadResult>;
-  write(processId: string, bytes: Uint8Array): Promise<WriteStatus>;
+  /**
+   * `writeId`: a write whose id this process has already seen is answered `accepted` and not
+   * written again (a retry of a write whose answer was lost).
+   */
+  write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus>;
+  /** Send a signal to the program's whole process group; nothing for an unknown or exited one. */
+  signal(processId: string, signal: SignalName): Promise<void>;
   /** [ext] End stdin: a pipe is closed, a PTY gets its EOF character (^D). */
   closeStdin(processId: string): Promise<WriteStatus>;
   terminate(processId: string): Promise<ProcessTerminateResult>;

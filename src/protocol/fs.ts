@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AbsolutePath } from "./path.ts";
 
 /**
  * The optional sandbox profile Codex attaches to filesystem calls. Only its `permissions.type` is
@@ -12,36 +13,38 @@ export type SandboxProfile = z.infer<typeof SandboxProfile>;
 const Sandboxed = { sandbox: SandboxProfile.nullish() };
 const Empty = z.object({});
 
-export const FsReadFileParams = z.object({ path: z.string(), ...Sandboxed });
+export const FsReadFileParams = z.object({ path: AbsolutePath, ...Sandboxed });
 export type FsReadFileParams = z.infer<typeof FsReadFileParams>;
 export const FsReadFileResult = z.object({ dataBase64: z.string() });
 export type FsReadFileResult = z.infer<typeof FsReadFileResult>;
 
 /** dataBase64 is checked by the handler: invalid base64 is -32600 here, not -32602. */
-export const FsWriteFileParams = z.object({ path: z.string(), dataBase64: z.string(), ...Sandboxed });
+export const FsWriteFileParams = z.object({ path: AbsolutePath, dataBase64: z.string(), ...Sandboxed });
 export type FsWriteFileParams = z.infer<typeof FsWriteFileParams>;
 export const FsWriteFileResult = Empty;
 
 export const FsCreateDirectoryParams = z.object({
-  path: z.string(),
+  path: AbsolutePath,
   recursive: z.boolean().nullish(),
   ...Sandboxed,
 });
 export type FsCreateDirectoryParams = z.infer<typeof FsCreateDirectoryParams>;
 export const FsCreateDirectoryResult = Empty;
 
-export const FsGetMetadataParams = z.object({ path: z.string(), ...Sandboxed });
+export const FsGetMetadataParams = z.object({ path: AbsolutePath, ...Sandboxed });
 export type FsGetMetadataParams = z.infer<typeof FsGetMetadataParams>;
 export const FsGetMetadataResult = z.object({
   isDirectory: z.boolean(),
   isFile: z.boolean(),
   isSymlink: z.boolean(),
+  /** Bytes (of the target, for a link); a Codex 0.169+ client requires it. */
+  size: z.number(),
   createdAtMs: z.number(),
   modifiedAtMs: z.number(),
 });
 export type FsGetMetadataResult = z.infer<typeof FsGetMetadataResult>;
 
-export const FsReadDirectoryParams = z.object({ path: z.string(), ...Sandboxed });
+export const FsReadDirectoryParams = z.object({ path: AbsolutePath, ...Sandboxed });
 export type FsReadDirectoryParams = z.infer<typeof FsReadDirectoryParams>;
 export const DirectoryEntry = z.object({
   fileName: z.string(),
@@ -53,7 +56,7 @@ export const FsReadDirectoryResult = z.object({ entries: z.array(DirectoryEntry)
 export type FsReadDirectoryResult = z.infer<typeof FsReadDirectoryResult>;
 
 export const FsRemoveParams = z.object({
-  path: z.string(),
+  path: AbsolutePath,
   recursive: z.boolean().nullish(),
   force: z.boolean().nullish(),
   ...Sandboxed,
@@ -62,8 +65,8 @@ export type FsRemoveParams = z.infer<typeof FsRemoveParams>;
 export const FsRemoveResult = Empty;
 
 export const FsCopyParams = z.object({
-  sourcePath: z.string(),
-  destinationPath: z.string(),
+  sourcePath: AbsolutePath,
+  destinationPath: AbsolutePath,
   recursive: z.boolean(),
   ...Sandboxed,
 });

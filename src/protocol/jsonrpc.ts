@@ -1,6 +1,5 @@
 // The "JSON-RPC lite" envelope: no "jsonrpc" member is sent, one is accepted; unknown members ignored.
 import { z } from "zod";
-import { parseJson } from "./json-text.ts";
 
 export const RequestId = z.union([z.string(), z.int()]);
 export type RequestId = z.infer<typeof RequestId>;
@@ -26,29 +25,3 @@ export type RpcMessage =
   | { type: "notification"; message: RpcNotification }
   | { type: "response"; message: RpcResponse }
   | { type: "invalid"; reason: string };
-
-/** Decode a frame's text into one message. Never throws. */
-export function decodeMessage(text: string): RpcMessage {
-  let value: unknown;
-  try {
-    value = parseJson(text);
-  } catch (error) {
-    return { type: "invalid", reason: `invalid JSON: ${(error as Error).message}` };
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { type: "invalid", reason: "expected a JSON-RPC message object" };
-  }
-  if ("method" in value) {
-    if ("id" in value) {
-      const request = RpcRequest.safeParse(value);
-      if (request.success) return { type: "request", message: request.data };
-      return { type: "invalid", reason: "invalid JSON-RPC request" };
-    }
-    const notification = RpcNotification.safeParse(value);
-    if (notification.success) return { type: "notification", message: notification.data };
-    return { type: "invalid", reason: "invalid JSON-RPC notification" };
-  }
-  const response = RpcResponse.safeParse(value);
-  if (response.success) return { type: "response", message: response.data };
-  return { type: "invalid", reason: "expected a JSON-RPC request, notification or response" };
-}

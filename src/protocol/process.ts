@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EnvMap, OsText } from "./os-text.ts";
+import { AbsolutePath } from "./path.ts";
 
 /** Whether text is strict standard base64 (RFC 4648 §4, padded, canonical last symbol). */
 export function isBase64(text: string): boolean {
@@ -40,20 +41,38 @@ export type EnvPolicy = z.infer<typeof EnvPolicy>;
 export const TerminalSize = z.object({ rows: z.int().min(1).max(65535), cols: z.int().min(1).max(65535) });
 export type TerminalSize = z.infer<typeof TerminalSize>;
 
+/**
+ * The sandbox a Codex 0.169+ client asks the executor to apply to a command. Only what decides
+ * whether it restricts anything is read here; the rest is kept as sent.
+ */
+export const ProcessSandbox = z.looseObject({
+  permissions: z.looseObject({ type: z.string() }),
+});
+export type ProcessSandbox = z.infer<typeof ProcessSandbox>;
+
 export const ProcessStartParams = z.object({
   processId: z.string(),
   argv: z.array(OsText),
-  cwd: OsText,
+  cwd: AbsolutePath,
   env: EnvMap,
   tty: z.boolean(),
   pipeStdin: z.boolean().nullish(),
   arg0: OsText.nullish(),
   envPolicy: EnvPolicy.nullish(),
   size: TerminalSize.nullish(),
+  /** 0.169+: the thread and tool call the command belongs to (not used here). */
+  metadata: z.looseObject({}).nullish(),
+  sandbox: ProcessSandbox.nullish(),
+  enforceManagedNetwork: z.boolean().nullish(),
+  managedNetwork: z.looseObject({}).nullish(),
+  networkProxy: z.unknown().optional(),
 });
 export type ProcessStartParams = z.infer<typeof ProcessStartParams>;
 
-export const ProcessStartResult = z.object({ processId: z.string() });
+/** Which sandbox the command runs in: `none` when none was asked for (or it restricts nothing). */
+export const SandboxType = z.string();
+
+export const ProcessStartResult = z.object({ processId: z.string(), sandboxType: SandboxType.optional() });
 export type ProcessStartResult = z.infer<typeof ProcessStartResult>;
 
 export const OutputStream = z.enum(["stdout", "stderr", "pty"]);
@@ -77,11 +96,21 @@ export const ProcessReadResult = z.object({
   exitCode: z.int().nullable(),
   closed: z.boolean(),
   failure: z.string().nullable(),
+  /** 0.169+: whether the sandbox denied the command something it then failed on. */
+  sandboxDenied: z.boolean().optional(),
   signal: z.string().nullish(),
 });
 export type ProcessReadResult = z.infer<typeof ProcessReadResult>;
 
-export const ProcessWriteParams = z.object({ processId: z.string(), chunk: Base64 });
+/**
+ * `writeId` (0.169+, absent from 0.125): a write whose id this process has seen is answered
+ * `accepted` and not written again, so a client may retry a write it got no answer to.
+ */
+export const ProcessWriteParams = z.object({
+  processId: z.string(),
+  chunk: Base64,
+  writeId: z.string().min(1, "writeId must not be empty").nullish(),
+});
 export type ProcessWriteParams = z.infer<typeof ProcessWriteParams>;
 
 export const WriteStatus = z.enum(["accepted", "unknownProcess", "stdinClosed", "starting"]);
@@ -93,6 +122,26 @@ export type ProcessWriteResult = z.infer<typeof ProcessWriteResult>;
 /** [ext] End the program's stdin (pipe: close it; PTY: send the EOF character). */
 export const ProcessCloseStdinParams = z.object({ processId: z.string() });
 export type ProcessCloseStdinParams = z.infer<typeof ProcessCloseStdinParams>;
+
+/**
+ * Signals by name. Codex 0.169+ sends only `interrupt`; the others are ours [ext]. Each goes to the
+ * program's whole process group.
+ */
+export const SIGNALS = {
+  interrupt: "SIGINT",
+  terminate: "SIGTERM",
+  kill: "SIGKILL",
+  hangup: "SIGHUP",
+  quit: "SIGQUIT",
+  user1: "SIGUSR1",
+  user2: "SIGUSR2",
+} as const;
+export const SignalName = z.enum(Object.keys(SIGNALS) as [keyof typeof SIGNALS, ...(keyof typeof SIGNALS)[]]);
+export type SignalName = z.infer<typeof SignalName>;
+
+export const ProcessSignalParams = z.object({ processId: z.string(), signal: SignalName });
+export type ProcessSignalParams = z.infer<typeof ProcessSignalParams>;
+export const ProcessSignalResult = z.object({});
 
 export const ProcessTerminateParams = z.object({ processId: z.string() });
 export type ProcessTerminateParams = z.infer<typeof ProcessTerminateParams>;
@@ -112,9 +161,14 @@ export const ProcessExitedNotification = z.object({
   processId: z.string(),
   seq: z.int(),
   exitCode: z.int(),
+  sandboxDenied: z.boolean().optional(),
   signal: z.string().nullish(),
 });
 export type ProcessExitedNotification = z.infer<typeof ProcessExitedNotification>;
 
 export const ProcessClosedNotification = z.object({ processId: z.string(), seq: z.int() });
 export type ProcessClosedNotification = z.infer<typeof ProcessClosedNotification>;
+
+/** [ext] Sent once per stall when output notifications are dropped for a slow reader. */
+export const ProcessOutputDroppedNotification = z.object({ bufferedBytes: z.int(), limitBytes: z.int() });
+export type ProcessOutputDroppedNotification = z.infer<typeof ProcessOutputDroppedNotification>;

@@ -1,20 +1,22 @@
-// ExecServerClient: a typed client for an exec-server. It connects and initializes, checks every
-// result and notification against the protocol schemas, delivers each process's events in seq
-// order, and can reconnect with resumeSessionId, catching every live process up with process/read
-// so a consumer sees each byte exactly once.
+// ExecServerClient: a typed client for an exec-server, over a websocket or a program's stdio. It
+// connects and initializes, checks every result and notification against the wire table's
+// schemas, and can reconnect with resumeSessionId. It knows nothing of processes or files: the
+// remote implementations (src/process/remote.ts, src/fs/remote.ts) build on it.
 import { InvalidRequest, TransportClosed } from "../errors.ts";
 import { logger } from "../log.ts";
-import { OutputChunk } from "../process/output-buffer.ts";
-import type { ProcessEvent, ProcessEventListener } from "../process/types.ts";
-import { METHODS, type Method, type ParamsOf, type ResultOf } from "../protocol/methods.ts";
+import type { EnvironmentInfo } from "../protocol/initialize.ts";
 import {
-  ProcessClosedNotification,
-  ProcessExitedNotification,
-  ProcessOutputNotification,
-  type ProcessReadResult,
-} from "../protocol/process.ts";
-import { RpcPeer } from "./peer.ts";
-import { eventsFromReads, ProcessStream } from "./process-stream.ts";
+  isNotification,
+  METHODS,
+  type Method,
+  NOTIFICATIONS,
+  type Notification,
+  type NotificationParamsOf,
+  type ParamsOf,
+  type ResultOf,
+} from "../protocol/methods.ts";
+import { RpcPeer, type Transport } from "./peer.ts";
+import { spawnStdioTransport } from "./stdio.ts";
 import { openWebSocket, webSocketTransport } from "./websocket.ts";
 
 const log = logger("client");
@@ -30,25 +32,55 @@ export interface ExecServerClientOptions {
   resumeSessionId?: string;
 }
 
+/** A way to reach a server: opens a transport that feeds `receive` and reports its close. */
+type Connector = (
+  receive: (data: string | ArrayBuffer | Uint8Array) => void,
+  onClose: (reason: string) => void,
+) => Promise<Transport>;
+
+type NotificationListener = (params: unknown) => void;
+
 export class ExecServerClient {
   readonly url: string;
   #sessionId = "";
-  #options: ExecServerClientOptions;
-  #ws: WebSocket | null = null;
+  #environmentInfo: EnvironmentInfo | null = null;
+  readonly #options: ExecServerClientOptions;
+  readonly #connect: Connector;
+  #transport: Transport | null = null;
   #peer: RpcPeer | null = null;
-  readonly #streams = new Map<string, ProcessStream>();
-  readonly #catchUps = new Map<string, Promise<void>>();
-  readonly #listeners = new Set<ProcessEventListener>();
+  #closing: Promise<void> | null = null;
+  readonly #notificationListeners = new Map<string, Set<NotificationListener>>();
+  readonly #resumeListeners = new Set<() => Promise<void>>();
   readonly #closeListeners = new Set<(reason: string) => void>();
 
-  private constructor(url: string, options: ExecServerClientOptions) {
+  private constructor(url: string, connect: Connector, options: ExecServerClientOptions) {
     this.url = url;
+    this.#connect = connect;
     this.#options = options;
   }
 
-  /** Connect, initialize (or resume) and send initialized. */
+  /** Connect over a websocket, initialize (or resume) and send initialized. */
   static async connect(url: string, options: ExecServerClientOptions = {}): Promise<ExecServerClient> {
-    const client = new ExecServerClient(url, options);
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    const connector: Connector = async (receive, onClose) => {
+      const ws = await openWebSocket(url, { timeoutMs, headers: options.headers });
+      ws.addEventListener("message", (event) => receive(event.data as string | ArrayBuffer));
+      ws.addEventListener("close", (event) => onClose(`exec-server connection closed (code ${event.code})`));
+      return webSocketTransport(ws);
+    };
+    const client = new ExecServerClient(url, connector, options);
+    await client.#open(options.resumeSessionId);
+    return client;
+  }
+
+  /**
+   * Start a server program that speaks the protocol on its stdin and stdout (`--listen stdio`, as
+   * Codex's environments.toml `program` entries do), and connect to it. Closing the client ends
+   * the program's stdin, which ends the program.
+   */
+  static async spawn(argv: string[], options: ExecServerClientOptions = {}): Promise<ExecServerClient> {
+    const connector: Connector = async (receive, onClose) => spawnStdioTransport(argv, receive, onClose);
+    const client = new ExecServerClient(`stdio:${argv.join(" ")}`, connector, options);
     await client.#open(options.resumeSessionId);
     return client;
   }
@@ -57,11 +89,16 @@ export class ExecServerClient {
     return this.#sessionId;
   }
 
+  /** What the server said of its host at initialize (null from a server that says nothing). */
+  get environmentInfo(): EnvironmentInfo | null {
+    return this.#environmentInfo;
+  }
+
   get isConnected(): boolean {
     return this.#peer !== null && !this.#peer.isClosed;
   }
 
-  /** Call a method; params and result are typed from the protocol schemas. */
+  /** Call a method; params and result are typed and checked from the wire table. */
   async call<M extends Method>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     if (!this.#peer || this.#peer.isClosed) throw new TransportClosed("exec-server connection is closed");
     const result = await this.#peer.request(method, params);
@@ -71,15 +108,22 @@ export class ExecServerClient {
     return parsed.data as ResultOf<M>;
   }
 
-  /** Track a process so its events are ordered and caught up after a resume. */
-  track(processId: string): void {
-    if (!this.#streams.has(processId)) this.#streams.set(processId, new ProcessStream(processId));
+  /** Every notification of one kind, its params checked. Returns an unsubscribe function. */
+  onNotification<N extends Notification>(
+    method: N,
+    listener: (params: NotificationParamsOf<N>) => void,
+  ): () => void {
+    const listeners = this.#notificationListeners.get(method) ?? new Set<NotificationListener>();
+    this.#notificationListeners.set(method, listeners);
+    const untyped = listener as NotificationListener;
+    listeners.add(untyped);
+    return () => listeners.delete(untyped);
   }
 
-  /** Every process event, in seq order per process. Returns an unsubscribe function. */
-  subscribe(listener: ProcessEventListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  /** Called after each successful reconnect, before reconnect() resolves (to catch up). */
+  onResume(listener: () => Promise<void>): () => void {
+    this.#resumeListeners.add(listener);
+    return () => this.#resumeListeners.delete(listener);
   }
 
   onClose(listener: (reason: string) => void): () => void {
@@ -87,37 +131,27 @@ export class ExecServerClient {
     return () => this.#closeListeners.delete(listener);
   }
 
-  /**
-   * Reconnect to the same server and resume the session, then read every tracked process from
-   * the last seq delivered, so nothing is lost or repeated.
-   */
+  /** Reconnect to the same server and resume the session; then every resume listener catches up. */
   async reconnect(): Promise<void> {
-    this.#ws?.close();
+    this.#transport?.close();
     await this.#open(this.#sessionId);
-    const open = [...this.#streams.values()].filter((stream) => !stream.isClosed);
-    const results = await Promise.allSettled(open.map((stream) => this.catchUp(stream.processId)));
-    results.forEach((result, i) => {
-      if (result.status === "rejected") {
-        log.warn("catch-up failed", { processId: open[i]?.processId, error: String(result.reason) });
-      }
-    });
-  }
-
-  /** Fill a tracked process's events from process/read, from the last delivered seq on. */
-  catchUp(processId: string): Promise<void> {
-    const running = this.#catchUps.get(processId);
-    if (running) return running;
-    const task = this.#catchUp(processId).finally(() => this.#catchUps.delete(processId));
-    this.#catchUps.set(processId, task);
-    return task;
+    const results = await Promise.allSettled([...this.#resumeListeners].map((listener) => listener()));
+    for (const result of results) {
+      if (result.status === "rejected") log.warn("catch-up failed", { error: String(result.reason) });
+    }
   }
 
   async close(): Promise<void> {
-    const ws = this.#ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return;
-    const closed = new Promise((resolve) => ws.addEventListener("close", resolve, { once: true }));
-    ws.close();
-    await closed;
+    if (!this.#peer || this.#peer.isClosed) return;
+    this.#closing ??= new Promise<void>((resolve) => {
+      const stop = this.onClose(() => {
+        stop();
+        resolve();
+      });
+    });
+    this.#transport?.close();
+    await this.#closing;
+    this.#closing = null;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -125,81 +159,37 @@ export class ExecServerClient {
   }
 
   async #open(resumeSessionId: string | undefined): Promise<void> {
-    const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
-    const ws = await openWebSocket(this.url, { timeoutMs, headers: this.#options.headers });
-    const peer = new RpcPeer(webSocketTransport(ws), {
+    let peer: RpcPeer | null = null;
+    const transport = await this.#connect(
+      (data) => peer?.receive(data),
+      (reason) => {
+        peer?.closed(reason);
+        if (this.#peer === peer) for (const listener of this.#closeListeners) listener(reason);
+      },
+    );
+    peer = new RpcPeer(transport, {
       onNotification: (method, params) => this.#onNotification(method, params),
     });
-    ws.addEventListener("message", (event) => peer.receive(event.data as string | ArrayBuffer));
-    ws.addEventListener("close", (event) => {
-      const reason = `exec-server connection closed (code ${event.code})`;
-      peer.closed(reason);
-      if (this.#peer === peer) for (const listener of this.#closeListeners) listener(reason);
-    });
-    this.#ws = ws;
+    this.#transport = transport;
     this.#peer = peer;
     const clientName = this.#options.clientName ?? "codex-exec-server-client";
     const result = await this.call("initialize", { clientName, resumeSessionId: resumeSessionId ?? null });
     this.#sessionId = result.sessionId;
+    this.#environmentInfo = result.environmentInfo ?? null;
     peer.notify("initialized", {});
   }
 
   #onNotification(method: string, params: unknown): void {
-    const event = decodeEvent(method, params);
-    if (!event) {
+    const listeners = this.#notificationListeners.get(method);
+    if (!isNotification(method) || !listeners?.size) {
       log.debug("ignored notification", { method });
       return;
     }
-    this.#feed(event.processId, [event]);
-  }
-
-  #feed(processId: string, events: ProcessEvent[]): void {
-    this.track(processId);
-    const stream = this.#streams.get(processId) as ProcessStream;
-    for (const event of events) this.#deliver(stream.accept(event));
-    if (stream.hasGap && this.isConnected) void this.catchUp(processId).catch(() => {});
-  }
-
-  #deliver(events: ProcessEvent[]): void {
-    for (const event of events) for (const listener of this.#listeners) listener(event);
-  }
-
-  async #catchUp(processId: string): Promise<void> {
-    const stream = this.#streams.get(processId);
-    if (!stream || stream.isClosed) return;
-    const afterSeq = stream.delivered;
-    const reads: ProcessReadResult[] = [];
-    for (let next = afterSeq; ; ) {
-      const read = await this.call("process/read", { processId, afterSeq: next, waitMs: 0 });
-      reads.push(read);
-      if (read.chunks.length === 0) break;
-      next = read.nextSeq - 1;
+    const parsed = NOTIFICATIONS[method].safeParse(params);
+    if (!parsed.success) {
+      log.debug("malformed notification", { method, error: parsed.error.message });
+      return;
     }
-    const { events, lastSeq } = eventsFromReads(processId, afterSeq, reads, stream.hasExited);
-    for (const event of events) this.#deliver(stream.accept(event));
-    // Seqs still missing up to the server's last one were evicted from retention: skip them.
-    this.#deliver(stream.skipTo(lastSeq));
-  }
-}
-
-function decodeEvent(method: string, params: unknown): ProcessEvent | null {
-  switch (method) {
-    case "process/output": {
-      const parsed = ProcessOutputNotification.safeParse(params);
-      if (!parsed.success) return null;
-      const { processId, seq, stream, chunk } = parsed.data;
-      return { type: "output", processId, chunk: OutputChunk.fromBase64(seq, stream, chunk) };
-    }
-    case "process/exited": {
-      const parsed = ProcessExitedNotification.safeParse(params);
-      if (!parsed.success) return null;
-      return { type: "exited", ...parsed.data, signal: parsed.data.signal ?? null };
-    }
-    case "process/closed": {
-      const parsed = ProcessClosedNotification.safeParse(params);
-      return parsed.success ? { type: "closed", ...parsed.data } : null;
-    }
-    default:
-      return null;
+    for (const listener of listeners) listener(parsed.data);
   }
 }

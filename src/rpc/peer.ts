@@ -1,6 +1,7 @@
 // One end of a JSON-RPC lite conversation over any message transport. The server and the client
-// share it: it decodes frames, dispatches requests concurrently, matches responses to pending
-// calls, and turns thrown errors into wire errors (the only place that does).
+// share it: it dispatches requests concurrently, matches responses to pending calls, and turns
+// thrown errors into wire errors (the only place that does). Frames are made and read only by the
+// protocol's codec.
 import {
   AppError,
   ErrorCode,
@@ -10,17 +11,16 @@ import {
   TransportClosed,
 } from "../errors.ts";
 import { logger } from "../log.ts";
-import { decodeMessage, type RequestId, type RpcErrorObject } from "../protocol/jsonrpc.ts";
+import {
+  decodeFrame,
+  encodeError,
+  encodeNotification,
+  encodeRequest,
+  encodeResult,
+} from "../protocol/codec.ts";
+import type { RequestId, RpcErrorObject } from "../protocol/jsonrpc.ts";
 
 const log = logger("rpc");
-
-/**
- * A result already serialized as JSON. Results carrying megabytes of base64 (fs/readFile)
- * are built as text once, instead of being copied and scanned again by JSON.stringify.
- */
-export class RawJson {
-  constructor(readonly text: string) {}
-}
 
 export interface Transport {
   send(text: string): void;
@@ -39,8 +39,6 @@ interface Pending {
   reject(error: Error): void;
   timer?: Timer;
 }
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export function toWireError(error: unknown): RpcErrorObject {
   if (error instanceof AppError)
@@ -67,14 +65,7 @@ export class RpcPeer {
 
   /** Feed one received frame (text, or binary holding UTF-8 JSON). */
   receive(data: string | ArrayBuffer | Uint8Array): void {
-    let text: string;
-    try {
-      text = typeof data === "string" ? data : utf8.decode(data);
-    } catch {
-      this.#sendError(-1, new InvalidRequest("invalid frame: not UTF-8"));
-      return;
-    }
-    const decoded = decodeMessage(text);
+    const decoded = decodeFrame(data);
     switch (decoded.type) {
       case "request":
         this.#dispatch(decoded.message.id, decoded.message.method, decoded.message.params);
@@ -111,17 +102,12 @@ export class RpcPeer {
       }, options.timeoutMs);
     }
     this.#pending.set(id, pending);
-    this.#send({ id, method, params });
+    this.#send(encodeRequest(id, method, params));
     return promise;
   }
 
   notify(method: string, params: unknown): void {
-    if (!this.#closedError) this.#send({ method, params });
-  }
-
-  /** A notification already serialized whole (the output hot path). */
-  notifyText(message: string): void {
-    if (!this.#closedError) this.#sendText(message);
+    if (!this.#closedError) this.#send(encodeNotification(method, params));
   }
 
   /** The transport is gone: every pending call fails with a transport error. */
@@ -160,20 +146,14 @@ export class RpcPeer {
   }
 
   #respond(id: RequestId, result: unknown): void {
-    if (this.#closedError) return;
-    if (result instanceof RawJson) this.#sendText(`{"id":${JSON.stringify(id)},"result":${result.text}}`);
-    else this.#send({ id, result });
+    if (!this.#closedError) this.#send(encodeResult(id, result));
   }
 
   #sendError(id: RequestId, error: unknown): void {
-    if (!this.#closedError) this.#send({ error: toWireError(error), id });
+    if (!this.#closedError) this.#send(encodeError(id, toWireError(error)));
   }
 
-  #send(message: object): void {
-    this.#sendText(JSON.stringify(message));
-  }
-
-  #sendText(text: string): void {
+  #send(text: string): void {
     try {
       this.#transport.send(text);
     } catch (error) {

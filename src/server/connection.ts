@@ -2,15 +2,16 @@
 // routing of params to the handlers. The same class serves local websockets and cloud rendezvous.
 import type { z } from "zod";
 import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
+import type { LocalHostInfo } from "../info/local.ts";
 import { logger } from "../log.ts";
 import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
-import { isMethod, METHODS, type Method } from "../protocol/methods.ts";
+import { isMethod, METHODS, type Method, type ParsedParamsOf } from "../protocol/methods.ts";
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
 import type { FsHandler } from "./fs-handler.ts";
 import type { Limits } from "./limits.ts";
 import { OutputFlow } from "./output-flow.ts";
-import { encodeEvent, encodeOutput, ProcessHandler } from "./process-handler.ts";
+import { notificationOf, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
 
 type EventOf<S extends EventSink> = Parameters<S["deliver"]>[0];
@@ -20,20 +21,22 @@ const log = logger("connection");
 export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
+  host: LocalHostInfo;
   limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes"> &
     Partial<Pick<Limits, "handshakeTimeoutMs">>;
 }
 
 type RoutedMethod = Exclude<Method, "initialize">;
-type ParsedParams<M extends Method> = z.infer<(typeof METHODS)[M]["params"]>;
-type Routes = { [M in RoutedMethod]: (params: ParsedParams<M>, attachment: Attachment) => unknown };
+type Routes = { [M in RoutedMethod]: (params: ParsedParamsOf<M>, attachment: Attachment) => unknown };
 
 /** Each method's one delegating call, bound to the session this connection holds. */
-function routesFor(process: ProcessHandler, fs: FsHandler): Routes {
+function routesFor(process: ProcessHandler, fs: FsHandler, host: LocalHostInfo): Routes {
   return {
+    "environment/info": () => host.current,
     "process/start": (params) => process.start(params),
     "process/read": (params, attachment) => process.read(params, attachment.signal),
     "process/write": (params) => process.write(params),
+    "process/signal": (params) => process.signal(params),
     "process/terminate": (params) => process.terminate(params),
     "process/closeStdin": (params) => process.closeStdin(params),
     "fs/readFile": (params) => fs.readFile(params),
@@ -159,11 +162,12 @@ export class ServerConnection {
     const attachment = params.resumeSessionId
       ? sessions.resume(params.resumeSessionId, sink)
       : sessions.create(sink);
-    this.#routes = routesFor(new ProcessHandler(attachment.session.process), this.#services.fs);
+    const { fs, host } = this.#services;
+    this.#routes = routesFor(new ProcessHandler(attachment.session.process), fs, host);
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
-    return { sessionId: attachment.session.id };
+    return { sessionId: attachment.session.id, environmentInfo: host.current };
   }
 
   /** The transport flushed its send buffer: held-back pipes may be read again. */
@@ -173,13 +177,9 @@ export class ServerConnection {
 
   #deliver(event: EventOf<EventSink>): void {
     if (!this.#flow.admits(event)) return;
-    if (event.type === "output") {
-      this.#peer.notifyText(encodeOutput(event.processId, event.chunk));
-      this.#flow.sent(event.processId, event.chunk.seq);
-      return;
-    }
-    const { method, params } = encodeEvent(event);
+    const { method, params } = notificationOf(event);
     this.#peer.notify(method, params);
+    if (event.type === "output") this.#flow.sent(event.processId, event.chunk.seq);
   }
 
   /** Only what reached this connection's client while it held the session counts (output-hold.ts). */
@@ -188,8 +188,8 @@ export class ServerConnection {
     if (attachment?.isCurrent && !attachment.isDetached) attachment.session.process.delivered(processId, seq);
   }
 
-  #gate(method: Method): [Attachment, Routes] {
-    const what = method.startsWith("fs/") ? "filesystem methods" : "exec methods";
+  #gate(method: RoutedMethod): [Attachment, Routes] {
+    const what = METHODS[method].gate;
     if (this.#state === "new" || !this.#attachment || !this.#routes) {
       throw new InvalidRequest(`client must call initialize before using ${what}`);
     }

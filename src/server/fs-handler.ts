@@ -1,7 +1,8 @@
 // fs/* on the wire → LocalFileSystem. Filesystem calls are stateless; each is a sandbox check and
-// one delegating call.
+// one delegating call, returning a domain value (file bytes travel as Base64Data).
 import { InvalidRequest } from "../errors.ts";
 import type { FileSystem } from "../fs/types.ts";
+import { Base64Data } from "../protocol/codec.ts";
 import type {
   FsCopyParams,
   FsCreateDirectoryParams,
@@ -13,22 +14,11 @@ import type {
   SandboxProfile,
 } from "../protocol/fs.ts";
 import { decodeStrictBase64 } from "../protocol/process.ts";
-import { RawJson } from "../rpc/peer.ts";
+import { restrictsFileSystem } from "../sandbox/gate.ts";
 
-/**
- * Profiles that leave the filesystem unrestricted run directly: `disabled`, `external` (sandboxed
- * by someone else) and `managed` with an unrestricted file system. Any other profile is refused,
- * never silently ignored: we do not enforce filesystem restrictions.
- */
+/** A restricting profile is refused, never silently ignored (see src/sandbox/gate.ts). */
 export function checkSandbox(sandbox: SandboxProfile | null | undefined): void {
-  const permissions = sandbox?.permissions;
-  if (!sandbox || !permissions) return;
-  const fileSystem = (permissions as { file_system?: { type?: unknown } }).file_system;
-  const isUnrestricted =
-    permissions.type === "disabled" ||
-    permissions.type === "external" ||
-    (permissions.type === "managed" && fileSystem?.type === "unrestricted");
-  if (isUnrestricted) return;
+  if (!restrictsFileSystem(sandbox)) return;
   throw new InvalidRequest(
     "this exec-server does not enforce filesystem sandbox restrictions; send no sandbox or an unrestricted one",
   );
@@ -45,10 +35,7 @@ export class FsHandler {
 
   async readFile(params: FsReadFileParams) {
     checkSandbox(params.sandbox);
-    const data = await this.fs.readFile(params.path);
-    // Base64 needs no escaping: the result is built as JSON text directly.
-    const base64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
-    return new RawJson(`{"dataBase64":"${base64}"}`);
+    return { dataBase64: new Base64Data(await this.fs.readFile(params.path)) };
   }
 
   async writeFile(params: FsWriteFileParams) {

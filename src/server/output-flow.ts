@@ -5,18 +5,19 @@
 // data), so a client that stops reading can hold neither our memory nor its programs.
 import { logger } from "../log.ts";
 import type { ProcessEvent } from "../process/types.ts";
+import type { Notification } from "../protocol/methods.ts";
 import type { Limits } from "./limits.ts";
 
 const log = logger("connection");
 
 /** Told once per stall when output notifications are dropped for a slow reader. */
-export const OUTPUT_DROPPED = "process/outputDropped";
+export const OUTPUT_DROPPED: Notification = "process/outputDropped";
 
 export interface FlowTarget {
   /** Bytes sent but not yet taken by the peer. */
   buffered(): number;
   isClosed(): boolean;
-  notify(method: string, params: object): void;
+  notify(method: Notification, params: object): void;
   /** Output notifications of a process up to `seq` have left the send buffer. */
   flushed(processId: string, seq: number): void;
 }

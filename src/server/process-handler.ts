@@ -1,11 +1,12 @@
-// process/* on the wire → the session's LocalProcess. Decode params, delegate, encode the result.
-
-import type { OutputChunk } from "../process/output-buffer.ts";
+// process/* on the wire → the session's LocalProcess: params in, domain values out.
 import type { ExecProcess, ProcessEvent, ReadResult } from "../process/types.ts";
+import { Base64Data } from "../protocol/codec.ts";
+import type { Notification } from "../protocol/methods.ts";
 import type {
   ProcessCloseStdinParams,
   ProcessReadParams,
   ProcessReadResult,
+  ProcessSignalParams,
   ProcessStartParams,
   ProcessTerminateParams,
   ProcessWriteParams,
@@ -15,37 +16,27 @@ export function encodeReadResult(result: ReadResult): ProcessReadResult {
   return {
     ...result,
     chunks: result.chunks.map((chunk) => ({ seq: chunk.seq, stream: chunk.stream, chunk: chunk.base64 })),
+    sandboxDenied: false,
   };
 }
 
-/** The last process id encoded, and its JSON: output comes in floods from one process at a time. */
-let lastProcessId = "";
-let lastProcessIdJson = '""';
-
-/**
- * An output chunk as its whole `process/output` notification. The hot path: base64 needs no
- * escaping, so the message is built as JSON text directly, in one template.
- */
-export function encodeOutput(processId: string, chunk: OutputChunk): string {
-  if (processId !== lastProcessId) {
-    lastProcessId = processId;
-    lastProcessIdJson = JSON.stringify(processId);
-  }
-  return `{"method":"process/output","params":{"processId":${lastProcessIdJson},"seq":${chunk.seq},"stream":"${chunk.stream}","chunk":"${chunk.base64}"}}`;
-}
-
-/** Any other process event as the notification that carries it. */
-export function encodeEvent(event: Exclude<ProcessEvent, { type: "output" }>): {
-  method: string;
-  params: object;
-} {
+/** A process event as the notification that carries it (an output chunk travels as its bytes). */
+export function notificationOf(event: ProcessEvent): { method: Notification; params: object } {
   switch (event.type) {
+    case "output": {
+      const { chunk } = event;
+      const params = {
+        processId: event.processId,
+        seq: chunk.seq,
+        stream: chunk.stream,
+        chunk: new Base64Data(chunk.bytes),
+      };
+      return { method: "process/output", params };
+    }
     case "exited": {
       const { processId, seq, exitCode, signal } = event;
-      return {
-        method: "process/exited",
-        params: signal ? { processId, seq, exitCode, signal } : { processId, seq, exitCode },
-      };
+      const params = { processId, seq, exitCode, sandboxDenied: false };
+      return { method: "process/exited", params: signal ? { ...params, signal } : params };
     }
     case "closed":
       return { method: "process/closed", params: { processId: event.processId, seq: event.seq } };
@@ -64,7 +55,13 @@ export class ProcessHandler {
   }
 
   async write(params: ProcessWriteParams) {
-    return { status: await this.process.write(params.processId, Buffer.from(params.chunk, "base64")) };
+    const bytes = Buffer.from(params.chunk, "base64");
+    return { status: await this.process.write(params.processId, bytes, params.writeId ?? undefined) };
+  }
+
+  async signal(params: ProcessSignalParams) {
+    await this.process.signal(params.processId, params.signal);
+    return {};
   }
 
   async closeStdin(params: ProcessCloseStdinParams) {

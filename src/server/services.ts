@@ -1,6 +1,7 @@
 // The heavy half of a server: sessions, processes, filesystem, the connection code and its schemas.
 // Loaded after the listener is up, so a server is listening (and says so) within milliseconds.
 import { LocalFileSystem } from "../fs/local.ts";
+import { LocalHostInfo } from "../info/local.ts";
 import { listProcesses } from "../process/family.ts";
 import { DEFAULT_PROCESS_OPTIONS } from "../process/local.ts";
 import { OrphanReaper } from "../process/reaper.ts";
@@ -39,6 +40,7 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
       },
     }),
     fs: new FsHandler(new LocalFileSystem({ maxReadFileBytes: limits.maxReadFileBytes })),
+    host: new LocalHostInfo(),
     limits,
   };
 }

@@ -24,7 +24,7 @@ describe.each(ENVIRONMENTS)("ExecProcess (%s)", (_name, makeEnvironment) => {
     await using env = await makeEnvironment();
     const events = recorder(env);
     const options = shell("echo out; echo err >&2; exit 4");
-    expect(await env.process.start(options)).toEqual({ processId: options.processId });
+    expect(await env.process.start(options)).toEqual({ processId: options.processId, sandboxType: "none" });
     await events.closed(options.processId);
     const seen = events.of(options.processId);
     expect(seen.map((e) => (e.type === "output" ? e.chunk.seq : e.seq))).toEqual([1, 2, 3, 4]);
@@ -82,7 +82,7 @@ describe.each(ENVIRONMENTS)("ExecProcess (%s)", (_name, makeEnvironment) => {
     expect(await env.process.terminate(options.processId)).toEqual({ running: true });
     await events.closed(options.processId);
     await waitFor(() => !isAlive(pid), { label: "grandchild to die" });
-    expect(events.exit(options.processId)).toMatchObject({ exitCode: -1 });
+    expect(events.exit(options.processId)).toMatchObject({ exitCode: 137 });
     expect(await env.process.terminate(options.processId)).toEqual({ running: false });
     expect(await env.process.terminate("ghost")).toEqual({ running: false });
   });

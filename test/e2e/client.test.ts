@@ -2,6 +2,7 @@
 // server dies, and resume after a drop with every byte delivered exactly once, in order.
 import { expect, test } from "bun:test";
 import { RequestTimeout, TransportClosed } from "../../src/errors.ts";
+import { RemoteProcess } from "../../src/process/remote.ts";
 import type { ProcessEvent } from "../../src/process/types.ts";
 import { ExecServerClient } from "../../src/rpc/client.ts";
 import { startTestServer } from "../support/harness.ts";
@@ -50,12 +51,12 @@ test("killing the server fails pending and new calls with a transport error", as
 test("after a drop, reconnect resumes and every byte arrives exactly once, in order", async () => {
   await using server = startTestServer({ retainedOutputBytes: 16 * 1024 * 1024 });
   await using client = await ExecServerClient.connect(server.url);
+  const processes = new RemoteProcess(client);
   const events: ProcessEvent[] = [];
-  client.subscribe((event) => events.push(event));
+  processes.subscribe((event) => events.push(event));
   const script =
     "i=0; while [ $i -lt 2000 ]; do i=$((i+1)); echo line-$i; [ $((i % 200)) -eq 0 ] && sleep 0.02; done";
-  client.track("p");
-  await client.call("process/start", start("p", script));
+  await processes.start(start("p", script));
   await waitFor(() => events.length >= 2, { label: "some output before the drop" });
   const sessionId = client.sessionId;
   await client.reconnect();
@@ -78,10 +79,10 @@ test("after a drop, reconnect resumes and every byte arrives exactly once, in or
 test("a process that finished while disconnected is caught up with its exit and close", async () => {
   await using server = startTestServer();
   await using client = await ExecServerClient.connect(server.url);
+  const processes = new RemoteProcess(client);
   const events: ProcessEvent[] = [];
-  client.subscribe((event) => events.push(event));
-  client.track("q");
-  await client.call("process/start", start("q", "read x; echo $x; exit 9", { pipeStdin: true }));
+  processes.subscribe((event) => events.push(event));
+  await processes.start(start("q", "read x; echo $x; exit 9", { pipeStdin: true }));
   await client.call("process/write", { processId: "q", chunk: Buffer.from("bye\n").toString("base64") });
   // Drop before anything can be seen, then resume: the catch-up rebuilds output, exit and close.
   await client.close();

@@ -498,6 +498,7 @@ describe("rendezvous", () => {
       await using _second = second;
       expect(await second.call("initialize", { clientName: "harness", resumeSessionId: sessionId })).toEqual({
         sessionId,
+        environmentInfo: expect.any(Object),
       });
       second.notify("initialized", {});
       const chunks: Buffer[] = [];

@@ -23,6 +23,7 @@ test("files, directories and links", async () => {
     isDirectory: false,
     isFile: true,
     isSymlink: false,
+    size: 1,
     createdAtMs: expect.any(Number),
     modifiedAtMs: 1_700_000_000_250,
   });
@@ -53,7 +54,7 @@ test("missing paths and dangling links are -32004; relative and empty paths are 
   expect((await error(join(dir.path, "dangling")))?.code).toBe(-32004);
   expect((await error("relative/path"))?.code).toBe(-32602);
   expect((await error(""))?.code).toBe(-32602);
-  expect((await error("/tmp/nul\0byte"))?.code).toBe(-32600);
+  expect((await error("/tmp/nul\0byte"))?.code).toBe(-32602);
 });
 
 test("a sandbox that restricts nothing runs; a restricting one is refused, never ignored", async () => {

@@ -30,7 +30,7 @@ describe("envelope", () => {
     expect(response.error?.code).toBe(-32600);
     // Still usable afterwards.
     const ok = await client.request("initialize", { clientName: "t" });
-    expect(ok.result).toEqual({ sessionId: expect.any(String) });
+    expect(ok.result).toEqual({ sessionId: expect.any(String), environmentInfo: expect.any(Object) });
   });
 
   test("ids are echoed exactly, a jsonrpc member is accepted, binary frames are read", async () => {
@@ -41,7 +41,10 @@ describe("envelope", () => {
       ),
     );
     const response = await waitForMessage(client, (m) => m.id === "abc");
-    expect(response).toEqual({ id: "abc", result: { sessionId: expect.any(String) } });
+    expect(response).toEqual({
+      id: "abc",
+      result: { sessionId: expect.any(String), environmentInfo: expect.any(Object) },
+    });
     expect("jsonrpc" in response).toBe(false);
   });
 

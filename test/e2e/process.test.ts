@@ -36,6 +36,7 @@ describe("output and notifications", () => {
       exitCode: 7,
       closed: true,
       failure: null,
+      sandboxDenied: false,
     });
     const after = await read(client, { processId, afterSeq: 2 });
     expect(after).toMatchObject({ chunks: [], nextSeq: 5, exited: true, closed: true });
@@ -110,6 +111,7 @@ describe("process/read", () => {
       exitCode: null,
       closed: false,
       failure: null,
+      sandboxDenied: false,
     });
     await client.call("process/terminate", { processId: params.processId });
   });
@@ -232,7 +234,10 @@ describe("retention", () => {
     expect(await client.call("process/terminate", { processId: params.processId })).toEqual({
       running: false,
     });
-    expect(await client.call("process/start", params)).toEqual({ processId: params.processId });
+    expect(await client.call("process/start", params)).toEqual({
+      processId: params.processId,
+      sandboxType: "none",
+    });
   });
 });
 
@@ -278,7 +283,7 @@ describe("process/start", () => {
     });
     expect(
       await client.call("process/start", { ...sh("true"), processId: missingProgram.processId }),
-    ).toEqual({
+    ).toMatchObject({
       processId: missingProgram.processId,
     });
   });
@@ -440,13 +445,13 @@ describe("exit codes and terminate", () => {
     await client.waitForClosed(params.processId);
     await waitFor(() => !isAlive(grandchild), { label: `grandchild ${grandchild} to die` });
     const exited = client.eventsOf(params.processId).find((e) => e.method === "process/exited");
-    expect(exited?.params?.exitCode).toBe(-1);
+    expect(exited?.params?.exitCode).toBe(137);
     expect(await client.call("process/terminate", { processId: params.processId })).toEqual({
       running: false,
     });
   });
 
-  test("a PTY process killed by a signal reports 1", async () => {
+  test("a PTY process killed by a signal reports 128 + the signal, as a pipe process does", async () => {
     await using client = await server.session();
     const params = sh("sleep 30", { tty: true });
     await client.call("process/start", params);
@@ -456,6 +461,6 @@ describe("exit codes and terminate", () => {
     await client.waitForClosed(params.processId);
     expect(
       client.eventsOf(params.processId).find((e) => e.method === "process/exited")?.params?.exitCode,
-    ).toBe(1);
+    ).toBe(137);
   });
 });

@@ -27,7 +27,7 @@ test("4: a backtracking-prone env glob does not freeze the server", async () => 
   const started = client.request("process/start", params);
   // Another session is answered while the glob is matched.
   expect(await other.call("fs/getMetadata", { path: "/" })).toMatchObject({ isDirectory: true });
-  expect((await started).result).toEqual({ processId: params.processId });
+  expect((await started).result).toMatchObject({ processId: params.processId });
   await client.waitForClosed(params.processId);
   expect(client.outputOf(params.processId).toString()).not.toContain(name);
 });

@@ -55,7 +55,7 @@ describe("resume", () => {
     expect(
       (await intruder.request("initialize", { clientName: "t", resumeSessionId: first.sessionId })).error,
     ).toEqual({
-      code: -32600,
+      code: -32010,
       message: `session ${first.sessionId} is already attached to another connection`,
       data: { kind: "sessionAttached" },
     });

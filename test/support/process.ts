@@ -42,6 +42,7 @@ export type ReadResult = {
   exitCode: number | null;
   closed: boolean;
   failure: string | null;
+  sandboxDenied?: boolean;
 };
 
 export function read(client: TestClient, params: Record<string, unknown>): Promise<ReadResult> {

@@ -2,8 +2,8 @@
 // exit/close rebuilt from process/read results during a catch-up.
 import { expect, test } from "bun:test";
 import { OutputChunk } from "../../src/process/output-buffer.ts";
+import { eventsFromReads, ProcessStream, seqOf } from "../../src/process/stream.ts";
 import type { ProcessEvent } from "../../src/process/types.ts";
-import { eventsFromReads, ProcessStream, seqOf } from "../../src/rpc/process-stream.ts";
 
 const out = (seq: number): ProcessEvent => ({
   type: "output",

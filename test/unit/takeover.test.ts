@@ -28,7 +28,10 @@ test("takeover fails the old attachment's pending long poll and later requests",
     };
     old.connection.receive(JSON.stringify({ method: "initialized" }));
     const start = { processId: "p", argv: ["/bin/sleep", "30"], cwd: "/", env: {}, tty: false };
-    expect(await old.request(2, "process/start", start)).toEqual({ id: 2, result: { processId: "p" } });
+    expect(await old.request(2, "process/start", start)).toEqual({
+      id: 2,
+      result: { processId: "p", sandboxType: "none" },
+    });
     const poll = old.request(3, "process/read", { processId: "p", afterSeq: 0, waitMs: 20_000 });
     // The old connection's session is detached (as keepalive does for a half-open socket) without
     // the socket closing; a new connection resumes it.
@@ -40,7 +43,7 @@ test("takeover fails the old attachment's pending long poll and later requests",
       await fresh.request(1, "initialize", { clientName: "new", resumeSessionId: result.sessionId }),
     ).toEqual({
       id: 1,
-      result: { sessionId: result.sessionId },
+      result: { sessionId: result.sessionId, environmentInfo: expect.any(Object) },
     });
     const error = {
       code: -32600,

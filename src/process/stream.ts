@@ -2,9 +2,9 @@
 // one that arrives early waits for the seqs before it, duplicates are dropped, and a catch-up read
 // (after a resume or a gap) fills the missing seqs, exit and close included.
 
-import { OutputChunk } from "../process/output-buffer.ts";
-import type { ProcessEvent } from "../process/types.ts";
 import type { ProcessReadResult } from "../protocol/process.ts";
+import { OutputChunk } from "./output-buffer.ts";
+import type { ProcessEvent } from "./types.ts";
 
 export function seqOf(event: ProcessEvent): number {
   return event.type === "output" ? event.chunk.seq : event.seq;

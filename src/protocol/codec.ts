@@ -1,0 +1,165 @@
+// The codec: the only code that turns frames into values and values into frames. Every message
+// goes through decodeFrame or one of the encoders; the fast paths for the few messages that carry
+// megabytes (output notifications, fs/readFile results, frames with one long string) live here,
+// each held by test/unit/codec.test.ts to what JSON.parse / JSON.stringify would give.
+import {
+  type RequestId,
+  type RpcErrorObject,
+  type RpcMessage,
+  RpcNotification,
+  RpcRequest,
+  RpcResponse,
+} from "./jsonrpc.ts";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Decode one frame (text, or binary holding UTF-8 JSON) into one message. Never throws. */
+export function decodeFrame(data: string | ArrayBuffer | Uint8Array): RpcMessage {
+  let text: string;
+  try {
+    text = typeof data === "string" ? data : utf8.decode(data);
+  } catch {
+    return { type: "invalid", reason: "not UTF-8" };
+  }
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch (error) {
+    return { type: "invalid", reason: `invalid JSON: ${(error as Error).message}` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { type: "invalid", reason: "expected a JSON-RPC message object" };
+  }
+  if ("method" in value) {
+    if ("id" in value) {
+      const request = RpcRequest.safeParse(value);
+      if (request.success) return { type: "request", message: request.data };
+      return { type: "invalid", reason: "invalid JSON-RPC request" };
+    }
+    const notification = RpcNotification.safeParse(value);
+    if (notification.success) return { type: "notification", message: notification.data };
+    return { type: "invalid", reason: "invalid JSON-RPC notification" };
+  }
+  const response = RpcResponse.safeParse(value);
+  if (response.success) return { type: "response", message: response.data };
+  return { type: "invalid", reason: "expected a JSON-RPC request, notification or response" };
+}
+
+export function encodeRequest(id: RequestId, method: string, params: unknown): string {
+  return JSON.stringify({ id, method, params });
+}
+
+export function encodeError(id: RequestId, error: RpcErrorObject): string {
+  return JSON.stringify({ error, id });
+}
+
+/**
+ * Bytes that travel as base64 (fs/readFile's `dataBase64`, an output chunk). A result or
+ * notification holding one as a top-level member of its object is written directly: base64 needs
+ * no escaping, so its text goes into the frame as it is, where JSON.stringify would scan and copy
+ * megabytes of it. Everywhere else it encodes as its base64 string.
+ */
+export class Base64Data {
+  constructor(readonly bytes: Uint8Array) {}
+
+  get text(): string {
+    return this.bytes.toBase64();
+  }
+
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+export function encodeResult(id: RequestId, result: unknown): string {
+  const members = hasBase64Member(result) ? encodeMembers(result) : null;
+  return members === null
+    ? JSON.stringify({ id, result })
+    : `{"id":${JSON.stringify(id)},"result":${members}}`;
+}
+
+export function encodeNotification(method: string, params: unknown): string {
+  const members = hasBase64Member(params) ? encodeMembers(params) : null;
+  return members === null
+    ? JSON.stringify({ method, params })
+    : `{"method":${JSON.stringify(method)},"params":${members}}`;
+}
+
+function hasBase64Member(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const key in value) if ((value as Record<string, unknown>)[key] instanceof Base64Data) return true;
+  return false;
+}
+
+/** The object as JSON.stringify writes it (own enumerable members in order, undefined left out). */
+function encodeMembers(value: Record<string, unknown>): string {
+  let text = "";
+  for (const key of Object.keys(value)) {
+    const member = value[key];
+    const encoded = member instanceof Base64Data ? `"${member.text}"` : JSON.stringify(member);
+    if (encoded === undefined) continue;
+    text += `${text === "" ? "" : ","}${JSON.stringify(key)}:${encoded}`;
+  }
+  return `{${text}}`;
+}
+
+// JSON.parse for frames that carry one very long string (the base64 of fs/writeFile or of a large
+// process/write). JSON.parse scans and copies every character of every string: 0.56 ms for the
+// frame of a 1 MiB fs/writeFile. Here the long string is found with a few native searches (~0.2
+// ms), kept as a slice of the frame (no copy), and only the JSON around it is parsed. Anything
+// unusual (an escape or a control character inside the long string, no long string at all) takes
+// plain JSON.parse, so the result is always exactly JSON.parse's.
+
+/** Frames shorter than this are parsed as they are. */
+const LIFT_FRAMES_FROM = 64 * 1024;
+/** A string this long, without escapes, is lifted out before parsing. */
+const LONG_STRING = 32 * 1024;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what JSON forbids in a string
+const CONTROL = /[\u0000-\u001f]/;
+
+/** Stands for the lifted string in the text that is parsed; random, so no frame holds it. */
+const PLACEHOLDER = `lifted-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
+
+export function parseJson(text: string): unknown {
+  if (text.length < LIFT_FRAMES_FROM) return JSON.parse(text);
+  const span = longString(text);
+  if (!span) return JSON.parse(text);
+  const [start, end] = span;
+  const long = text.slice(start, end);
+  let isPlaced = false;
+  const value = JSON.parse(`${text.slice(0, start)}${PLACEHOLDER}${text.slice(end)}`, (_key, v) => {
+    if (v !== PLACEHOLDER) return v;
+    isPlaced = true;
+    return long;
+  });
+  // The placeholder sat where a key is, say: the plain parse decides what that text means.
+  return isPlaced ? value : JSON.parse(text);
+}
+
+/** The content of the first string value at least LONG_STRING long with no escape in it. */
+function longString(text: string): [start: number, end: number] | null {
+  let open = -1;
+  for (let i = text.indexOf('"'); i >= 0; i = text.indexOf('"', i + 1)) {
+    if (open < 0) {
+      open = i;
+      continue;
+    }
+    if (text.charCodeAt(i - 1) === 0x5c) {
+      // An escape inside this string: if it is the long one, JSON.parse must read it.
+      if (i - open > LONG_STRING) return null;
+      let backslashes = 1;
+      while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
+      if (backslashes % 2 === 1) continue;
+    }
+    if (i - open > LONG_STRING) {
+      // Its text is its value only without escapes and without control characters (which JSON
+      // does not allow in strings: JSON.parse must refuse the frame then).
+      const backslash = text.indexOf("\\", open + 1);
+      if (backslash !== -1 && backslash < i) return null;
+      return CONTROL.test(text.slice(open + 1, i)) ? null : [open + 1, i];
+    }
+    open = -1;
+  }
+  return null;
+}
