@@ -231,7 +231,10 @@ export class Child {
   killFamily(): number[] {
     // What the program wrote before it died must drain, whoever is reading.
     this.#hold.drain();
-    return killFamily(this.#subprocess.pid, this.#scope, this.#exit === null);
+    const killed = killFamily(this.#subprocess.pid, this.#scope, this.#exit === null);
+    // The group kill may have taken the program before the family search saw it: it is named
+    // anyway, so that shutdown waits for it to be reaped.
+    return killed.includes(this.pid) ? killed : [this.pid, ...killed];
   }
 
   /**
