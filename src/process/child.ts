@@ -2,13 +2,14 @@
 // Every output chunk, the exit and the close each take the next seq; `closed` comes last, once the
 // program has exited and every output stream has ended.
 import { constants } from "node:os";
-import type { FileSink, Subprocess } from "bun";
+import type { Subprocess } from "bun";
 import { nanoid } from "nanoid";
 import { InternalError, InvalidRequest } from "../errors.ts";
 import { type OutputStream, SIGNALS, type SignalName, type WriteStatus } from "../protocol/process.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR } from "./output-buffer.ts";
 import { type HoldOptions, OutputHold } from "./output-hold.ts";
+import type { StdinPipe } from "./pipes.ts";
 import { spawnChild } from "./spawn.ts";
 import type { ProcessEvent, ReadOptions, ReadResult, StartOptions } from "./types.ts";
 
@@ -75,7 +76,7 @@ export class Child {
   readonly #subprocess: Subprocess;
   /** Marks every descendant, so the family can be found even after it leaves the group. */
   readonly #scope = nanoid();
-  #stdin: FileSink | null;
+  #stdin: StdinPipe | null;
   /** Stdin bytes written and not yet taken by the program. */
   #stdinQueuedBytes = 0;
   #nextSeq = 1;
@@ -188,7 +189,7 @@ export class Child {
       },
       () => {
         this.#stdinQueuedBytes -= bytes.byteLength;
-        if (this.#stdin === stdin) this.#stdin = null;
+        if (this.#stdin === stdin) this.#endStdin();
       },
     );
     return "accepted";
@@ -205,6 +206,14 @@ export class Child {
       // The program already closed its end; stdin is closed either way.
     }
     return "accepted";
+  }
+
+  #endStdin(): void {
+    const stdin = this.#stdin;
+    this.#stdin = null;
+    stdin?.end().catch(() => {
+      // Broken already: released either way.
+    });
   }
 
   /** Send a signal to the program's process group (it leads one); nothing once it has exited. */
@@ -304,6 +313,8 @@ export class Child {
     if (this.#exit === null || this.#openStreams > 0 || this.#closedSeq !== null) return;
     this.#closedSeq = this.#nextSeq++;
     this.#subprocess.terminal?.close();
+    // Nobody can read stdin any more: its descriptor goes.
+    this.#endStdin();
     this.#hooks.onEvent({ type: "closed", processId: this.processId, seq: this.#closedSeq });
     this.#wake();
     this.#hooks.onClosed(this);

@@ -1,11 +1,12 @@
 // Bun.spawn for both kinds of child. Each child leads its own session and process group (setsid),
 // so a kill of -pid reaches every descendant that did not leave the group on purpose.
-import type { FileSink, Subprocess } from "bun";
+import type { Subprocess } from "bun";
 import { InternalError } from "../errors.ts";
 import { osErrorText } from "../os-error.ts";
 import type { OutputStream } from "../protocol/process.ts";
 import { childEnvironment } from "./env.ts";
 import { SCOPE_VARIABLE } from "./family.ts";
+import { openPipes, StdinPipe } from "./pipes.ts";
 import type { StartOptions } from "./types.ts";
 
 export interface SpawnCallbacks {
@@ -24,7 +25,7 @@ export function isSpawnedChild(pid: number): boolean {
 
 export interface Spawned {
   subprocess: Subprocess;
-  stdin: FileSink | null;
+  stdin: StdinPipe | null;
   /** How many output streams will each call onStreamEnd once. */
   streamCount: number;
 }
@@ -72,6 +73,21 @@ function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCall
       });
       return { subprocess, stdin: null, streamCount: 1 };
     }
+    const pipes = openPipes(options.pipeStdin === true);
+    if (pipes) {
+      let subprocess: Subprocess;
+      try {
+        subprocess = Bun.spawn(cmd, { ...base, detached: true, ...pipes.stdio });
+      } catch (error) {
+        pipes.spawned(false);
+        throw error;
+      }
+      pipes.spawned(true);
+      pump(pipes.stdout, "stdout", callbacks, () => pipes.releaseOutput("stdout"));
+      pump(pipes.stderr, "stderr", callbacks, () => pipes.releaseOutput("stderr"));
+      return { subprocess, stdin: pipes.stdin, streamCount: 2 };
+    }
+    // No libc to make pipes with: Bun's own (socket pairs).
     const subprocess = Bun.spawn(cmd, {
       ...base,
       detached: true,
@@ -81,7 +97,8 @@ function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCall
     });
     pump(subprocess.stdout, "stdout", callbacks);
     pump(subprocess.stderr, "stderr", callbacks);
-    return { subprocess, stdin: options.pipeStdin ? (subprocess.stdin ?? null) : null, streamCount: 2 };
+    const sink = options.pipeStdin ? subprocess.stdin : undefined;
+    return { subprocess, stdin: sink ? new StdinPipe(sink, () => {}) : null, streamCount: 2 };
   } catch (error) {
     if (error instanceof InternalError) throw error;
     throw new InternalError(osErrorText(error), { cause: error });
@@ -89,7 +106,12 @@ function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCall
 }
 
 /** Read a pipe to its end. Waiting in beforeRead() leaves the data in the pipe: the program blocks. */
-async function pump(stream: ReadableStream<Uint8Array>, name: OutputStream, callbacks: SpawnCallbacks) {
+async function pump(
+  stream: ReadableStream<Uint8Array>,
+  name: OutputStream,
+  callbacks: SpawnCallbacks,
+  release = () => {},
+) {
   const reader = stream.getReader();
   try {
     for (;;) {
@@ -102,6 +124,8 @@ async function pump(stream: ReadableStream<Uint8Array>, name: OutputStream, call
   } catch {
     // A read error ends the stream like EOF does.
   } finally {
+    reader.releaseLock();
+    release();
     callbacks.onStreamEnd();
   }
 }

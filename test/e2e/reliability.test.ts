@@ -249,3 +249,27 @@ test("12: text the OS would alter or cut is refused (-32602) without echoing it"
     expect([path, error?.code]).toEqual([path, -32602]);
   }
 });
+
+test("14: a program's stdin, stdout and stderr are pipes, and their descriptors are released", async () => {
+  await using server = startTestServer();
+  await using client = await server.session();
+  const fds = () => readdirSync("/proc/self/fd").length;
+  const before = fds();
+  const script = "for f in 0 1 2; do [ -p /proc/self/fd/$f ] && echo pipe-$f >&2; done; cat";
+  const params = sh(script, { pipeStdin: true });
+  await client.call("process/start", params);
+  await client.call("process/write", {
+    processId: params.processId,
+    chunk: Buffer.from("in\n").toString("base64"),
+  });
+  await client.call("process/closeStdin", { processId: params.processId });
+  await client.waitForClosed(params.processId);
+  expect(client.outputOf(params.processId, "stderr").toString()).toBe("pipe-0\npipe-1\npipe-2\n");
+  expect(client.outputOf(params.processId, "stdout").toString()).toBe("in\n");
+  // Without pipeStdin, stdin is /dev/null.
+  const plain = sh("[ -p /proc/self/fd/1 ] && echo out-pipe; cat");
+  await client.call("process/start", plain);
+  await client.waitForClosed(plain.processId);
+  expect(client.outputOf(plain.processId).toString()).toBe("out-pipe\n");
+  await waitFor(() => fds() <= before, { label: "every pipe end to be closed" });
+});

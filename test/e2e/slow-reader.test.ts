@@ -123,8 +123,8 @@ test("a reader that is slow but reading holds the program back and loses nothing
     const pid = await waitFor(() => session.process.livePids()[0], {
       label: "the program to start",
     });
-    // Held back by the paused reader, the program blocks writing its output (Bun gives it a
-    // socket pair rather than a pipe, hence either wait channel).
+    // Held back by the paused reader, the program blocks writing its output (a pipe; a socket
+    // pair where the server has no libc to make pipes with, hence either wait channel).
     const wchan = () => {
       try {
         return readFileSync(`/proc/${pid}/wchan`, "utf8");
