@@ -54,6 +54,9 @@ export const MAX_WAIT_MS = 300_000;
  */
 export const MAX_STDIN_QUEUED_BYTES = 8 * 1024 * 1024;
 
+/** How long a pipe program's exit waits for its pipes to end before it is reported anyway. */
+const EXIT_DRAIN_MS = 50;
+
 /** How long a PTY's remaining output may take to arrive after its leader exits. */
 const PTY_DRAIN_MS = 100;
 
@@ -83,6 +86,8 @@ export class Child {
   #openStreams: number;
   #exit: ExitStatus | null = null;
   #closedSeq: number | null = null;
+  /** Set while an exit waits for the pipes to end (see #afterExit). */
+  #onStreamsEnded: (() => void) | null = null;
   /** Every writeId seen: a repeat is acknowledged and not written again. */
   readonly #writeIds = new Set<string>();
 
@@ -104,7 +109,7 @@ export class Child {
     this.#subprocess = spawned.subprocess;
     this.#stdin = spawned.stdin;
     this.#openStreams = spawned.streamCount;
-    spawned.subprocess.exited.then(() => this.#exited());
+    spawned.subprocess.exited.then(() => this.#afterExit());
   }
 
   get pid(): number {
@@ -128,6 +133,11 @@ export class Child {
   /** Output notifications up to `seq` were flushed to the attached client. */
   delivered(seq: number): void {
     this.#hold.delivered(seq);
+  }
+
+  /** The output notification at `seq` was dropped (a stalled reader). */
+  undelivered(seq: number): void {
+    this.#hold.undelivered(seq);
   }
 
   attachmentChanged(): void {
@@ -272,9 +282,31 @@ export class Child {
     for (let start = 0; start < bytes.byteLength; start += MAX_CHUNK_BYTES) {
       const chunk = new OutputChunk(this.#nextSeq++, stream, bytes.subarray(start, start + MAX_CHUNK_BYTES));
       this.#buffer.push(chunk, this.#hold.ackedSeq, this.#hold.releasedSeq);
+      // Detached, the notification goes nowhere.
+      if (!this.#hooks.isAttached()) this.#hold.undelivered(chunk.seq);
       this.#hooks.onEvent({ type: "output", processId: this.processId, chunk });
     }
     if (bytes.byteLength > 0) this.#wake();
+  }
+
+  /**
+   * A pipe program's last output may still be in its pipes when its exit is seen (the two come
+   * through different event sources): the exit waits for the pipes to end, for EXIT_DRAIN_MS at
+   * most (a background job may hold them open), so output written before the exit comes first.
+   */
+  #afterExit(): void {
+    if (this.isTty || this.#openStreams === 0) {
+      this.#exited();
+      return;
+    }
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#onStreamsEnded = resolve;
+    const timer = setTimeout(resolve, EXIT_DRAIN_MS);
+    promise.then(() => {
+      clearTimeout(timer);
+      this.#onStreamsEnded = null;
+      this.#exited();
+    });
   }
 
   #exited(): void {
@@ -306,6 +338,7 @@ export class Child {
 
   #streamEnded(): void {
     this.#openStreams--;
+    if (this.#openStreams === 0) this.#onStreamsEnded?.();
     this.#maybeClose();
   }
 

@@ -137,6 +137,11 @@ export class LocalProcess implements ExecProcess {
     this.#children.get(processId)?.delivered(seq);
   }
 
+  /** The output notification of a process at `seq` was dropped (a stalled reader). */
+  undelivered(processId: string, seq: number): void {
+    this.#children.get(processId)?.undelivered(seq);
+  }
+
   /** Whether a process's program waits for its client to read its output. */
   isHeld(processId: string): boolean {
     return this.#children.get(processId)?.isHeld ?? false;

@@ -9,6 +9,9 @@
 // output counts as read for the hold, until the next process/read of that process. The session
 // learns it: its later processes start released. Retention keeps up to one more budget of
 // released output that was notified but never acknowledged, for a client that lost it in a drop.
+// Output whose notification was dropped (a stalled reader, a detached session) never counts as
+// notified: a released program is held after such a gap until the client reads it, or for one
+// more patience without a read.
 import type { OutputBuffer } from "./output-buffer.ts";
 
 export interface HoldOptions {
@@ -36,6 +39,13 @@ export class OutputHold {
   #ackedSeq = 0;
   /** Output notifications up to here were flushed to an attached client. */
   #deliveredSeq = 0;
+  /** The oldest output not notified (dropped for a stalled reader, or while detached) that the
+   * client has not read past: notifications after it do not count as delivered. */
+  #gapSeq = Number.POSITIVE_INFINITY;
+  /** The newest output notification flushed, gap or not. */
+  #flushedSeq = 0;
+  /** The newest output whose notification was dropped. */
+  #droppedSeq = 0;
   #hasRead = false;
   #isReleased: boolean;
   #isDraining = false;
@@ -68,6 +78,7 @@ export class OutputHold {
   /** A process/read arrived: the client has everything up to `afterSeq` (at most `newestSeq`). */
   read(afterSeq: number, newestSeq: number): void {
     this.#ackedSeq = Math.max(this.#ackedSeq, Math.min(afterSeq, newestSeq));
+    if (this.#ackedSeq >= this.#gapSeq) this.#gapSeq = Number.POSITIVE_INFINITY;
     this.#hasRead = true;
     this.#isReleased = false;
     // Patience counts from the latest read.
@@ -77,8 +88,15 @@ export class OutputHold {
 
   /** Output notifications up to `seq` were flushed to the attached client. */
   delivered(seq: number): void {
-    this.#deliveredSeq = Math.max(this.#deliveredSeq, seq);
+    this.#flushedSeq = Math.max(this.#flushedSeq, seq);
+    this.#deliveredSeq = Math.max(this.#deliveredSeq, Math.min(seq, this.#gapSeq - 1));
     if (this.#isReleased) this.#update();
+  }
+
+  /** The output chunk at `seq` was not notified: the client has not had it. */
+  undelivered(seq: number): void {
+    this.#droppedSeq = Math.max(this.#droppedSeq, seq);
+    if (seq > this.#ackedSeq) this.#gapSeq = Math.min(this.#gapSeq, seq);
   }
 
   /** The session was attached or detached: a released hold may go on, a patience may end. */
@@ -114,7 +132,8 @@ export class OutputHold {
   }
 
   #startPatience(): void {
-    if (this.#patience || this.#isReleased) return;
+    // A released hold waits for notifications, unless a gap in them stops it.
+    if (this.#patience || (this.#isReleased && this.#gapSeq === Number.POSITIVE_INFINITY)) return;
     const { firstReadPatienceMs, readPatienceMs } = this.#options;
     this.#patience = setTimeout(
       () => {
@@ -133,13 +152,18 @@ export class OutputHold {
 
   /**
    * No read for the whole patience: release only if an attached client was sent and flushed
-   * everything retained (it has taken it from the notifications); otherwise wait another round.
+   * everything retained after any gap (it takes its output from the notifications, and did not
+   * come for what it missed); otherwise wait another round.
    */
   #endPatience(): void {
     if (!this.#waiter) return;
-    const isNotified = this.#deliveredSeq >= this.#buffer.newestSeq;
+    // Everything retained was flushed to the client, or its notification dropped (the client was
+    // told, and has not come for it).
+    const isNotified = Math.max(this.#flushedSeq, this.#droppedSeq) >= this.#buffer.newestSeq;
     if (this.#options.isAttached() && isNotified) {
       this.#isReleased = true;
+      this.#gapSeq = Number.POSITIVE_INFINITY;
+      this.#deliveredSeq = this.#flushedSeq;
       this.#options.releasedByPatience();
     }
     this.#update();

@@ -91,6 +91,7 @@ export class ServerConnection {
         isClosed: () => this.#peer.isClosed,
         notify: (method, params) => this.#peer.notify(method, params),
         flushed: (processId, seq) => this.#flushed(processId, seq),
+        dropped: (processId, seq) => this.#attachment?.session.process.undelivered(processId, seq),
       },
       services.limits,
     );

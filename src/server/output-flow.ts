@@ -4,7 +4,7 @@
 // the pipes are read again and its output notifications dropped (process/read still has the
 // data), so a client that stops reading can hold neither our memory nor its programs.
 import { logger } from "../log.ts";
-import type { ProcessEvent } from "../process/types.ts";
+import type { OutputStream, ProcessEvent } from "../process/types.ts";
 import type { Notification } from "../protocol/methods.ts";
 import type { Limits } from "./limits.ts";
 
@@ -20,6 +20,8 @@ export interface FlowTarget {
   notify(method: Notification, params: object): void;
   /** Output notifications of a process up to `seq` have left the send buffer. */
   flushed(processId: string, seq: number): void;
+  /** An output notification was dropped: the client has not had it. */
+  dropped(processId: string, seq: number): void;
 }
 
 export class OutputFlow {
@@ -81,11 +83,18 @@ export class OutputFlow {
    */
   admits(event: ProcessEvent): boolean {
     if (event.type !== "output") return true;
+    if (this.#isAdmitted(event.chunk.stream)) return true;
+    // The output stays retained for process/read: the hold must not count it as notified.
+    this.target.dropped(event.processId, event.chunk.seq);
+    return false;
+  }
+
+  #isAdmitted(stream: OutputStream): boolean {
     const { sendBufferBytes, maxBufferedBytes } = this.limits;
     const buffered = this.target.buffered();
     if (this.#isDropping && buffered > sendBufferBytes / 4) return false;
     this.#isDropping = false;
-    const ceiling = event.chunk.stream === "pty" ? 2 * sendBufferBytes : maxBufferedBytes / 2;
+    const ceiling = stream === "pty" ? 2 * sendBufferBytes : maxBufferedBytes / 2;
     if (buffered <= ceiling) return true;
     this.#startDropping();
     return false;

@@ -5,6 +5,7 @@ import { expect, test } from "bun:test";
 import type { Message } from "../support/client.ts";
 import { startTestServer, type TestServer } from "../support/harness.ts";
 import { type ReadResult, readAll, startParams } from "../support/process.ts";
+import { RawWebSocket } from "../support/raw-ws.ts";
 import { waitFor } from "../support/wait.ts";
 
 const RETAINED = 64 * 1024;
@@ -182,4 +183,74 @@ test("a client that takes output only from notifications is not held for ever", 
   await client.call("process/start", again);
   await client.waitForClosed(again.processId, 30_000);
   expect(client.outputOf(again.processId).toString() === seqText(300000)).toBe(true);
+}, 60_000);
+
+test("a notification reader that stalls gets every byte, reading only what its notifications missed", async () => {
+  const LINES = 2_000_000;
+  await using server = startTestServer({
+    retainedOutputBytes: RETAINED,
+    readPatienceMs: 300,
+    firstReadPatienceMs: 100,
+    limits: { sendBufferBytes: 16 * 1024, slowReaderMs: 100 },
+  });
+  const reader = await RawWebSocket.connect(server.url);
+  try {
+    const init = reader.request("initialize", { clientName: "stall" });
+    const { result } = (await reader.response(init)) as { result: { sessionId: string } };
+    reader.notify("initialized", {});
+    const params = startParams(["seq", "1", String(LINES)]);
+    reader.request("process/start", params);
+    const received = new Received();
+    let taken = 0;
+    let highest = 0;
+    let closedSeq = 0;
+    let isStalled = false;
+    let wasDropped = false;
+    const take = () => {
+      for (; taken < reader.messages.length; taken++) {
+        const message = reader.messages[taken] as Message;
+        if (message.method === "process/outputDropped") wasDropped = true;
+        if (message.params?.processId !== params.processId) continue;
+        received.addNotification(message);
+        highest = Math.max(highest, Number(message.params?.seq));
+        if (message.method === "process/closed") closedSeq = Number(message.params?.seq);
+      }
+    };
+    for (;;) {
+      take();
+      if (closedSeq !== 0 && received.contiguous >= closedSeq) break;
+      if (!isStalled && received.bytes > 4 * RETAINED) {
+        // The reader stops reading its socket until notifications are dropped and the program is held.
+        isStalled = true;
+        reader.pause();
+        // (Kernel socket buffers take a few MB first: the output is larger than they are.)
+        const session = server.sessions.get(result.sessionId);
+        await waitFor(
+          () => session?.process.isHeld(params.processId) || session?.process.livePids().length === 0,
+          {
+            label: "the hold (or the end)",
+            timeoutMs: 30_000,
+          },
+        );
+        reader.resume();
+        continue;
+      }
+      if (wasDropped || highest > received.contiguous + 1) {
+        wasDropped = false;
+        // A gap: read what the notifications missed, from the last seq held.
+        const id = reader.request("process/read", {
+          processId: params.processId,
+          afterSeq: received.contiguous,
+        });
+        const answer = (await reader.response(id)) as { result: ReadResult };
+        received.addRead(answer.result);
+        continue;
+      }
+      const seen = reader.messages.length;
+      await waitFor(() => reader.messages.length > seen, { label: "more notifications" });
+    }
+    expect(received.text() === seqText(LINES)).toBe(true);
+  } finally {
+    reader.destroy();
+  }
 }, 60_000);
