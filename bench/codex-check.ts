@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { functionCall, message, outputText, startFakeModel, toolOutputs } from "./fake-model.ts";
 import { REFERENCE_BINARY, type ServerKind, startBenchServer } from "./servers.ts";
 
 const { values } = parseArgs({
@@ -20,69 +21,28 @@ const { values } = parseArgs({
 const lines = Number(values.lines);
 const FULL_OUTPUT_TOKENS = 1_000_000;
 
-type Item = Record<string, unknown>;
-
 /** The fake model: first a call to Codex's exec_command tool, then (given its output) "done". */
 function startModel(command: string) {
   const outputs: string[] = [];
-  let turn = 0;
   let isIssued = false;
-  const events = (items: Item[]) => {
-    const id = `resp_${++turn}`;
-    const usage = {
-      input_tokens: 1,
-      input_tokens_details: null,
-      output_tokens: 1,
-      output_tokens_details: null,
-      total_tokens: 2,
-    };
-    return [
-      { type: "response.created", response: { id } },
-      ...items.flatMap((item) => [
-        { type: "response.output_item.added", output_index: 0, item },
-        { type: "response.output_item.done", output_index: 0, item },
-      ]),
-      { type: "response.completed", response: { id, usage } },
-    ];
-  };
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
-      if (!new URL(request.url).pathname.endsWith("/responses")) return new Response("{}", { status: 404 });
-      const body = (await request.json()) as { input?: Item[] };
-      const results = (body.input ?? []).filter((item) => item.type === "function_call_output");
-      let items: Item[];
-      // Only the first request gets the command: a 2 MB tool result makes Codex compact its
-      // context, and that request carries no tool result either.
-      if (results.length === 0 && !isIssued) {
-        isIssued = true;
-        const args = { cmd: command, yield_time_ms: 30_000, max_output_tokens: FULL_OUTPUT_TOKENS };
-        items = [
-          {
-            type: "function_call",
-            id: "fc_1",
-            call_id: "call_1",
-            name: "exec_command",
-            arguments: JSON.stringify(args),
-          },
-        ];
-      } else {
-        if (results.length > 0) outputs.push(String(results.at(-1)?.output));
-        items = [
-          {
-            type: "message",
-            id: `msg_${turn}`,
-            role: "assistant",
-            content: [{ type: "output_text", text: "done" }],
-          },
-        ];
-      }
-      const sse = events(items).map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-      return new Response(sse.join(""), { headers: { "content-type": "text/event-stream" } });
-    },
+  const model = startFakeModel((request) => {
+    const results = toolOutputs(request);
+    // Only the first request gets the command: a 2 MB tool result makes Codex compact its
+    // context, and that request carries no tool result either.
+    if (results.length === 0 && !isIssued) {
+      isIssued = true;
+      return [
+        functionCall("exec_command", {
+          cmd: command,
+          yield_time_ms: 30_000,
+          max_output_tokens: FULL_OUTPUT_TOKENS,
+        }),
+      ];
+    }
+    if (results.length > 0) outputs.push(outputText(results.at(-1)));
+    return [message("done")];
   });
-  return { url: `http://127.0.0.1:${server.port}/v1`, outputs, stop: () => server.stop(true) };
+  return { url: model.url, outputs, stop: model.stop };
 }
 
 /** How many of 1..n the output holds in order, and the first line missing or out of place. */

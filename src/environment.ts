@@ -1,8 +1,12 @@
-// An Environment is where an agent runs things: this host (local) or an exec-server (remote).
-// Both offer the same `process` and `fs`, with the same errors.
+// An Environment is where an agent runs things: this host (local) or an exec-server (remote, over
+// a websocket or a server program's stdio). All offer the same `process`, `fs` and `host`, with
+// the same errors.
 import { LocalFileSystem } from "./fs/local.ts";
 import { RemoteFileSystem } from "./fs/remote.ts";
 import type { FileSystem } from "./fs/types.ts";
+import { LocalHostInfo } from "./info/local.ts";
+import { RemoteHostInfo } from "./info/remote.ts";
+import type { HostInfo } from "./info/types.ts";
 import { LocalProcess, type LocalProcessOptions } from "./process/local.ts";
 import { RemoteProcess } from "./process/remote.ts";
 import type { ExecProcess } from "./process/types.ts";
@@ -12,6 +16,7 @@ export class Environment implements AsyncDisposable {
   private constructor(
     readonly process: ExecProcess,
     readonly fs: FileSystem,
+    readonly host: HostInfo,
     readonly client: ExecServerClient | null,
     private readonly dispose: () => Promise<void>,
   ) {}
@@ -22,13 +27,32 @@ export class Environment implements AsyncDisposable {
 
   static local(options: Partial<LocalProcessOptions> = {}): Environment {
     const process = new LocalProcess(options);
-    return new Environment(process, new LocalFileSystem(), null, async () => void process.shutdown());
+    return new Environment(
+      process,
+      new LocalFileSystem(),
+      new LocalHostInfo(),
+      null,
+      async () => void process.shutdown(),
+    );
   }
 
+  /** An exec-server at a websocket URL. */
   static async remote(url: string, options: ExecServerClientOptions = {}): Promise<Environment> {
-    const client = await ExecServerClient.connect(url, options);
-    return new Environment(new RemoteProcess(client), new RemoteFileSystem(client), client, () =>
-      client.close(),
+    return Environment.#over(await ExecServerClient.connect(url, options));
+  }
+
+  /** An exec-server started as a program speaking on its stdio (`codex-exec-server --listen stdio`). */
+  static async program(argv: string[], options: ExecServerClientOptions = {}): Promise<Environment> {
+    return Environment.#over(await ExecServerClient.spawn(argv, options));
+  }
+
+  static #over(client: ExecServerClient): Environment {
+    return new Environment(
+      new RemoteProcess(client),
+      new RemoteFileSystem(client),
+      new RemoteHostInfo(client),
+      client,
+      () => client.close(),
     );
   }
 

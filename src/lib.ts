@@ -1,4 +1,7 @@
 // The package's public surface: the client, the Environment and its parts, the errors, the schemas.
+// First what Node lacks (see compat.ts): the rest relies on it at import.
+import "./compat.ts";
+
 export { Environment } from "./environment.ts";
 export * from "./errors.ts";
 export { LocalFileSystem } from "./fs/local.ts";

@@ -1,12 +1,20 @@
 // Flag and environment parsing for the server command. Every failure is a UsageError with a
 // one-line message saying what was wrong and what is expected.
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
 
 export class UsageError extends Error {}
 
 export interface ListenAddress {
   host: string;
   port: number;
+}
+
+/** `--listen stdio` (or `stdio://`): one connection on stdin and stdout. */
+export const STDIO = "stdio";
+
+export function isStdio(value: string): boolean {
+  const text = value.trim();
+  return text === "stdio" || text === "stdio://";
 }
 
 /** An IPv4 dotted quad or an IPv6 address (node:net is not loaded for this: it costs startup time). */
@@ -22,7 +30,7 @@ export function isIpLiteral(host: string): boolean {
 }
 
 export function parseListen(value: string): ListenAddress {
-  const expected = "expected ws://IP:PORT, e.g. ws://127.0.0.1:0";
+  const expected = "expected ws://IP:PORT (e.g. ws://127.0.0.1:0) or stdio";
   const match = /^ws:\/\/(\[[^\]]+\]|[^/:]+):(\d{1,5})\/?$/.exec(value.trim());
   if (!match) throw new UsageError(`invalid --listen value '${value}': ${expected}`);
   const host = (match[1] as string).replace(/^\[(.*)\]$/, "$1");
@@ -67,12 +75,12 @@ export function parseLogLevel(value: string | undefined): LogLevel {
   return chosen.value as LogLevel;
 }
 
-/** Reject flags the command does not define, so a typo is an error and not a silent default. */
-export function checkKnownFlags(rawArgs: readonly string[], known: readonly string[]): void {
-  for (const arg of rawArgs) {
-    if (arg === "--") return;
-    if (!arg.startsWith("-")) continue;
-    const name = arg.replace(/^--?/, "").split("=")[0] as string;
-    if (!known.includes(name)) throw new UsageError(`unknown option '${arg.split("=")[0]}' (see --help)`);
+export function parseLogFormat(value: string | undefined): LogFormat {
+  const chosen = fromEnv("log-format", value, "text");
+  if (!(LOG_FORMATS as readonly string[]).includes(chosen.value)) {
+    throw new UsageError(
+      `invalid ${chosen.source} value '${chosen.value}': expected one of ${LOG_FORMATS.join(", ")}`,
+    );
   }
+  return chosen.value as LogFormat;
 }

@@ -27,9 +27,10 @@ export const CAPABILITIES: Capabilities = {
   windowsMxc: false,
   linuxRootWritePreservesDevices: false,
   linuxApprovedRootWritePreservesRestrictions: false,
-  // [ext] ours: process/closeStdin, and process/signal with names past `interrupt`.
+  // [ext] ours: process/closeStdin, process/signal with names past `interrupt`, process/resize.
   processCloseStdin: true,
   processSignalNames: true,
+  processResize: true,
 };
 
 const isExecutable = (path: string) => {

@@ -4,8 +4,15 @@
 import { constants } from "node:os";
 import type { Subprocess } from "bun";
 import { nanoid } from "nanoid";
-import { InternalError, InvalidRequest } from "../errors.ts";
-import { type OutputStream, SIGNALS, type SignalName, type WriteStatus } from "../protocol/process.ts";
+import { InternalError, InvalidParams, InvalidRequest } from "../errors.ts";
+import {
+  type OutputStream,
+  SIGNALS,
+  type SignalName,
+  type TerminalSize,
+  type WriteStatus,
+} from "../protocol/process.ts";
+import { sandboxedPids } from "../sandbox/launch.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR } from "./output-buffer.ts";
 import { type HoldOptions, OutputHold } from "./output-hold.ts";
@@ -72,6 +79,8 @@ interface ExitStatus {
 export class Child {
   readonly processId: string;
   readonly isTty: boolean;
+  /** What confined the program (`none` unless its process/start asked for a sandbox). */
+  readonly sandboxType: string;
   readonly #hooks: ChildHooks;
   readonly #buffer: OutputBuffer;
   readonly #hold: OutputHold;
@@ -107,6 +116,7 @@ export class Child {
       beforeRead: () => hooks.beforeRead() ?? this.#hold.gate(),
     });
     this.#subprocess = spawned.subprocess;
+    this.sandboxType = spawned.sandboxType;
     this.#stdin = spawned.stdin;
     this.#openStreams = spawned.streamCount;
     spawned.subprocess.exited.then(() => this.#afterExit());
@@ -164,6 +174,7 @@ export class Child {
   }
 
   async write(bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
+    if (writeId === "") throw new InvalidParams("writeId must not be empty");
     if (writeId !== undefined) {
       if (this.#writeIds.has(writeId)) return "accepted";
       this.#writeIds.add(writeId);
@@ -226,13 +237,21 @@ export class Child {
     });
   }
 
-  /** Send a signal to the program's process group (it leads one); nothing once it has exited. */
+  /**
+   * Send a signal to the program's process group (it leads one); nothing once it has exited. In a
+   * sandbox the signal goes to the processes inside instead: bwrap does not forward signals, and a
+   * bwrap killed by one ends the sandbox before the command's own handler has run.
+   */
   signal(name: SignalName): void {
     if (this.#exit !== null) return;
-    try {
-      process.kill(-this.#subprocess.pid, SIGNALS[name]);
-    } catch {
-      // The group is gone: the exit is on its way.
+    const targets =
+      this.sandboxType === "none" ? [-this.#subprocess.pid] : sandboxedPids(this.#subprocess.pid);
+    for (const pid of targets) {
+      try {
+        process.kill(pid, SIGNALS[name]);
+      } catch {
+        // Gone already: its exit is on its way.
+      }
     }
   }
 
@@ -244,6 +263,13 @@ export class Child {
     const wasRunning = this.#exit === null;
     this.killFamily();
     return wasRunning;
+  }
+
+  /** A PTY's new window size; the terminal sends SIGWINCH to its foreground group. */
+  resize(size: TerminalSize): void {
+    const terminal = this.#subprocess.terminal;
+    if (!this.isTty || !terminal) throw new InvalidRequest(`process ${this.processId} has no terminal`);
+    if (!terminal.closed) terminal.resize(size.cols, size.rows);
   }
 
   /** Kill the program's family: its group, its descendants, and every process with its scope. */

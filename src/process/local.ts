@@ -1,13 +1,14 @@
 // The process table of one session, doing the real work on this host.
 import { InvalidParams, InvalidRequest } from "../errors.ts";
 import { absolutePath } from "../fs/path.ts";
+import { logger } from "../log.ts";
 import type {
   ProcessStartResult,
   ProcessTerminateResult,
   SignalName,
+  TerminalSize,
   WriteStatus,
 } from "../protocol/process.ts";
-import { restrictsAnything } from "../sandbox/gate.ts";
 import { Child } from "./child.ts";
 import type {
   ExecProcess,
@@ -31,6 +32,8 @@ export interface LocalProcessOptions {
   readPatienceMs: number;
   /** How long a held program never read waits before notified output counts as read. */
   firstReadPatienceMs: number;
+  /** Added to this table's lifecycle log lines (e.g. the session's short id). */
+  logFields?: Record<string, string>;
 }
 
 export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
@@ -42,6 +45,8 @@ export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
   firstReadPatienceMs: 1000,
 };
 
+const log = logger("process");
+
 export class LocalProcess implements ExecProcess {
   readonly #options: LocalProcessOptions;
   readonly #children = new Map<string, Child>();
@@ -50,6 +55,8 @@ export class LocalProcess implements ExecProcess {
   /** Closed processes still readable, oldest closed first. */
   readonly #closed = new Set<Child>();
   #closedBytes = 0;
+  /** When each running program started, for its exit line's duration. */
+  readonly #startedAt = new Map<string, number>();
   #isShutDown = false;
   #flowControl: (() => Promise<void> | undefined) | null = null;
   /** A process of this session was released: the client reads output from the notifications. */
@@ -62,12 +69,6 @@ export class LocalProcess implements ExecProcess {
 
   async start(options: StartOptions): Promise<ProcessStartResult> {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
-    // Never run uncontained what the client asked to contain.
-    if (restrictsAnything(options.sandbox)) {
-      throw new InvalidRequest(
-        "this exec-server does not enforce process sandboxes; send no sandbox or an unrestricted one",
-      );
-    }
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
     // Live processes count; a closed one only holds retained output, bounded on its own.
     if (this.#children.size - this.#closed.size >= this.#options.maxProcesses) {
@@ -95,7 +96,15 @@ export class LocalProcess implements ExecProcess {
       },
     );
     this.#children.set(options.processId, child);
-    return { processId: options.processId, sandboxType: "none" };
+    this.#startedAt.set(options.processId, performance.now());
+    // argv[0] only: arguments and the environment may carry secrets.
+    log.info("process started", {
+      ...this.#options.logFields,
+      processId: options.processId,
+      program: options.argv[0],
+      tty: options.tty,
+    });
+    return { processId: options.processId, sandboxType: child.sandboxType };
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {
@@ -116,6 +125,10 @@ export class LocalProcess implements ExecProcess {
   async closeStdin(processId: string): Promise<WriteStatus> {
     const child = this.#children.get(processId);
     return child ? child.closeStdin() : "unknownProcess";
+  }
+
+  async resize(processId: string, size: TerminalSize): Promise<void> {
+    this.#child(processId).resize(size);
   }
 
   async terminate(processId: string): Promise<ProcessTerminateResult> {
@@ -174,6 +187,17 @@ export class LocalProcess implements ExecProcess {
   }
 
   #emit(event: ProcessEvent): void {
+    if (event.type === "exited") {
+      const startedAt = this.#startedAt.get(event.processId);
+      this.#startedAt.delete(event.processId);
+      log.info("process exited", {
+        ...this.#options.logFields,
+        processId: event.processId,
+        exitCode: event.exitCode,
+        signal: event.signal,
+        durationMs: startedAt === undefined ? undefined : Math.round(performance.now() - startedAt),
+      });
+    }
     for (const listener of this.#listeners) listener(event);
   }
 

@@ -77,8 +77,8 @@ export class StdinPipe {
 }
 
 export interface ChildPipes {
-  /** For Bun.spawn: the child's ends. */
-  stdio: { stdin: number | "ignore"; stdout: number; stderr: number };
+  /** For Bun.spawn's stdio: the child's ends, as its 0, 1 and 2. */
+  stdio: [number | "ignore", number, number];
   /** Call right after the spawn, whether it succeeded or not. */
   spawned(isSpawned: boolean): void;
   stdout: ReadableStream<Uint8Array>;
@@ -109,7 +109,7 @@ export function openPipes(pipeStdin: boolean): ChildPipes | null {
     if (pipeStdin) opened.push(inRead, inWrite);
     const release = { stdout: closeOnce(outRead), stderr: closeOnce(errRead), stdin: closeOnce(inWrite) };
     return {
-      stdio: { stdin: pipeStdin ? inRead : "ignore", stdout: outWrite, stderr: errWrite },
+      stdio: [pipeStdin ? inRead : "ignore", outWrite, errWrite],
       spawned(isSpawned) {
         // The child has its own copies of its ends; ours must go, or the output never ends.
         for (const fd of [outWrite, errWrite, inRead]) if (fd >= 0) c.close(fd);

@@ -1,11 +1,14 @@
 // ExecProcess over an ExecServerClient: the same calls, proxied to a server. Events come from the
 // server's notifications, delivered in seq order per process; a gap (or a resume after a dropped
 // connection) is filled from process/read, so a consumer sees each event exactly once.
+
+import { wirePath } from "../protocol/path.ts";
 import type {
   ProcessReadResult,
   ProcessStartResult,
   ProcessTerminateResult,
   SignalName,
+  TerminalSize,
   WriteStatus,
 } from "../protocol/process.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
@@ -24,6 +27,7 @@ export class RemoteProcess implements ExecProcess {
   readonly #streams = new Map<string, ProcessStream>();
   readonly #catchUps = new Map<string, Promise<void>>();
   readonly #listeners = new Set<ProcessEventListener>();
+  readonly #writeCounts = new Map<string, number>();
 
   constructor(private readonly client: ExecServerClient) {
     client.onNotification("process/output", ({ processId, seq, stream, chunk }) =>
@@ -40,7 +44,7 @@ export class RemoteProcess implements ExecProcess {
 
   start(options: StartOptions): Promise<ProcessStartResult> {
     this.#track(options.processId);
-    return this.client.call("process/start", options);
+    return this.client.call("process/start", { ...options, cwd: wirePath(options.cwd) });
   }
 
   async read({ signal: _signal, ...options }: ReadOptions): Promise<ReadResult> {
@@ -51,9 +55,17 @@ export class RemoteProcess implements ExecProcess {
     };
   }
 
+  /** Without a writeId, one is made (a counter per process, as Codex 0.169+ does): they require it. */
   async write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
     const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-    return (await this.client.call("process/write", { processId, chunk, writeId })).status;
+    const id = writeId ?? this.#nextWriteId(processId);
+    return (await this.client.call("process/write", { processId, chunk, writeId: id })).status;
+  }
+
+  #nextWriteId(processId: string): string {
+    const next = (this.#writeCounts.get(processId) ?? 0) + 1;
+    this.#writeCounts.set(processId, next);
+    return `auto-${next}`;
   }
 
   async signal(processId: string, signal: SignalName): Promise<void> {
@@ -62,6 +74,10 @@ export class RemoteProcess implements ExecProcess {
 
   async closeStdin(processId: string): Promise<WriteStatus> {
     return (await this.client.call("process/closeStdin", { processId })).status;
+  }
+
+  async resize(processId: string, size: TerminalSize): Promise<void> {
+    await this.client.call("process/resize", { processId, ...size });
   }
 
   terminate(processId: string): Promise<ProcessTerminateResult> {

@@ -1,9 +1,10 @@
 // Bun.spawn for both kinds of child. Each child leads its own session and process group (setsid),
 // so a kill of -pid reaches every descendant that did not leave the group on purpose.
-import type { Subprocess } from "bun";
+import type { FileSink, Subprocess } from "bun";
 import { InternalError } from "../errors.ts";
 import { osErrorText } from "../os-error.ts";
 import type { OutputStream } from "../protocol/process.ts";
+import { type SandboxLaunch, sandboxLaunch } from "../sandbox/launch.ts";
 import { childEnvironment } from "./env.ts";
 import { SCOPE_VARIABLE } from "./family.ts";
 import { openPipes, StdinPipe } from "./pipes.ts";
@@ -28,6 +29,8 @@ export interface Spawned {
   stdin: StdinPipe | null;
   /** How many output streams will each call onStreamEnd once. */
   streamCount: number;
+  /** What confined the program: `none`, or the sandbox it runs in (see sandbox/launch.ts). */
+  sandboxType: string;
 }
 
 const DEFAULT_SIZE = { rows: 24, cols: 80 };
@@ -53,17 +56,46 @@ function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCall
   const [program, ...args] = options.argv;
   if (program === undefined) throw new InternalError("argv must not be empty");
   const env = childEnvironment({ ...options.env, [SCOPE_VARIABLE]: scope }, options.envPolicy);
-  const base = {
-    cwd: options.cwd,
-    env,
-    argv0: options.arg0 ?? program,
-  };
+  let resolved: string;
   try {
-    const cmd = [resolveProgram(program, env, options.cwd), ...args];
+    resolved = resolveProgram(program, env, options.cwd);
+  } catch (error) {
+    throw error instanceof InternalError ? error : new InternalError(osErrorText(error), { cause: error });
+  }
+  // Outside the try: a sandbox that cannot be applied is a -32600 of its own, never a spawn error.
+  const sandbox = sandboxLaunch(options.sandbox, { argv: [resolved, ...args], cwd: options.cwd, env });
+  try {
+    const spawned = spawnResolved(options, env, [resolved, ...args], program, sandbox, callbacks);
+    if (sandbox) spawned.subprocess.exited.finally(() => sandbox.release());
+    return spawned;
+  } catch (error) {
+    sandbox?.release();
+    throw error;
+  } finally {
+    sandbox?.afterSpawn();
+  }
+}
+
+function spawnResolved(
+  options: StartOptions,
+  env: Record<string, string>,
+  command: string[],
+  program: string,
+  sandbox: SandboxLaunch | null,
+  callbacks: SpawnCallbacks,
+): Spawned {
+  // Inside bwrap argv0 would name bwrap itself (its --argv0 is newer than most distributions' bwrap).
+  const base = { cwd: options.cwd, env, argv0: sandbox ? undefined : (options.arg0 ?? program) };
+  const cmd = sandbox ? sandbox.argv : command;
+  const extraFds = sandbox?.extraFds ?? [];
+  const sandboxType = sandbox?.sandboxType ?? "none";
+  try {
     if (options.tty) {
       const size = options.size ?? DEFAULT_SIZE;
       const subprocess = Bun.spawn(cmd, {
         ...base,
+        // The terminal replaces 0-2; the entries after them reach the child as 3, 4, ...
+        ...(extraFds.length > 0 ? { stdio: ["ignore", "ignore", "ignore", ...extraFds] } : {}),
         terminal: {
           rows: size.rows,
           cols: size.cols,
@@ -71,13 +103,13 @@ function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCall
           exit: () => callbacks.onStreamEnd(),
         },
       });
-      return { subprocess, stdin: null, streamCount: 1 };
+      return { subprocess, stdin: null, streamCount: 1, sandboxType };
     }
     const pipes = openPipes(options.pipeStdin === true);
     if (pipes) {
       let subprocess: Subprocess;
       try {
-        subprocess = Bun.spawn(cmd, { ...base, detached: true, ...pipes.stdio });
+        subprocess = Bun.spawn(cmd, { ...base, detached: true, stdio: [...pipes.stdio, ...extraFds] });
       } catch (error) {
         pipes.spawned(false);
         throw error;
@@ -85,20 +117,23 @@ function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCall
       pipes.spawned(true);
       pump(pipes.stdout, "stdout", callbacks, () => pipes.releaseOutput("stdout"));
       pump(pipes.stderr, "stderr", callbacks, () => pipes.releaseOutput("stderr"));
-      return { subprocess, stdin: pipes.stdin, streamCount: 2 };
+      return { subprocess, stdin: pipes.stdin, streamCount: 2, sandboxType };
     }
     // No libc to make pipes with: Bun's own (socket pairs).
     const subprocess = Bun.spawn(cmd, {
       ...base,
       detached: true,
-      stdin: options.pipeStdin ? "pipe" : "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
+      stdio: [options.pipeStdin ? "pipe" : "ignore", "pipe", "pipe", ...extraFds],
     });
     pump(subprocess.stdout, "stdout", callbacks);
     pump(subprocess.stderr, "stderr", callbacks);
-    const sink = options.pipeStdin ? subprocess.stdin : undefined;
-    return { subprocess, stdin: sink ? new StdinPipe(sink, () => {}) : null, streamCount: 2 };
+    const sink = options.pipeStdin ? (subprocess.stdin as FileSink | undefined) : undefined;
+    return {
+      subprocess: subprocess as Subprocess,
+      stdin: sink ? new StdinPipe(sink, () => {}) : null,
+      streamCount: 2,
+      sandboxType,
+    };
   } catch (error) {
     if (error instanceof InternalError) throw error;
     throw new InternalError(osErrorText(error), { cause: error });

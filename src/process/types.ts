@@ -6,6 +6,7 @@ import type {
   ProcessStartResult,
   ProcessTerminateResult,
   SignalName,
+  TerminalSize,
   WriteStatus,
 } from "../protocol/process.ts";
 import type { OutputChunk } from "./output-buffer.ts";
@@ -53,6 +54,8 @@ export interface ExecProcess {
   /** [ext] End stdin: a pipe is closed, a PTY gets its EOF character (^D). */
   closeStdin(processId: string): Promise<WriteStatus>;
   terminate(processId: string): Promise<ProcessTerminateResult>;
+  /** [ext] Resize a PTY process's terminal (its group gets SIGWINCH). */
+  resize(processId: string, size: TerminalSize): Promise<void>;
   /** Every event of every process, in seq order per process. Returns an unsubscribe function. */
   subscribe(listener: ProcessEventListener): () => void;
 }

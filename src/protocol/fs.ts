@@ -1,16 +1,9 @@
 import { z } from "zod";
 import { AbsolutePath } from "./path.ts";
+import { SandboxContext } from "./sandbox.ts";
 
-/**
- * The optional sandbox profile Codex attaches to filesystem calls. Only its `permissions.type` is
- * read here; the rest is accepted as sent (see the fs handler for which profiles run).
- */
-export const SandboxProfile = z.looseObject({
-  permissions: z.looseObject({ type: z.string() }).nullish(),
-});
-export type SandboxProfile = z.infer<typeof SandboxProfile>;
-
-const Sandboxed = { sandbox: SandboxProfile.nullish() };
+/** The optional sandbox context Codex attaches to filesystem calls (checked by src/sandbox/fs-check.ts). */
+const Sandboxed = { sandbox: SandboxContext.nullish() };
 const Empty = z.object({});
 
 export const FsReadFileParams = z.object({ path: AbsolutePath, ...Sandboxed });

@@ -26,6 +26,8 @@ import {
   ProcessOutputNotification,
   ProcessReadParams,
   ProcessReadResult,
+  ProcessResizeParams,
+  ProcessResizeResult,
   ProcessSignalParams,
   ProcessSignalResult,
   ProcessStartParams,
@@ -51,6 +53,7 @@ export const METHODS = {
   "process/read": { params: ProcessReadParams, result: ProcessReadResult, gate: "exec methods" },
   "process/write": { params: ProcessWriteParams, result: ProcessWriteResult, gate: "exec methods" },
   "process/signal": { params: ProcessSignalParams, result: ProcessSignalResult, gate: "exec methods" },
+  "process/resize": { params: ProcessResizeParams, result: ProcessResizeResult, gate: "exec methods" },
   "process/terminate": {
     params: ProcessTerminateParams,
     result: ProcessTerminateResult,

@@ -69,6 +69,14 @@ export function toFileUri(path: string): string {
     .join("/")}`;
 }
 
+/**
+ * A path as a client of today's dialect sends it: a plain absolute path becomes a file:// URI
+ * (a 0.169+ server takes nothing else); anything else goes as it is, for the server to judge.
+ */
+export function wirePath(path: string): string {
+  return path.startsWith("/") && path.isWellFormed() ? toFileUri(path) : path;
+}
+
 /** A path field: a plain absolute path or a file:// URI, decoded to a normalized absolute path. */
 export const AbsolutePath = z.string().transform((text, context) => {
   try {

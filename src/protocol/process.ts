@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { EnvMap, OsText } from "./os-text.ts";
 import { AbsolutePath } from "./path.ts";
+import { SandboxContext, SandboxType } from "./sandbox.ts";
 
 /** Whether text is strict standard base64 (RFC 4648 §4, padded, canonical last symbol). */
 export function isBase64(text: string): boolean {
@@ -41,15 +42,6 @@ export type EnvPolicy = z.infer<typeof EnvPolicy>;
 export const TerminalSize = z.object({ rows: z.int().min(1).max(65535), cols: z.int().min(1).max(65535) });
 export type TerminalSize = z.infer<typeof TerminalSize>;
 
-/**
- * The sandbox a Codex 0.169+ client asks the executor to apply to a command. Only what decides
- * whether it restricts anything is read here; the rest is kept as sent.
- */
-export const ProcessSandbox = z.looseObject({
-  permissions: z.looseObject({ type: z.string() }),
-});
-export type ProcessSandbox = z.infer<typeof ProcessSandbox>;
-
 export const ProcessStartParams = z.object({
   processId: z.string(),
   argv: z.array(OsText),
@@ -62,15 +54,13 @@ export const ProcessStartParams = z.object({
   size: TerminalSize.nullish(),
   /** 0.169+: the thread and tool call the command belongs to (not used here). */
   metadata: z.looseObject({}).nullish(),
-  sandbox: ProcessSandbox.nullish(),
+  /** 0.169+: the sandbox to run the command in (see src/sandbox/). */
+  sandbox: SandboxContext.nullish(),
   enforceManagedNetwork: z.boolean().nullish(),
   managedNetwork: z.looseObject({}).nullish(),
   networkProxy: z.unknown().optional(),
 });
 export type ProcessStartParams = z.infer<typeof ProcessStartParams>;
-
-/** Which sandbox the command runs in: `none` when none was asked for (or it restricts nothing). */
-export const SandboxType = z.string();
 
 export const ProcessStartResult = z.object({ processId: z.string(), sandboxType: SandboxType.optional() });
 export type ProcessStartResult = z.infer<typeof ProcessStartResult>;
@@ -142,6 +132,11 @@ export type SignalName = z.infer<typeof SignalName>;
 export const ProcessSignalParams = z.object({ processId: z.string(), signal: SignalName });
 export type ProcessSignalParams = z.infer<typeof ProcessSignalParams>;
 export const ProcessSignalResult = z.object({});
+
+/** [ext] A PTY process's new window size: its terminal is resized and its group gets SIGWINCH. */
+export const ProcessResizeParams = z.object({ processId: z.string(), ...TerminalSize.shape });
+export type ProcessResizeParams = z.infer<typeof ProcessResizeParams>;
+export const ProcessResizeResult = z.object({});
 
 export const ProcessTerminateParams = z.object({ processId: z.string() });
 export type ProcessTerminateParams = z.infer<typeof ProcessTerminateParams>;

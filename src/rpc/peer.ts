@@ -90,6 +90,11 @@ export class RpcPeer {
     }
   }
 
+  /** A frame the transport could not deliver whole (too large): answered like a malformed one. */
+  refuseFrame(reason: string): void {
+    this.#sendError(-1, new InvalidRequest(`invalid JSON-RPC message: ${reason}`));
+  }
+
   request(method: string, params: unknown, options: { timeoutMs?: number } = {}): Promise<unknown> {
     if (this.#closedError) return Promise.reject(new TransportClosed(this.#closedError.message));
     const id = this.#nextId++;

@@ -55,7 +55,7 @@ export function spawnStdioTransport(
   receive: (data: Uint8Array) => void,
   onClose: (reason: string) => void,
 ): Transport {
-  const child = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit", env: process.env });
   void readLines(child.stdout, (line) => line && receive(line))
     .catch(() => {})
     .then(async () => {

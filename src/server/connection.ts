@@ -10,6 +10,7 @@ import { isMethod, METHODS, type Method, type ParsedParamsOf } from "../protocol
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
 import type { FsHandler } from "./fs-handler.ts";
 import type { Limits } from "./limits.ts";
+import type { Metrics } from "./metrics.ts";
 import { OutputFlow } from "./output-flow.ts";
 import { notificationOf, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
@@ -21,6 +22,7 @@ const log = logger("connection");
 export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
+  metrics: Metrics;
   host: LocalHostInfo;
   limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes"> &
     Partial<Pick<Limits, "handshakeTimeoutMs">>;
@@ -37,6 +39,7 @@ function routesFor(process: ProcessHandler, fs: FsHandler, host: LocalHostInfo):
     "process/read": (params, attachment) => process.read(params, attachment.signal),
     "process/write": (params) => process.write(params),
     "process/signal": (params) => process.signal(params),
+    "process/resize": (params) => process.resize(params),
     "process/terminate": (params) => process.terminate(params),
     "process/closeStdin": (params) => process.closeStdin(params),
     "fs/readFile": (params) => fs.readFile(params),
@@ -101,11 +104,19 @@ export class ServerConnection {
     this.#peer.receive(data);
   }
 
+  /** A frame the transport dropped (over the frame limit): the client hears of it, id -1. */
+  refuseFrame(reason: string): void {
+    this.#peer.refuseFrame(reason);
+  }
+
   /** The transport closed: detach the session (its processes keep running until the TTL). */
-  closed(): void {
+  closed(code?: number): void {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#peer.closed();
-    if (this.#attachment) this.#services.sessions.detach(this.#attachment);
+    // 1005: a close frame without a code (what WebSocket.close() sends) is a clean close too;
+    // 1006 and the rest are a lost connection.
+    const isClean = code === 1000 || code === 1001 || code === 1005;
+    if (this.#attachment) this.#services.sessions.detach(this.#attachment, isClean);
   }
 
   /** The answer, or a promise of it for a call that waits (the peer answers values at once). */
@@ -119,12 +130,28 @@ export class ServerConnection {
         `too many requests in flight on this connection (limit ${maxPendingRequests})`,
       );
     }
-    const result = this.#handle(method, params, id);
+    const { metrics } = this.#services;
+    metrics.request(method);
+    let result: unknown;
+    try {
+      result = this.#handle(method, params, id);
+    } catch (error) {
+      metrics.failed(method);
+      throw error;
+    }
     if (!(result instanceof Promise)) return result;
     this.#pending[kind]++;
-    return result.finally(() => {
-      this.#pending[kind]--;
-    });
+    return result.then(
+      (value) => {
+        this.#pending[kind]--;
+        return value;
+      },
+      (error) => {
+        this.#pending[kind]--;
+        metrics.failed(method);
+        throw error;
+      },
+    );
   }
 
   #handle(method: string, params: unknown, id: RequestId): unknown {
@@ -177,7 +204,10 @@ export class ServerConnection {
   }
 
   #deliver(event: EventOf<EventSink>): void {
-    if (!this.#flow.admits(event)) return;
+    if (!this.#flow.admits(event)) {
+      this.#services.metrics.dropped();
+      return;
+    }
     const { method, params } = notificationOf(event);
     this.#peer.notify(method, params);
     if (event.type === "output") this.#flow.sent(event.processId, event.chunk.seq);

@@ -11,18 +11,9 @@ import type {
   FsReadFileParams,
   FsRemoveParams,
   FsWriteFileParams,
-  SandboxProfile,
 } from "../protocol/fs.ts";
 import { decodeStrictBase64 } from "../protocol/process.ts";
-import { restrictsFileSystem } from "../sandbox/gate.ts";
-
-/** A restricting profile is refused, never silently ignored (see src/sandbox/gate.ts). */
-export function checkSandbox(sandbox: SandboxProfile | null | undefined): void {
-  if (!restrictsFileSystem(sandbox)) return;
-  throw new InvalidRequest(
-    "this exec-server does not enforce filesystem sandbox restrictions; send no sandbox or an unrestricted one",
-  );
-}
+import { checkFsAccess } from "../sandbox/fs-check.ts";
 
 function decodeBase64(data: string): Uint8Array {
   const bytes = decodeStrictBase64(data);
@@ -34,40 +25,41 @@ export class FsHandler {
   constructor(private readonly fs: FileSystem) {}
 
   async readFile(params: FsReadFileParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "read");
     return { dataBase64: new Base64Data(await this.fs.readFile(params.path)) };
   }
 
   async writeFile(params: FsWriteFileParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "write");
     await this.fs.writeFile(params.path, decodeBase64(params.dataBase64));
     return {};
   }
 
   async createDirectory(params: FsCreateDirectoryParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "write");
     await this.fs.createDirectory(params.path, params);
     return {};
   }
 
   getMetadata(params: FsGetMetadataParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "read");
     return this.fs.getMetadata(params.path);
   }
 
   async readDirectory(params: FsReadDirectoryParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "read");
     return { entries: await this.fs.readDirectory(params.path) };
   }
 
   async remove(params: FsRemoveParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.path, "write", { isFinalLinkKept: true, isAbsentAllowed: true });
     await this.fs.remove(params.path, params);
     return {};
   }
 
   async copy(params: FsCopyParams) {
-    checkSandbox(params.sandbox);
+    checkFsAccess(params.sandbox, params.sourcePath, "read");
+    checkFsAccess(params.sandbox, params.destinationPath, "write");
     await this.fs.copy(params.sourcePath, params.destinationPath, params);
     return {};
   }

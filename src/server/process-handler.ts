@@ -6,6 +6,7 @@ import type {
   ProcessCloseStdinParams,
   ProcessReadParams,
   ProcessReadResult,
+  ProcessResizeParams,
   ProcessSignalParams,
   ProcessStartParams,
   ProcessTerminateParams,
@@ -66,6 +67,11 @@ export class ProcessHandler {
 
   async closeStdin(params: ProcessCloseStdinParams) {
     return { status: await this.process.closeStdin(params.processId) };
+  }
+
+  async resize({ processId, rows, cols }: ProcessResizeParams) {
+    await this.process.resize(processId, { rows, cols });
+    return {};
   }
 
   terminate(params: ProcessTerminateParams) {

@@ -5,6 +5,8 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 export interface ServerOptions extends AdmissionOptions {
   host: string;
   port: number;
+  /** Serve one connection on stdin and stdout instead of listening (`--listen stdio`). */
+  stdio: boolean;
   sessionTtlMs: number;
   retainedOutputBytes: number;
   limits: Limits;
@@ -27,6 +29,7 @@ export interface ServerOptions extends AdmissionOptions {
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   host: "127.0.0.1",
   port: 0,
+  stdio: false,
   sessionTtlMs: 30_000,
   retainedOutputBytes: 1024 * 1024,
   limits: DEFAULT_LIMITS,

@@ -9,6 +9,7 @@ import { isSpawnedChild } from "../process/spawn.ts";
 import type { ConnectionServices } from "./connection.ts";
 import { FsHandler } from "./fs-handler.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
+import { Metrics } from "./metrics.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions, type ServerOverrides } from "./server-options.ts";
 import { SessionRegistry } from "./sessions.ts";
 
@@ -18,8 +19,11 @@ export { ServerConnection } from "./connection.ts";
 export function createServices(options: ServerOverrides = {}): ConnectionServices {
   const settings = { ...DEFAULT_SERVER_OPTIONS, ...options };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const metrics = new Metrics();
   return {
+    metrics,
     sessions: new SessionRegistry({
+      metrics,
       ttlMs: settings.sessionTtlMs,
       maxSessions: limits.maxSessions,
       sweepIntervalMs: settings.sweepIntervalMs,

@@ -2,21 +2,9 @@
 // Environment.remote(url), expecting the same results and the same error classes.
 import { describe, expect, test } from "bun:test";
 import { InternalError, InvalidParams, InvalidRequest } from "../../src/errors.ts";
-import type { StartOptions } from "../../src/process/types.ts";
-import { ENVIRONMENTS, recorder } from "../support/environments.ts";
+import { ENVIRONMENTS, recorder, shell } from "../support/environments.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
 
-let counter = 0;
-const shell = (script: string, extra: Partial<StartOptions> = {}): StartOptions => ({
-  processId: `c${++counter}`,
-  argv: ["/bin/sh", "-c", script],
-  cwd: "/tmp",
-  env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-  tty: false,
-  pipeStdin: false,
-  arg0: null,
-  ...extra,
-});
 const text = (s: string) => new TextEncoder().encode(s);
 
 describe.each(ENVIRONMENTS)("ExecProcess (%s)", (_name, makeEnvironment) => {

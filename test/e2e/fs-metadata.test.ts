@@ -57,7 +57,7 @@ test("missing paths and dangling links are -32004; relative and empty paths are 
   expect((await error("/tmp/nul\0byte"))?.code).toBe(-32602);
 });
 
-test("a sandbox that restricts nothing runs; a restricting one is refused, never ignored", async () => {
+test("a sandbox that restricts nothing runs; a malformed one is -32602 (enforcement: fs-sandbox.test.ts)", async () => {
   await using client = await server.session();
   const disabled = { permissions: { type: "disabled" }, windowsSandboxLevel: "disabled" };
   expect(await client.call("fs/getMetadata", { path: "/", sandbox: disabled })).toMatchObject({
@@ -70,7 +70,7 @@ test("a sandbox that restricts nothing runs; a restricting one is refused, never
   for (const sandbox of unrestricted) {
     expect(await client.call("fs/getMetadata", { path: "/", sandbox })).toMatchObject({ isDirectory: true });
   }
-  const restricted = {
+  const malformed = {
     permissions: {
       type: "managed",
       network: "restricted",
@@ -79,7 +79,7 @@ test("a sandbox that restricts nothing runs; a restricting one is refused, never
     windowsSandboxLevel: "disabled",
   };
   for (const method of ["fs/getMetadata", "fs/readFile"]) {
-    const response = await client.request(method, { path: "/etc/hostname", sandbox: restricted });
-    expect(response.error?.code).toBe(-32600);
+    const response = await client.request(method, { path: "/etc/hostname", sandbox: malformed });
+    expect(response.error?.code).toBe(-32602);
   }
 });

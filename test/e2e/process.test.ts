@@ -285,6 +285,7 @@ describe("process/start", () => {
       await client.call("process/start", { ...sh("true"), processId: missingProgram.processId }),
     ).toMatchObject({
       processId: missingProgram.processId,
+      sandboxType: "none",
     });
   });
 

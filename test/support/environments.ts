@@ -1,8 +1,11 @@
 // The two Environments every contract test runs against: this host, and a real server over a
 // real websocket. Same interface, same errors expected.
 import { Environment } from "../../src/environment.ts";
-import type { ProcessEvent } from "../../src/process/types.ts";
+import type { ProcessEvent, StartOptions } from "../../src/process/types.ts";
 import { startTestServer } from "./harness.ts";
+
+const SERVER_ENTRY = new URL("../../src/index.ts", import.meta.url).pathname;
+
 import { waitFor } from "./wait.ts";
 
 export interface EnvironmentOptions {
@@ -29,9 +32,26 @@ const remote: EnvironmentFactory = async (options = {}) => {
   });
 };
 
+/** A server started as a program, over its stdio (what environments.toml `program` entries do). */
+const stdio: EnvironmentFactory = async (options = {}) => {
+  const flags = options.retainedOutputBytes
+    ? ["--retained-output-bytes", String(options.retainedOutputBytes)]
+    : [];
+  return Environment.program([
+    process.execPath,
+    SERVER_ENTRY,
+    "--listen",
+    "stdio",
+    "--log-level",
+    "warn",
+    ...flags,
+  ]);
+};
+
 export const ENVIRONMENTS: [string, EnvironmentFactory][] = [
   ["local", local],
   ["remote", remote],
+  ["stdio", stdio],
 ];
 
 /** Record every process event of an Environment, with helpers to wait for and decode them. */
@@ -58,5 +78,21 @@ export function recorder(env: Environment) {
         timeoutMs,
       });
     },
+  };
+}
+
+let counter = 0;
+
+/** Options for `/bin/sh -c script` in /tmp with a fresh process id; `extra` overrides any of them. */
+export function shell(script: string, extra: Partial<StartOptions> = {}): StartOptions {
+  return {
+    processId: `c${++counter}`,
+    argv: ["/bin/sh", "-c", script],
+    cwd: "/tmp",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    tty: false,
+    pipeStdin: false,
+    arg0: null,
+    ...extra,
   };
 }

@@ -1,0 +1,64 @@
+// `--listen stdio`: the protocol as newline-delimited JSON on stdin and stdout, one connection,
+// for clients that start the server as a program (Codex's environments.toml `program`, often over
+// ssh). Nothing else is written to stdout. When stdin ends, the connection is over: nobody can
+// resume it, so every process it started is killed and the server exits.
+import { logger } from "../log.ts";
+import { readLines } from "../rpc/stdio.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
+import { DEFAULT_SERVER_OPTIONS, type ServerOverrides } from "./server-options.ts";
+
+const log = logger("stdio");
+
+export interface StdioStreams {
+  input: ReadableStream<Uint8Array>;
+  output: NodeJS.WritableStream & { writableLength: number };
+}
+
+/** Serve one connection until the input ends (or `stop` resolves); then kill what it started. */
+export async function serveStdio(
+  overrides: ServerOverrides,
+  streams: StdioStreams = { input: Bun.stdin.stream(), output: process.stdout },
+  stop: Promise<unknown> = new Promise(() => {}),
+): Promise<void> {
+  const options = {
+    ...DEFAULT_SERVER_OPTIONS,
+    ...overrides,
+    limits: { ...DEFAULT_LIMITS, ...overrides.limits },
+  };
+  const core = await import("./services.ts");
+  const services = core.createServices(options);
+  const reaper = core.startReaper(options);
+  const { input, output } = streams;
+  let isClosed = false;
+  const connection = new core.ServerConnection(
+    {
+      send: (text) => {
+        if (!isClosed) output.write(`${text}\n`);
+      },
+      close: () => {
+        isClosed = true;
+      },
+      bufferedAmount: () => output.writableLength,
+    },
+    services,
+  );
+  const onDrain = () => connection.drained();
+  output.on("drain", onDrain);
+  log.info("serving on stdio");
+  const reading = readLines(
+    input,
+    (line) => {
+      if (isClosed) return;
+      if (line) connection.receive(line);
+      else connection.refuseFrame(`frame over ${options.limits.maxFrameBytes} bytes`);
+    },
+    options.limits.maxFrameBytes,
+  ).catch((error) => log.warn("stdin failed", { error: String(error) }));
+  await Promise.race([reading, stop]);
+  isClosed = true;
+  output.off("drain", onDrain);
+  connection.closed();
+  const killed = services.sessions.close();
+  await core.finishShutdown(killed, reaper);
+  log.info("stdin closed: stopped");
+}
