@@ -107,6 +107,11 @@ export const SERVE_FLAGS = {
     "A reader behind this long has its output notifications dropped (process/read keeps the data)",
     DEFAULT_LIMITS.slowReaderMs,
   ),
+  "first-read-patience-ms": count(
+    "first-read-patience-ms",
+    "How long a program never read is held at the retention limit before notified output counts as read",
+    1000,
+  ),
   "handshake-timeout-ms": count(
     "handshake-timeout-ms",
     "Close a connection that has not sent initialize within this long",
@@ -172,6 +177,7 @@ export function resolveServeOptions(values: Values): ServerOptions {
     sessionTtlMs: parseCount("session-ttl-ms", values["session-ttl-ms"], DEFAULT_SERVER_OPTIONS.sessionTtlMs),
     retainedOutputBytes: limit("retained-output-bytes", DEFAULT_SERVER_OPTIONS.retainedOutputBytes),
     keepaliveMs: parseCount("keepalive-ms", values["keepalive-ms"], DEFAULT_SERVER_OPTIONS.keepaliveMs),
+    firstReadPatienceMs: parseCount("first-read-patience-ms", values["first-read-patience-ms"], 1000),
     reapOrphans: true,
     limits: {
       ...DEFAULT_LIMITS,
