@@ -4,9 +4,10 @@
 // server sent: an answer lost with its connection leaves the output unread, still retained.
 //
 // A client that takes its output only from the notifications never reads. Its process is held
-// like any other until it has gone a patience without a read while attached (a short one while the
-// session has never read, a long one after), with every retained chunk notified and flushed; from then on (the process is "released") notified
-// output counts as read for the hold, until the next process/read of that process. The session
+// like any other until it has gone a patience without a read while attached (a short one while
+// the session has never read, a long one after), with every retained chunk notified and flushed;
+// from then on (the process is "released") notified output counts as read for the hold, until
+// the next process/read of that process. The session
 // learns it: its later processes start released. Retention keeps up to one more budget of
 // released output that was notified but never acknowledged, for a client that lost it in a drop.
 // Output whose notification was dropped (a stalled reader, a detached session) never counts as
@@ -55,7 +56,7 @@ export class OutputHold {
   constructor(buffer: OutputBuffer, options: HoldOptions) {
     this.#buffer = buffer;
     this.#options = options;
-    // Room for the pipe read in flight when the gate closes (the runtime reads up to 512 KiB).
+    // Room for the pipe read in flight when the gate closes.
     this.#limitBytes = options.budgetBytes - Math.min(128 * 1024, options.budgetBytes / 2);
     this.#isReleased = options.readsNotifications();
   }
