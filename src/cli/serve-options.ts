@@ -89,7 +89,7 @@ export const SERVE_FLAGS = {
   "max-sessions": count("max-sessions", "Sessions alive at once", DEFAULT_LIMITS.maxSessions),
   "max-processes-per-session": count(
     "max-processes-per-session",
-    "Processes one session may hold",
+    "Live processes one session may hold",
     DEFAULT_LIMITS.maxProcessesPerSession,
   ),
   "max-pending-requests": count(
@@ -106,6 +106,21 @@ export const SERVE_FLAGS = {
     "slow-reader-ms",
     "A reader behind this long has its output notifications dropped (process/read keeps the data)",
     DEFAULT_LIMITS.slowReaderMs,
+  ),
+  "first-read-patience-ms": count(
+    "first-read-patience-ms",
+    "How long a program never read is held at the retention limit before notified output counts as read",
+    1000,
+  ),
+  "handshake-timeout-ms": count(
+    "handshake-timeout-ms",
+    "Close a connection that has not sent initialize within this long",
+    DEFAULT_LIMITS.handshakeTimeoutMs,
+  ),
+  "max-read-file-bytes": count(
+    "max-read-file-bytes",
+    "Largest file fs/readFile reads whole",
+    DEFAULT_LIMITS.maxReadFileBytes,
   ),
 } as const satisfies Flags;
 
@@ -162,6 +177,7 @@ export function resolveServeOptions(values: Values): ServerOptions {
     sessionTtlMs: parseCount("session-ttl-ms", values["session-ttl-ms"], DEFAULT_SERVER_OPTIONS.sessionTtlMs),
     retainedOutputBytes: limit("retained-output-bytes", DEFAULT_SERVER_OPTIONS.retainedOutputBytes),
     keepaliveMs: parseCount("keepalive-ms", values["keepalive-ms"], DEFAULT_SERVER_OPTIONS.keepaliveMs),
+    firstReadPatienceMs: parseCount("first-read-patience-ms", values["first-read-patience-ms"], 1000),
     reapOrphans: true,
     limits: {
       ...DEFAULT_LIMITS,
@@ -171,6 +187,8 @@ export function resolveServeOptions(values: Values): ServerOptions {
       maxPendingRequests: limit("max-pending-requests", DEFAULT_LIMITS.maxPendingRequests),
       sendBufferBytes: limit("send-buffer-bytes", DEFAULT_LIMITS.sendBufferBytes),
       slowReaderMs: limit("slow-reader-ms", DEFAULT_LIMITS.slowReaderMs),
+      maxReadFileBytes: limit("max-read-file-bytes", DEFAULT_LIMITS.maxReadFileBytes),
+      handshakeTimeoutMs: limit("handshake-timeout-ms", DEFAULT_LIMITS.handshakeTimeoutMs),
     },
   };
 }

@@ -57,12 +57,22 @@ const isSpecial = (info: Stats) => !info.isFile() && !info.isDirectory() && !inf
  */
 export const SYNC_IO_BYTES = 1024 * 1024;
 
+export interface LocalFileSystemOptions {
+  /** fs/readFile refuses larger files rather than building a huge answer. */
+  maxReadFileBytes: number;
+}
+
 export class LocalFileSystem implements FileSystem {
+  readonly #maxReadFileBytes: number;
   /** Handles and the missing-path watch of this Environment (a server keeps its own per connection). */
   #handles: FileHandles | null = null;
   #nextHandle = 0;
   #watcher: MissingWatcher | null = null;
   readonly #missingListeners = new Set<(watchId: number) => void>();
+
+  constructor(options: Partial<LocalFileSystemOptions> = {}) {
+    this.#maxReadFileBytes = options.maxReadFileBytes ?? Number.POSITIVE_INFINITY;
+  }
 
   async readFile(path: string, { maxBytes }: { maxBytes?: number | null } = {}): Promise<Uint8Array> {
     const target = absolutePath(path);
@@ -70,9 +80,21 @@ export class LocalFileSystem implements FileSystem {
       const info = await stat(target);
       // A FIFO or a device could block forever or never end: only files are read.
       if (isSpecial(info)) throw new InvalidRequest(`${target} is not a regular file`);
-      if (maxBytes != null && maxBytes < info.size) return readPrefix(target, maxBytes);
-      return info.size <= SYNC_IO_BYTES ? readFileSync(target) : readFile(target);
+      const isPrefix = maxBytes != null && maxBytes < info.size;
+      this.#checkSize(target, isPrefix ? (maxBytes as number) : info.size);
+      if (isPrefix) return readPrefix(target, maxBytes as number);
+      const data = info.size <= SYNC_IO_BYTES ? readFileSync(target) : await readFile(target);
+      // It may have grown since the stat.
+      this.#checkSize(target, data.byteLength);
+      return data;
     });
+  }
+
+  #checkSize(target: string, size: number): void {
+    const limit = this.#maxReadFileBytes;
+    if (size > limit) {
+      throw new InvalidRequest(`${target} is ${size} bytes, over the fs/readFile limit of ${limit} bytes`);
+    }
   }
 
   async writeFile(path: string, data: Uint8Array): Promise<void> {
@@ -133,6 +155,8 @@ export class LocalFileSystem implements FileSystem {
     options: { recursive?: boolean | null; force?: boolean | null } = {},
   ): Promise<void> {
     const target = absolutePath(path);
+    // The path is normalized lexically: `/x/../..` is the root too.
+    if (target === "/") throw new InvalidRequest("refusing to remove /");
     const recursive = options.recursive ?? true;
     const force = options.force ?? true;
     return guarded(async () => {

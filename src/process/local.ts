@@ -26,10 +26,14 @@ export interface LocalProcessOptions {
   retainedOutputBytes: number;
   /** How long a closed process stays readable before its id is forgotten. */
   closedRetentionMs: number;
-  /** Processes held at once, running or retained. */
+  /** Live processes at once; as many closed ones are kept readable, within closedRetainedBytes. */
   maxProcesses: number;
-  /** How long a program with a full retention waits for a process/read (see read-pacer.ts). */
+  /** Output of closed processes kept per session; past it the oldest closed are forgotten. */
+  closedRetainedBytes: number;
+  /** How long a held program that has been read waits for the next process/read (output-hold.ts). */
   readPatienceMs: number;
+  /** How long a held program never read waits before notified output counts as read. */
+  firstReadPatienceMs: number;
   /** Added to this table's lifecycle log lines (e.g. the session's short id). */
   logFields?: Record<string, string>;
 }
@@ -38,7 +42,9 @@ export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
   retainedOutputBytes: 1024 * 1024,
   closedRetentionMs: 30_000,
   maxProcesses: 1024,
+  closedRetainedBytes: 64 * 1024 * 1024,
   readPatienceMs: 5000,
+  firstReadPatienceMs: 1000,
 };
 
 const log = logger("process");
@@ -48,10 +54,16 @@ export class LocalProcess implements ExecProcess {
   readonly #children = new Map<string, Child>();
   readonly #listeners = new Set<ProcessEventListener>();
   readonly #forgetTimers = new Set<Timer>();
+  /** Closed processes still readable, oldest closed first. */
+  readonly #closed = new Set<Child>();
+  #closedBytes = 0;
   /** When each running program started, for its exit line's duration. */
   readonly #startedAt = new Map<string, number>();
   #isShutDown = false;
   #flowControl: (() => Promise<void> | undefined) | null = null;
+  /** A process of this session was released: the client reads output from the notifications. */
+  #readsNotifications = false;
+  #hasRead = false;
 
   constructor(options: Partial<LocalProcessOptions> = {}) {
     this.#options = { ...DEFAULT_PROCESS_OPTIONS, ...options };
@@ -69,7 +81,8 @@ export class LocalProcess implements ExecProcess {
   async launch(options: StartParams): Promise<ProcessStartResult> {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
-    if (this.#children.size >= this.#options.maxProcesses) {
+    // Live processes count; a closed one only holds retained output, bounded on its own.
+    if (this.#children.size - this.#closed.size >= this.#options.maxProcesses) {
       throw new InvalidRequest(`too many processes in this session (limit ${this.#options.maxProcesses})`);
     }
     if (this.#children.has(options.processId)) {
@@ -81,6 +94,13 @@ export class LocalProcess implements ExecProcess {
       {
         retainedOutputBytes: this.#options.retainedOutputBytes,
         readPatienceMs: this.#options.readPatienceMs,
+        firstReadPatienceMs: this.#options.firstReadPatienceMs,
+        isAttached: () => this.#flowControl !== null,
+        readsNotifications: () => this.#readsNotifications,
+        hasSessionRead: () => this.#hasRead,
+        releasedByPatience: () => {
+          this.#readsNotifications = true;
+        },
         beforeRead: () => this.#flowControl?.(),
         onEvent: (event) => this.#emit(event),
         onClosed: (closed) => this.#forgetLater(closed),
@@ -99,7 +119,9 @@ export class LocalProcess implements ExecProcess {
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {
-    return this.#child(options.processId).read(options);
+    const child = this.#child(options.processId);
+    this.#hasRead = true;
+    return child.read(options);
   }
 
   async write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
@@ -126,10 +148,27 @@ export class LocalProcess implements ExecProcess {
 
   /**
    * Who consumes the events decides when pipes are read: while `gate` returns a promise, no pipe
-   * is read (the programs block on write). Null: read freely (retention bounds what is kept).
+   * is read (the programs block on write). Null: detached; each program is still held at its
+   * retention limit (output-hold.ts).
    */
   setFlowControl(gate: (() => Promise<void> | undefined) | null): void {
     this.#flowControl = gate;
+    for (const child of this.#children.values()) child.attachmentChanged();
+  }
+
+  /** Output notifications of a process up to `seq` were flushed to the attached client. */
+  delivered(processId: string, seq: number): void {
+    this.#children.get(processId)?.delivered(seq);
+  }
+
+  /** The output notification of a process at `seq` was dropped (a stalled reader). */
+  undelivered(processId: string, seq: number): void {
+    this.#children.get(processId)?.undelivered(seq);
+  }
+
+  /** Whether a process's program waits for its client to read its output. */
+  isHeld(processId: string): boolean {
+    return this.#children.get(processId)?.isHeld ?? false;
   }
 
   subscribe(listener: ProcessEventListener): () => void {
@@ -174,11 +213,26 @@ export class LocalProcess implements ExecProcess {
   }
 
   #forgetLater(child: Child): void {
+    this.#closed.add(child);
+    this.#closedBytes += child.retainedBytes;
+    const { maxProcesses, closedRetainedBytes } = this.#options;
+    // The newest closed is kept whatever its size: its client is likely still reading it.
+    for (const oldest of this.#closed) {
+      if (oldest === child) break;
+      if (this.#closed.size <= maxProcesses && this.#closedBytes <= closedRetainedBytes) break;
+      this.#forget(oldest);
+    }
     const timer = setTimeout(() => {
       this.#forgetTimers.delete(timer);
-      if (this.#children.get(child.processId) === child) this.#children.delete(child.processId);
+      this.#forget(child);
     }, this.#options.closedRetentionMs);
     timer.unref();
     this.#forgetTimers.add(timer);
+  }
+
+  #forget(child: Child): void {
+    if (!this.#closed.delete(child)) return;
+    this.#closedBytes -= child.retainedBytes;
+    if (this.#children.get(child.processId) === child) this.#children.delete(child.processId);
   }
 }

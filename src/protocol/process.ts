@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EnvMap, OsText } from "./os-text.ts";
 import { AbsolutePath } from "./path.ts";
 import { SandboxContext, SandboxType } from "./sandbox.ts";
 
@@ -33,7 +34,7 @@ export const EnvPolicy = z.object({
   inherit: z.enum(["all", "core", "none"]),
   ignoreDefaultExcludes: z.boolean(),
   exclude: z.array(z.string()),
-  set: z.record(z.string(), z.string()),
+  set: EnvMap,
   includeOnly: z.array(z.string()),
 });
 export type EnvPolicy = z.infer<typeof EnvPolicy>;
@@ -43,12 +44,12 @@ export type TerminalSize = z.infer<typeof TerminalSize>;
 
 export const ProcessStartParams = z.object({
   processId: z.string(),
-  argv: z.array(z.string()),
+  argv: z.array(OsText),
   cwd: AbsolutePath,
-  env: z.record(z.string(), z.string()),
+  env: EnvMap,
   tty: z.boolean(),
   pipeStdin: z.boolean().nullish(),
-  arg0: z.string().nullish(),
+  arg0: OsText.nullish(),
   envPolicy: EnvPolicy.nullish(),
   size: TerminalSize.nullish(),
   /** 0.169+: the thread and tool call the command belongs to (not used here). */

@@ -32,7 +32,8 @@ export interface ConnectionServices {
   host: LocalHostInfo;
   http: HttpClient;
   config: ConfigHandler;
-  limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes">;
+  limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes"> &
+    Partial<Pick<Limits, "handshakeTimeoutMs">>;
 }
 
 type RoutedMethod = Exclude<Method, "initialize">;
@@ -93,17 +94,28 @@ export class ServerConnection {
   readonly #transport: Transport;
   readonly #services: ConnectionServices;
   readonly #flow: OutputFlow;
-  #pending = 0;
+  /** Calls in flight: long polls (process/read) and everything else, each within the limit. */
+  readonly #pending = { polls: 0, calls: 0 };
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
   #routes: Routes | null = null;
   /** This connection's open files, missing-path watch and streamed bodies, closed with it. */
   #owned: { fs: FsConnectionHandler; http: HttpHandler } | null = null;
   readonly #drainWaiters: (() => void)[] = [];
+  /** Closes a connection that never initializes (it would hold a socket for ever). */
+  #handshakeTimer: Timer | null = null;
 
   constructor(transport: Transport, services: ConnectionServices) {
     this.#services = services;
     this.#transport = transport;
+    const { handshakeTimeoutMs } = services.limits;
+    if (handshakeTimeoutMs) {
+      this.#handshakeTimer = setTimeout(() => {
+        log.info("closing a connection that did not initialize", { handshakeTimeoutMs });
+        transport.close(1008, "initialize not received in time");
+      }, handshakeTimeoutMs);
+      this.#handshakeTimer.unref();
+    }
     this.#peer = new RpcPeer(transport, {
       onRequest: (method, params, id) => this.#onRequest(method, params, id),
       onNotification: (method) => this.#onNotification(method),
@@ -113,6 +125,8 @@ export class ServerConnection {
         buffered: () => transport.bufferedAmount?.() ?? 0,
         isClosed: () => this.#peer.isClosed,
         notify: (method, params) => this.#peer.notify(method, params),
+        flushed: (processId, seq) => this.#flushed(processId, seq),
+        dropped: (processId, seq) => this.#attachment?.session.process.undelivered(processId, seq),
       },
       services.limits,
     );
@@ -129,6 +143,7 @@ export class ServerConnection {
 
   /** The transport closed: detach the session (its processes keep running until the TTL). */
   closed(code?: number): void {
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#peer.closed();
     this.#owned?.fs.closeAll();
     this.#owned?.http.close();
@@ -142,7 +157,10 @@ export class ServerConnection {
   /** The answer, or a promise of it for a call that waits (the peer answers values at once). */
   #onRequest(method: string, params: unknown, id: RequestId): unknown {
     const { maxPendingRequests } = this.#services.limits;
-    if (this.#pending >= maxPendingRequests) {
+    // Long polls have their own share, so a connection full of them can still terminate, write
+    // and use files.
+    const kind = method === "process/read" ? "polls" : "calls";
+    if (this.#pending[kind] >= maxPendingRequests) {
       throw new InvalidRequest(
         `too many requests in flight on this connection (limit ${maxPendingRequests})`,
       );
@@ -157,14 +175,14 @@ export class ServerConnection {
       throw error;
     }
     if (!(result instanceof Promise)) return result;
-    this.#pending++;
+    this.#pending[kind]++;
     return result.then(
       (value) => {
-        this.#pending--;
+        this.#pending[kind]--;
         return value;
       },
       (error) => {
-        this.#pending--;
+        this.#pending[kind]--;
         metrics.failed(method);
         throw error;
       },
@@ -219,6 +237,7 @@ export class ServerConnection {
     });
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     return { sessionId: attachment.session.id, environmentInfo: host.current };
   }
 
@@ -269,6 +288,13 @@ export class ServerConnection {
     }
     const { method, params } = notificationOf(event);
     this.#peer.notify(method, params);
+    if (event.type === "output") this.#flow.sent(event.processId, event.chunk.seq);
+  }
+
+  /** Only what reached this connection's client while it held the session counts (output-hold.ts). */
+  #flushed(processId: string, seq: number): void {
+    const attachment = this.#attachment;
+    if (attachment?.isCurrent && !attachment.isDetached) attachment.session.process.delivered(processId, seq);
   }
 
   #gate(method: RoutedMethod): [Attachment, Routes] {

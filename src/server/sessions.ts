@@ -121,6 +121,7 @@ export class SessionRegistry {
 
   create(sink: EventSink): Attachment {
     const max = this.#options.maxSessions ?? Number.POSITIVE_INFINITY;
+    if (this.#sessions.size >= max) this.#evictIdle();
     if (this.#sessions.size >= max) throw new InvalidRequest(`too many sessions (limit ${max})`);
     const session = new Session(this.#options.process, this.#options.metrics);
     this.#sessions.set(session.id, session);
@@ -180,6 +181,22 @@ export class SessionRegistry {
     session.attachment = attachment;
     session.deadline = null;
     return attachment;
+  }
+
+  /**
+   * Make room by expiring the detached session that has waited longest and holds no live process:
+   * it has only retained output to lose, and cheap connect-and-drop cycles must not lock new
+   * clients out for a whole TTL. Detached sessions running programs are never taken.
+   */
+  #evictIdle(): void {
+    let oldest: Session | null = null;
+    for (const session of this.#sessions.values()) {
+      if (session.deadline === null || session.process.livePids().length > 0) continue;
+      if (!oldest || session.deadline < (oldest.deadline as number)) oldest = session;
+    }
+    if (!oldest) return;
+    log.info("idle detached session evicted for a new one", { session: shortId(oldest.id) });
+    this.#expire(oldest);
   }
 
   #expire(session: Session): void {

@@ -154,9 +154,16 @@ describe("serving", () => {
       });
     await write("1\n");
     await client.waitForNotification((n) => n.method === "process/output", { label: "the first line" });
-    // Once read, output counts against the 10-byte budget: the next line evicts it.
-    const first = (await client.call("process/read", { processId: params.processId, afterSeq: 0 })) as Read;
+    // Once read (a read after it says so), output counts against the 10-byte budget: the next
+    // line evicts it.
+    const first = (await client.call("process/read", {
+      processId: params.processId,
+      afterSeq: 0,
+    })) as Read & {
+      nextSeq: number;
+    };
     expect(texts(first)).toEqual(["0123456789\n"]);
+    await client.call("process/read", { processId: params.processId, afterSeq: first.nextSeq - 1 });
     await write("2\n");
     await client.waitForClosed(params.processId);
     const result = (await client.call("process/read", { processId: params.processId })) as Read;
