@@ -65,11 +65,9 @@ async function step<T>(path: string, work: () => Promise<T>): Promise<T> {
 
 class Copier {
   readonly #progress: Progress;
-  readonly #client: ExecServerClient | null;
 
-  constructor(progress: Progress, client: ExecServerClient | null) {
+  constructor(progress: Progress) {
     this.#progress = progress;
-    this.#client = client;
   }
 
   async copy(from: Place, to: Place): Promise<void> {
@@ -98,44 +96,25 @@ class Copier {
   async #file(from: Place, source: string, to: Place, target: string): Promise<void> {
     const data = await step(shown(from, source), () => from.fs.readFile(source));
     this.#progress.read(data.byteLength);
-    if (to.isRemote && data.byteLength > WHOLE_UPLOAD_BYTES && this.#client) {
-      await step(shown(to, target), () => this.#stream(data, target));
+    if (to.isRemote && data.byteLength > WHOLE_UPLOAD_BYTES) {
+      await step(shown(to, target), () => this.#stream(to, data, target));
     } else {
       await step(shown(to, target), () => to.fs.writeFile(target, data));
       this.#progress.wrote(data.byteLength);
     }
   }
 
-  /** An upload larger than a frame: `cat > target` on the server, fed in chunks. */
-  async #stream(data: Uint8Array, target: string): Promise<void> {
-    const { RemoteProcess } = await import("../process/remote.ts");
-    const { nanoid } = await import("nanoid");
-    const process = new RemoteProcess(this.#client as ExecServerClient);
-    const processId = `cp-${nanoid(12)}`;
-    const { promise: exited, resolve } = Promise.withResolvers<number>();
-    const unsubscribe = process.subscribe((event) => {
-      if (event.processId === processId && event.type === "exited") resolve(event.exitCode);
-    });
+  /** An upload larger than a frame: fs/open in replace mode, written in blocks. */
+  async #stream(to: Place, data: Uint8Array, target: string): Promise<void> {
+    const file = await to.fs.open(target, { mode: "replace" });
     try {
-      await process.start({
-        processId,
-        argv: ["/bin/sh", "-c", 'cat > "$1"', "sh", target],
-        cwd: "/",
-        env: { PATH: "/usr/bin:/bin" },
-        tty: false,
-        pipeStdin: true,
-      });
       for (let at = 0; at < data.byteLength; at += CHUNK_BYTES) {
         const chunk = data.subarray(at, at + CHUNK_BYTES);
-        if ((await process.write(processId, chunk)) !== "accepted")
-          throw new Error("the upload was cut short");
+        await file.writeBlock(at, chunk);
         this.#progress.wrote(chunk.byteLength);
       }
-      await process.closeStdin(processId);
-      const code = await exited;
-      if (code !== 0) throw new Error(`cannot write (remote cat exited ${code})`);
     } finally {
-      unsubscribe();
+      await file.close();
     }
   }
 }
@@ -175,7 +154,7 @@ export const cpCommand: Command = {
     });
     const progress = new Progress(process.stderr);
     try {
-      await new Copier(progress, client).copy(place(src), place(dst));
+      await new Copier(progress).copy(place(src), place(dst));
       progress.done();
       return 0;
     } catch (error) {

@@ -181,7 +181,8 @@ export async function runExec(options: ExecOptions): Promise<number> {
       ? { ...options.env, TERM: process.env.TERM }
       : options.env;
   try {
-    await processes.start({
+    // launch, not start: a handle would keep every event for an iterator exec never runs.
+    await processes.launch({
       processId,
       argv: options.argv,
       cwd: options.cwd,
