@@ -64,6 +64,9 @@ export const MAX_STDIN_QUEUED_BYTES = 8 * 1024 * 1024;
 /** How long a pipe program's exit waits for its pipes to end before it is reported anyway. */
 const EXIT_DRAIN_MS = 50;
 
+/** How many writeIds a process remembers. */
+const MAX_WRITE_IDS = 4096;
+
 /** How long a PTY's remaining output may take to arrive after its leader exits. */
 const PTY_DRAIN_MS = 100;
 
@@ -97,7 +100,7 @@ export class Child {
   #closedSeq: number | null = null;
   /** Set while an exit waits for the pipes to end (see #afterExit). */
   #onStreamsEnded: (() => void) | null = null;
-  /** Every writeId seen: a repeat is acknowledged and not written again. */
+  /** The writeIds seen (the newest MAX_WRITE_IDS): a repeat is acknowledged, not written again. */
   readonly #writeIds = new Set<string>();
 
   constructor(options: StartParams, hooks: ChildHooks) {
@@ -173,12 +176,29 @@ export class Child {
     }
   }
 
+  /**
+   * A writeId is taken when its write starts (a repeat in flight is not written twice) and given
+   * back when the write did not go through, so a retry after a failure is written.
+   */
   async write(bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
     if (writeId === "") throw new InvalidParams("writeId must not be empty");
-    if (writeId !== undefined) {
-      if (this.#writeIds.has(writeId)) return "accepted";
-      this.#writeIds.add(writeId);
+    if (writeId === undefined) return this.#write(bytes);
+    if (this.#writeIds.has(writeId)) return "accepted";
+    this.#writeIds.add(writeId);
+    // Bounded: the oldest ids go first (a client retries a write soon, not thousands later).
+    if (this.#writeIds.size > MAX_WRITE_IDS)
+      this.#writeIds.delete(this.#writeIds.values().next().value as string);
+    try {
+      const status = await this.#write(bytes);
+      if (status !== "accepted") this.#writeIds.delete(writeId);
+      return status;
+    } catch (error) {
+      this.#writeIds.delete(writeId);
+      throw error;
     }
+  }
+
+  async #write(bytes: Uint8Array): Promise<WriteStatus> {
     if (this.isTty) {
       const terminal = this.#subprocess.terminal;
       if (!terminal || terminal.closed) throw new InternalError("failed to write to process stdin");

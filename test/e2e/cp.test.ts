@@ -40,7 +40,7 @@ test("a tree goes up, comes back, and is copied within the server, whole", async
 test("into an existing directory a file keeps its name; a large upload is streamed", async () => {
   using dir = tempDir();
   mkdirSync(`${dir.path}/into`);
-  // Past WHOLE_UPLOAD_BYTES (8 MiB): streamed through a remote cat, not one fs/writeFile frame.
+  // Past WHOLE_UPLOAD_BYTES (8 MiB): written with fs/open and fs/writeBlock, not one fs/writeFile frame.
   const big = Buffer.alloc(9 * 1024 * 1024, 7);
   big.write("head");
   writeFileSync(`${dir.path}/big`, big);
