@@ -37,7 +37,7 @@ export class Environment implements AsyncDisposable {
     const process = new LocalProcess(options);
     const fs = new LocalFileSystem();
     const dispose = async () => {
-      process.shutdown();
+      await process.close();
       await fs.close();
     };
     const http = new LocalHttpClient();

@@ -48,10 +48,19 @@ class EventFeed {
   readonly #events: ProcessEvent[] = [];
   #wake: (() => void) | null = null;
   #isDone = false;
+  #failure: Error | null = null;
 
   push(event: ProcessEvent): void {
     this.#events.push(event);
     if (event.type === "closed") this.#isDone = true;
+    this.#wake?.();
+  }
+
+  /** No more events will come (the connection is gone): iteration ends with this error. */
+  fail(error: Error): void {
+    if (this.#isDone) return;
+    this.#isDone = true;
+    this.#failure = error;
     this.#wake?.();
   }
 
@@ -63,6 +72,7 @@ class EventFeed {
         if (event.type === "closed") return;
         continue;
       }
+      if (this.#failure) throw this.#failure;
       if (this.#isDone) return;
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
@@ -80,14 +90,18 @@ export class ProcessHandle {
   readonly #feed = new EventFeed();
   readonly #closed: Promise<ProcessExit>;
   readonly #unsubscribe: () => void;
+  readonly #reject: (error: Error) => void;
   #isIterated = false;
 
   /** Subscribes at once: call before the start request, so no event can come first. */
   constructor(process: ExecProcess, processId: string) {
     this.processId = processId;
     this.#process = process;
-    const { promise, resolve } = Promise.withResolvers<ProcessExit>();
+    const { promise, resolve, reject } = Promise.withResolvers<ProcessExit>();
     this.#closed = promise;
+    this.#reject = reject;
+    // Nobody may await closed: a failure must not become an unhandled rejection.
+    promise.catch(() => {});
     let exit: ProcessExit = { exitCode: -1, signal: null };
     const unsubscribe = process.subscribe((event) => {
       if (event.processId !== processId) return;
@@ -106,6 +120,13 @@ export class ProcessHandle {
     this.#unsubscribe();
   }
 
+  /** The process can no longer be followed (its connection closed): events and closed fail. */
+  fail(error: Error): void {
+    this.#unsubscribe();
+    this.#feed.fail(error);
+    this.#reject(error);
+  }
+
   /** Set once the start answered. */
   started(sandboxType: string | undefined): this {
     this.sandboxType = sandboxType ?? "none";
@@ -119,7 +140,10 @@ export class ProcessHandle {
     return this.#feed.iterate();
   }
 
-  /** Resolves when the program has exited and all of its output has been delivered. */
+  /**
+   * Resolves when the program has exited and all of its output has been delivered; rejects with
+   * TransportClosed if its connection closes first.
+   */
   get closed(): Promise<ProcessExit> {
     return this.#closed;
   }

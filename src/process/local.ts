@@ -182,6 +182,28 @@ export class LocalProcess implements ExecProcess {
   }
 
   /** Kill every program's family and forget every process; returns the pids killed. */
+  /**
+   * Environment.local().close(): kill every program's family, wait (bounded) for their closes to
+   * be delivered, so handles end as their processes did, then shut down.
+   */
+  async close(timeoutMs = 2000): Promise<void> {
+    const open = [...this.#children.values()].filter((child) => !child.isClosed);
+    const closed = new Promise<void>((resolve) => {
+      const waiting = new Set(open.map((child) => child.processId));
+      if (waiting.size === 0) return resolve();
+      const unsubscribe = this.subscribe((event) => {
+        if (event.type !== "closed" || !waiting.delete(event.processId) || waiting.size > 0) return;
+        unsubscribe();
+        resolve();
+      });
+    });
+    for (const child of open) child.killFamily();
+    let timer: Timer | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    this.shutdown();
+  }
+
   shutdown(): number[] {
     this.#isShutDown = true;
     const killed = [...this.#children.values()].flatMap((child) => child.killFamily());

@@ -2,6 +2,7 @@
 // server's notifications, delivered in seq order per process; a gap (or a resume after a dropped
 // connection) is filled from process/read, so a consumer sees each event exactly once.
 
+import { TransportClosed } from "../errors.ts";
 import { wirePath } from "../protocol/path.ts";
 import type {
   ProcessReadResult,
@@ -30,6 +31,7 @@ export class RemoteProcess implements ExecProcess {
   readonly #catchUps = new Map<string, Promise<void>>();
   readonly #listeners = new Set<ProcessEventListener>();
   readonly #writeCounts = new Map<string, number>();
+  readonly #handles = new Set<ProcessHandle>();
 
   constructor(private readonly client: ExecServerClient) {
     client.onNotification("process/output", ({ processId, seq, stream, chunk }) =>
@@ -42,12 +44,23 @@ export class RemoteProcess implements ExecProcess {
       this.#feed({ type: "closed", processId, seq }),
     );
     client.onResume(() => this.#catchUpAll());
+    client.onClose((reason) => {
+      for (const handle of this.#handles) handle.fail(new TransportClosed(reason));
+      this.#handles.clear();
+    });
   }
 
-  /** The default cwd is the server's own, as its environmentInfo says. */
-  start(options: StartOptions): Promise<ProcessHandle> {
+  /**
+   * The default cwd is the server's own, as its environmentInfo says. A handle cannot outlive its
+   * connection: when it closes, the handle's events and closed fail with TransportClosed (follow
+   * processes across a reconnect with subscribe()).
+   */
+  async start(options: StartOptions): Promise<ProcessHandle> {
     const params = startParams(options, this.client.environmentInfo?.cwd ?? "/");
-    return startProcess(this, params, (p) => this.launch(p));
+    const handle = await startProcess(this, params, (p) => this.launch(p));
+    this.#handles.add(handle);
+    handle.closed.finally(() => this.#handles.delete(handle)).catch(() => {});
+    return handle;
   }
 
   async run(options: StartOptions): Promise<RunResult> {
@@ -60,9 +73,28 @@ export class RemoteProcess implements ExecProcess {
   }
 
   /** Terminate every process started here that has not closed (Environment.close does). */
-  async terminateAll(): Promise<void> {
+  async terminateAll(timeoutMs = 2000): Promise<void> {
     const open = [...this.#streams.values()].filter((stream) => !stream.isClosed);
+    const closed = open.map((stream) => this.#closedEvent(stream.processId));
     await Promise.allSettled(open.map((stream) => this.terminate(stream.processId)));
+    // Their closes are on the way: wait for them (bounded), so handles end as closed, not failed.
+    let timer: Timer | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(closed), late]);
+    clearTimeout(timer);
+  }
+
+  /** Resolves when the process's closed event has been delivered. */
+  #closedEvent(processId: string): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const unsubscribe = this.subscribe((event) => {
+      if (event.processId !== processId || event.type !== "closed") return;
+      unsubscribe();
+      resolve();
+    });
+    return promise;
   }
 
   async read({ signal: _signal, ...options }: ReadOptions): Promise<ReadResult> {

@@ -2,6 +2,7 @@
 // and controls, run() collects output and exit, ids and defaults are made, and close() leaves
 // nothing running.
 import { describe, expect, test } from "bun:test";
+import { TransportClosed } from "../../src/errors.ts";
 import type { ProcessEvent } from "../../src/process/types.ts";
 import { ENVIRONMENTS } from "../support/environments.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
@@ -76,5 +77,15 @@ describe.each(ENVIRONMENTS)("process handles (%s)", (_name, makeEnvironment) => 
     expect(isAlive(pid)).toBe(true);
     await env.close();
     await waitFor(() => !isAlive(pid), { label: `the program ${pid} to be gone after close` });
+    // It ended as a process ends, not as a lost connection.
+    expect(await p.closed).toEqual({ exitCode: 137, signal: "SIGKILL" });
+  });
+
+  test("a handle whose connection is lost for good ends with a transport error, not never", async () => {
+    await using env = await makeEnvironment();
+    if (!env.client) return expect(env.isRemote).toBe(false);
+    const p = await env.process.start({ argv: ["sleep", "30"] });
+    await env.client.close();
+    await expect(p.closed).rejects.toBeInstanceOf(TransportClosed);
   });
 });
