@@ -2,6 +2,7 @@
 // --url or CODEX_EXEC_SERVER_URL, the token from --token-file or CODEX_EXEC_SERVER_TOKEN, and a
 // refused token told apart from a server that cannot be reached.
 import type { ExecServerClient } from "../rpc/client.ts";
+import { redactUrl } from "../rpc/websocket.ts";
 import type { Flags, Values } from "./args.ts";
 import { UsageError } from "./options.ts";
 
@@ -78,11 +79,11 @@ export async function connect(options: ClientOptions, clientName: string): Promi
     if (status === 401) {
       const what = options.token ? "the token was refused (wrong token?)" : "it requires a token";
       throw new ConnectError(
-        `${options.url}: ${what}; pass --token-file FILE or set CODEX_EXEC_SERVER_TOKEN (HTTP 401)`,
+        `${redactUrl(options.url)}: ${what}; pass --token-file FILE or set CODEX_EXEC_SERVER_TOKEN (HTTP 401)`,
       );
     }
     if (status === 403)
-      throw new ConnectError(`${options.url}: the server refused the connection (HTTP 403)`);
+      throw new ConnectError(`${redactUrl(options.url)}: the server refused the connection (HTTP 403)`);
     throw new ConnectError((error as Error).message);
   }
 }

@@ -113,7 +113,8 @@ class Deadline {
     this.#outer = outer;
     if (outer?.aborted) this.cancel();
     else outer?.addEventListener("abort", this.#onOuterAbort, { once: true });
-    if (timeoutMs === null) return;
+    // Past a timer's 2^31 - 1 ms (24.8 days) a timeout is as good as none (and would fire at once).
+    if (timeoutMs === null || timeoutMs > MAX_TIMER_MS) return;
     this.#timer = setTimeout(() => {
       this.hasExpired = true;
       this.controller.abort(new Error(`timed out after ${timeoutMs} ms`));
@@ -166,11 +167,17 @@ function headersOf(response: Response): HttpHeader[] {
   return headers;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 async function* chunks(
   body: ReadableStream<Uint8Array> | null,
   deadline: Deadline,
 ): AsyncGenerator<Uint8Array> {
-  if (!body) return;
+  if (!body) {
+    // A HEAD or 204 answer has no body: the deadline (a timer, a listener) ends here too.
+    deadline.clear();
+    return;
+  }
   const reader = body.getReader();
   try {
     for (;;) {

@@ -70,13 +70,21 @@ export function sandboxLaunch(
     );
   }
   const bwrap = usableBwrap();
-  const seccompFd = plan.isNetworkRestricted ? openNetworkFilter() : null;
   const { args, placeholders } = bwrapArgs(
     plan,
-    { argv: input.argv, cwd: input.cwd, seccompFd: seccompFd === null ? null : 3 },
+    { argv: input.argv, cwd: input.cwd, seccompFd: plan.isNetworkRestricted ? 3 : null },
     HOST,
   );
-  const held = placeholders.map(acquirePlaceholder);
+  // What is held is given back if a later step throws; the filter's descriptor is opened last.
+  const held: string[] = [];
+  let seccompFd: number | null = null;
+  try {
+    for (const placeholder of placeholders) held.push(acquirePlaceholder(placeholder));
+    if (plan.isNetworkRestricted) seccompFd = openNetworkFilter();
+  } catch (error) {
+    for (const path of held) releasePlaceholder(path);
+    throw error;
+  }
   let isReleased = false;
   return {
     argv: [bwrap, ...args],

@@ -101,7 +101,7 @@ export class ServerConnection {
   #routes: Routes | null = null;
   /** This connection's open files, missing-path watch and streamed bodies, closed with it. */
   #owned: { fs: FsConnectionHandler; http: HttpHandler } | null = null;
-  readonly #drainWaiters: (() => void)[] = [];
+  readonly #drainWaiters = new Set<() => void>();
   /** Closes a connection that never initializes (it would hold a socket for ever). */
   #handshakeTimer: Timer | null = null;
 
@@ -258,10 +258,12 @@ export class ServerConnection {
         while (isBehind()) {
           // Woken by the drain event; the timer covers a drain that came before we listened.
           const { promise, resolve } = Promise.withResolvers<void>();
-          this.#drainWaiters.push(resolve);
+          this.#drainWaiters.add(resolve);
           const timer = setTimeout(resolve, 20);
           await promise;
           clearTimeout(timer);
+          // Woken by the timer, it must not stay behind for the next drain.
+          this.#drainWaiters.delete(resolve);
         }
       },
     };
@@ -278,7 +280,9 @@ export class ServerConnection {
   }
 
   #wakeDrainWaiters(): void {
-    for (const wake of this.#drainWaiters.splice(0)) wake();
+    const waiters = [...this.#drainWaiters];
+    this.#drainWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   #deliver(event: EventOf<EventSink>): void {

@@ -84,7 +84,9 @@ export class FsHandler {
       entries: entries
         .filter((entry) => isVisible(entry.path))
         .map((entry) => ({ path: toFileUri(entry.path), kind: entry.kind })),
-      errors: errors.map((error) => ({ path: toFileUri(error.path), message: error.message })),
+      errors: errors
+        .filter((error) => isVisible(error.path))
+        .map((error) => ({ path: toFileUri(error.path), message: error.message })),
       truncated: isTruncated,
     };
   }

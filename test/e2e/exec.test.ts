@@ -85,7 +85,7 @@ test("--ws-token-file (or CODEX_EXEC_SERVER_TOKEN) reaches a server that require
   await Bun.write(file, `${token}\n`);
   expect(await exec(["--url", guarded.url, "--", "true"])).toEqual({
     stdout: "",
-    stderr: `codex-exec-server exec: ${guarded.url}: it requires a token; pass --token-file FILE or set CODEX_EXEC_SERVER_TOKEN (HTTP 401)\n`,
+    stderr: `codex-exec-server exec: ${guarded.url}/: it requires a token; pass --token-file FILE or set CODEX_EXEC_SERVER_TOKEN (HTTP 401)\n`,
     code: 255,
   });
   expect(await exec(["--url", guarded.url, "--ws-token-file", file, "--", "echo", "in"])).toEqual({
@@ -116,7 +116,7 @@ test("a wrong token is named as refused, and the server logs who tried", async (
   const guarded = await startCli(["--ws-auth", "capability-token", "--ws-token-file", `${dir.path}/token`]);
   const result = await exec(["--url", guarded.url, "--token-file", `${dir.path}/wrong`, "true"]);
   expect(result.stderr).toBe(
-    `codex-exec-server exec: ${guarded.url}: the token was refused (wrong token?); pass --token-file FILE or set CODEX_EXEC_SERVER_TOKEN (HTTP 401)\n`,
+    `codex-exec-server exec: ${guarded.url}/: the token was refused (wrong token?); pass --token-file FILE or set CODEX_EXEC_SERVER_TOKEN (HTTP 401)\n`,
   );
   expect(result.code).toBe(255);
   expect(await guarded.stop()).toBe(0);
