@@ -58,7 +58,30 @@ export function resolveDeepest(path: string, isFinalLinkKept = false): string {
   return resolved;
 }
 
-const realRoot = (path: string) => resolveDeepest(path);
+interface RealRoots {
+  denied: string[];
+  readable: string[];
+  writable: string[];
+  readOnly: string[];
+}
+
+/** A plan's roots with their links resolved, once per plan (a walk checks thousands of paths). */
+const realRootsOf = new WeakMap<SandboxPlan, RealRoots>();
+
+function realRoots(plan: SandboxPlan): RealRoots {
+  let roots = realRootsOf.get(plan);
+  if (!roots) {
+    const real = (paths: string[]) => paths.map((path) => resolveDeepest(path));
+    roots = {
+      denied: real(plan.deniedPaths),
+      readable: real(plan.readableRoots),
+      writable: real(plan.writableRoots),
+      readOnly: real(plan.readOnlySubpaths.map((subpath) => subpath.path)),
+    };
+    realRootsOf.set(plan, roots);
+  }
+  return roots;
+}
 
 export function checkPlanAccess(
   plan: SandboxPlan,
@@ -67,15 +90,14 @@ export function checkPlanAccess(
   options: FsCheckOptions = {},
 ): void {
   const target = resolveDeepest(path, options.isFinalLinkKept);
-  const within = (roots: string[]) => roots.some((root) => isWithin(target, realRoot(root)));
-  if (within(plan.deniedPaths)) throw new InvalidRequest(osErrorText({ code: "EACCES" }));
-  const writable = plan.writableRoots;
+  const roots = realRoots(plan);
+  const within = (list: string[]) => list.some((root) => isWithin(target, root));
+  if (within(roots.denied)) throw new InvalidRequest(osErrorText({ code: "EACCES" }));
   if (access === "read") {
-    if (plan.isRootReadable || within(plan.readableRoots) || within(writable)) return;
+    if (plan.isRootReadable || within(roots.readable) || within(roots.writable)) return;
     throw new NotFound(osErrorText({ code: "ENOENT" }));
   }
-  const readOnly = plan.readOnlySubpaths.map((subpath) => subpath.path);
-  if (within(writable) && !within(readOnly)) return;
+  if (within(roots.writable) && !within(roots.readOnly)) return;
   throw new InternalError(osErrorText({ code: "EROFS" }));
 }
 

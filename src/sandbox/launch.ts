@@ -8,6 +8,7 @@ import { logger } from "../log.ts";
 import { listProcesses } from "../process/family.ts";
 import type { SandboxContext } from "../protocol/sandbox.ts";
 import { bwrapArgs, type HostView, type PathKind } from "./bwrap.ts";
+import { resolveDeepest } from "./fs-check.ts";
 import { sandboxPlan } from "./policy.ts";
 import { seatbeltArgv } from "./seatbelt.ts";
 import { closeFd, openNetworkFilter } from "./seccomp.ts";
@@ -57,7 +58,7 @@ export function sandboxLaunch(
     // Seatbelt: the profile is built from the same plan (seatbelt.ts). It cannot run on this
     // project's Linux CI; its generation and this argv are unit-tested only.
     return {
-      argv: seatbeltArgv(plan, input.argv),
+      argv: seatbeltArgv(plan, input.argv, (path) => resolveDeepest(path)),
       sandboxType: MACOS_SANDBOX_TYPE,
       extraFds: [],
       afterSpawn: () => {},
