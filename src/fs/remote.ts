@@ -1,6 +1,8 @@
 // FileSystem over an ExecServerClient: the same calls, proxied to a server. Paths travel as
 // file:// URIs, as Codex 0.169+ sends them (this server takes plain paths too).
+
 import { nanoid } from "nanoid";
+import { toBase64 } from "../protocol/codec.ts";
 import { decodePath, wirePath } from "../protocol/path.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
 import type {
@@ -12,9 +14,6 @@ import type {
   WalkOptions,
   WalkResult,
 } from "./types.ts";
-
-const toBase64 = (bytes: Uint8Array) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
 export class RemoteFileSystem implements FileSystem {
   constructor(private readonly client: ExecServerClient) {}

@@ -1,13 +1,13 @@
 // HttpClient over an ExecServerClient: the executor makes the request. A streamed body arrives
 // as http/request/bodyDelta notifications, checked for order and handed out as they come.
+
 import { nanoid } from "nanoid";
+import { AsyncQueue } from "../async-queue.ts";
 import { InternalError, TransportClosed } from "../errors.ts";
+import { toBase64 } from "../protocol/codec.ts";
 import type { HttpBodyDeltaNotification, HttpRequestParams } from "../protocol/http.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
 import type { HttpClient, HttpRequest, HttpResponse, HttpStream } from "./types.ts";
-
-const toBase64 = (bytes: Uint8Array) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
 function toParams(request: HttpRequest, requestId: string): HttpRequestParams {
   return {
@@ -26,13 +26,11 @@ function toParams(request: HttpRequest, requestId: string): HttpRequestParams {
  * connection takes them; they wait here until the consumer reads them.
  */
 class DeltaQueue {
-  readonly #chunks: Uint8Array[] = [];
-  #end: { error: Error | null } | null = null;
-  #wake: (() => void) | null = null;
+  readonly #chunks = new AsyncQueue<Uint8Array>();
   #nextSeq = 1;
 
   accept(delta: HttpBodyDeltaNotification): void {
-    if (this.#end) return;
+    if (this.#chunks.isEnded) return;
     if (delta.seq !== this.#nextSeq) {
       this.finish(
         new InternalError(`http/request/bodyDelta out of order: seq ${delta.seq}, expected ${this.#nextSeq}`),
@@ -42,30 +40,14 @@ class DeltaQueue {
     this.#nextSeq++;
     if (delta.deltaBase64) this.#chunks.push(Buffer.from(delta.deltaBase64, "base64"));
     if (delta.done) this.finish(delta.error === null ? null : new InternalError(delta.error));
-    else this.#wake?.();
   }
 
   finish(error: Error | null): void {
-    this.#end ??= { error };
-    this.#wake?.();
+    this.#chunks.end(error);
   }
 
-  async *drain(): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      const chunk = this.#chunks.shift();
-      if (chunk) {
-        yield chunk;
-        continue;
-      }
-      if (this.#end) {
-        if (this.#end.error) throw this.#end.error;
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-      this.#wake = null;
-    }
+  drain(): AsyncIterable<Uint8Array> {
+    return this.#chunks;
   }
 }
 

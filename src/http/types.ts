@@ -29,8 +29,10 @@ export interface HttpResponse extends HttpResponseHead {
 
 export interface HttpStream extends HttpResponseHead {
   /**
-   * The body in order, read only as fast as it is consumed. A body that fails (cut short, timed
-   * out) throws from the iterator after the bytes that did arrive.
+   * The body in order. Locally it is read from the network only as fast as it is consumed; over a
+   * connection the server sends it as fast as the connection takes it, and what the consumer has
+   * not taken yet waits in the client's memory (the protocol has no way to ask for less). A body
+   * that fails (cut short, timed out) throws from the iterator after the bytes that did arrive.
    */
   body: AsyncIterable<Uint8Array>;
   /** Stop reading and release the connection; the iterator then ends. */

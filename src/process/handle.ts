@@ -1,6 +1,7 @@
 // What ExecProcess.start gives back: one program, with its own events and controls. The same class
 // serves LocalProcess and RemoteProcess; it only calls the ExecProcess it came from.
 import { customAlphabet } from "nanoid";
+import { AsyncQueue } from "../async-queue.ts";
 import type { EnvPolicy, SignalName, TerminalSize, WriteStatus } from "../protocol/process.ts";
 import type { ExecProcess, ProcessEvent, StartOptions, StartParams } from "./types.ts";
 
@@ -39,55 +40,17 @@ export interface RunResult extends ProcessExit {
   stderr: string;
 }
 
-/**
- * Events of one process, kept from its start until they are iterated: a consumer that starts
- * iterating late still sees every event once (so an output never iterated stays in memory until
- * the handle goes; use ExecProcess.subscribe to watch without keeping anything).
- */
-class EventFeed {
-  readonly #events: ProcessEvent[] = [];
-  #wake: (() => void) | null = null;
-  #isDone = false;
-  #failure: Error | null = null;
-
-  push(event: ProcessEvent): void {
-    this.#events.push(event);
-    if (event.type === "closed") this.#isDone = true;
-    this.#wake?.();
-  }
-
-  /** No more events will come (the connection is gone): iteration ends with this error. */
-  fail(error: Error): void {
-    if (this.#isDone) return;
-    this.#isDone = true;
-    this.#failure = error;
-    this.#wake?.();
-  }
-
-  async *iterate(): AsyncGenerator<ProcessEvent> {
-    for (;;) {
-      const event = this.#events.shift();
-      if (event) {
-        yield event;
-        if (event.type === "closed") return;
-        continue;
-      }
-      if (this.#failure) throw this.#failure;
-      if (this.#isDone) return;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-      this.#wake = null;
-    }
-  }
-}
-
 export class ProcessHandle {
   readonly processId: string;
   /** Which sandbox the program runs in (`none` unless one was asked for). */
   sandboxType = "none";
   readonly #process: ExecProcess;
-  readonly #feed = new EventFeed();
+  /**
+   * Events of this process, kept from its start until they are iterated: a consumer that starts
+   * iterating late still sees every event once (so an output never iterated stays in memory
+   * until the handle goes; use ExecProcess.subscribe to watch without keeping anything).
+   */
+  readonly #feed = new AsyncQueue<ProcessEvent>();
   readonly #closed: Promise<ProcessExit>;
   readonly #unsubscribe: () => void;
   readonly #reject: (error: Error) => void;
@@ -106,6 +69,7 @@ export class ProcessHandle {
     const unsubscribe = process.subscribe((event) => {
       if (event.processId !== processId) return;
       this.#feed.push(event);
+      if (event.type === "closed") this.#feed.end();
       if (event.type === "exited") exit = { exitCode: event.exitCode, signal: event.signal };
       if (event.type === "closed") {
         unsubscribe();
@@ -123,7 +87,7 @@ export class ProcessHandle {
   /** The process can no longer be followed (its connection closed): events and closed fail. */
   fail(error: Error): void {
     this.#unsubscribe();
-    this.#feed.fail(error);
+    this.#feed.end(error);
     this.#reject(error);
   }
 
@@ -137,7 +101,7 @@ export class ProcessHandle {
   get events(): AsyncIterable<ProcessEvent> {
     if (this.#isIterated) throw new Error(`the events of ${this.processId} are already being iterated`);
     this.#isIterated = true;
-    return this.#feed.iterate();
+    return this.#feed;
   }
 
   /**

@@ -3,6 +3,7 @@
 // connection) is filled from process/read, so a consumer sees each event exactly once.
 
 import { TransportClosed } from "../errors.ts";
+import { toBase64 } from "../protocol/codec.ts";
 import { wirePath } from "../protocol/path.ts";
 import type {
   ProcessReadResult,
@@ -107,7 +108,7 @@ export class RemoteProcess implements ExecProcess {
 
   /** Without a writeId, one is made (a counter per process, as Codex 0.169+ does): they require it. */
   async write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
-    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+    const chunk = toBase64(bytes);
     const id = writeId ?? this.#nextWriteId(processId);
     return (await this.client.call("process/write", { processId, chunk, writeId: id })).status;
   }

@@ -3,7 +3,7 @@
 import { InvalidParams } from "../errors.ts";
 import type { FileHandles } from "../fs/handles.ts";
 import type { MissingWatcher } from "../fs/watch-missing.ts";
-import { Base64Data } from "../protocol/codec.ts";
+import { Base64Data, decodeStrictBase64 } from "../protocol/codec.ts";
 import type {
   FsCloseParams,
   FsOpenParams,
@@ -13,7 +13,6 @@ import type {
   FsWatchMissingResult,
   FsWriteBlockParams,
 } from "../protocol/fs-extra.ts";
-import { decodeStrictBase64 } from "../protocol/process.ts";
 import { checkFsAccess, readableUnder } from "../sandbox/fs-check.ts";
 
 export class FsConnectionHandler {

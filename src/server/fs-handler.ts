@@ -2,7 +2,7 @@
 // one delegating call, returning a domain value (file bytes travel as Base64Data).
 import { InvalidRequest } from "../errors.ts";
 import type { FileSystem } from "../fs/types.ts";
-import { Base64Data } from "../protocol/codec.ts";
+import { Base64Data, decodeStrictBase64 } from "../protocol/codec.ts";
 import type {
   FsCopyParams,
   FsCreateDirectoryParams,
@@ -19,7 +19,6 @@ import type {
   FsWalkResult,
 } from "../protocol/fs-extra.ts";
 import { toFileUri } from "../protocol/path.ts";
-import { decodeStrictBase64 } from "../protocol/process.ts";
 import { checkFsAccess, readableUnder } from "../sandbox/fs-check.ts";
 
 function decodeBase64(data: string): Uint8Array {

@@ -3,9 +3,8 @@
 import { InvalidParams } from "../errors.ts";
 import type { HttpClient, HttpRequest, HttpStream } from "../http/types.ts";
 import { logger } from "../log.ts";
-import { Base64Data } from "../protocol/codec.ts";
+import { Base64Data, decodeStrictBase64 } from "../protocol/codec.ts";
 import type { HttpBodyDeltaNotification, HttpHeader, HttpRequestParams } from "../protocol/http.ts";
-import { decodeStrictBase64 } from "../protocol/process.ts";
 
 const log = logger("http");
 const EMPTY = new Base64Data(new Uint8Array(0));
