@@ -88,6 +88,10 @@ export class LocalProcess implements ExecProcess {
     if (this.#children.has(options.processId)) {
       throw new InvalidRequest(`process ${options.processId} already exists`);
     }
+    // A start in the 0.169+ dialect (it carries `metadata`) comes from a client that takes output
+    // from the notifications and reads only to fill a gap: its programs start released, without
+    // the first-read patience a 0.125 client (which reads after each notification) is given.
+    if (options.metadata != null) this.#readsNotifications = true;
     // Spawning is synchronous, so the id is taken before anything else can run.
     const child = new Child(
       { ...options, cwd: absolutePath(options.cwd, "cwd") },

@@ -185,6 +185,16 @@ test("a client that takes output only from notifications is not held for ever", 
   expect(client.outputOf(again.processId).toString() === seqText(300000)).toBe(true);
 }, 60_000);
 
+test("a 0.169+ start (with metadata) is not held for a first read: its client reads notifications", async () => {
+  // A first-read patience longer than the test: only a start that skips it can finish.
+  await using server = startTestServer({ retainedOutputBytes: RETAINED, firstReadPatienceMs: 600_000 });
+  await using client = await server.session();
+  const params = { ...startParams(["seq", "1", "300000"]), metadata: { threadId: "t", toolCallId: "c" } };
+  await client.call("process/start", params);
+  await client.waitForClosed(params.processId, 20_000);
+  expect(client.outputOf(params.processId).toString() === seqText(300000)).toBe(true);
+}, 30_000);
+
 test("a notification reader that stalls gets every byte, reading only what its notifications missed", async () => {
   const LINES = 2_000_000;
   await using server = startTestServer({
