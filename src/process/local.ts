@@ -73,6 +73,11 @@ export class LocalProcess implements ExecProcess {
     return startProcess(this, startParams(options, process.cwd()), (params) => this.launch(params));
   }
 
+  /** The session's client takes output from the notifications (see output-hold.ts). */
+  readsFromNotifications(): void {
+    this.#readsNotifications = true;
+  }
+
   async run(options: StartOptions): Promise<RunResult> {
     return (await this.start(options)).output();
   }

@@ -203,7 +203,12 @@ export class ExecServerClient {
     const clientName = this.#options.clientName ?? "codex-exec-server-client";
     let result: ResultOf<"initialize">;
     try {
-      result = await this.call("initialize", { clientName, resumeSessionId: resumeSessionId ?? null });
+      // Our processes' events come from the notifications (src/process/remote.ts).
+      result = await this.call("initialize", {
+        clientName,
+        resumeSessionId: resumeSessionId ?? null,
+        outputFromNotifications: true,
+      });
     } catch (error) {
       // Nobody else holds this transport: a refused handshake must not leave it (or a server
       // program) open.

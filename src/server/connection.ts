@@ -225,6 +225,7 @@ export class ServerConnection {
     const attachment = params.resumeSessionId
       ? sessions.resume(params.resumeSessionId, sink)
       : sessions.create(sink);
+    if (params.outputFromNotifications) attachment.session.process.readsFromNotifications();
     const { fs, host, config } = this.#services;
     this.#owned = this.#connectionHandlers();
     this.#routes = routesFor({

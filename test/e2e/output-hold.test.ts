@@ -195,6 +195,17 @@ test("a 0.169+ start (with metadata) is not held for a first read: its client re
   expect(client.outputOf(params.processId).toString() === seqText(300000)).toBe(true);
 }, 30_000);
 
+test("a client that says it reads notifications (initialize outputFromNotifications [ext]) is not held for a first read", async () => {
+  await using server = startTestServer({ retainedOutputBytes: RETAINED, firstReadPatienceMs: 600_000 });
+  await using client = await server.connect();
+  await client.call("initialize", { clientName: "t", outputFromNotifications: true });
+  client.notify("initialized", {});
+  const params = startParams(["seq", "1", "300000"]);
+  await client.call("process/start", params);
+  await client.waitForClosed(params.processId, 20_000);
+  expect(client.outputOf(params.processId).toString() === seqText(300000)).toBe(true);
+}, 30_000);
+
 test("a notification reader that stalls gets every byte, reading only what its notifications missed", async () => {
   const LINES = 2_000_000;
   await using server = startTestServer({
