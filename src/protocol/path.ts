@@ -50,8 +50,13 @@ function decodeSegment(segment: string): string {
   return decoded;
 }
 
+/** An empty, `.` or `..` segment, or a trailing slash: what normalizing changes. */
+const UNNORMAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
+
 /** `/a/./b/../c/` → `/a/c`; `..` above the root stays at the root. */
 export function normalizePath(path: string): string {
+  // Most paths are normal already: one native test instead of a split and a join.
+  if (!UNNORMAL.test(path)) return path;
   const parts: string[] = [];
   for (const part of path.split("/")) {
     if (part === "" || part === ".") continue;
