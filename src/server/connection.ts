@@ -37,47 +37,51 @@ export interface ConnectionServices {
 }
 
 type RoutedMethod = Exclude<Method, "initialize">;
-type Routes = { [M in RoutedMethod]: (params: ParsedParamsOf<M>, attachment: Attachment) => unknown };
 
 /** The handlers of one connection: shared ones and those holding this connection's state. */
 interface Handlers {
-  process: ProcessHandler;
-  fs: FsHandler;
-  fsConnection: FsConnectionHandler;
-  http: HttpHandler;
-  config: ConfigHandler;
-  host: LocalHostInfo;
+  readonly process: ProcessHandler;
+  readonly fs: FsHandler;
+  /** Made on first use: most connections never open a file, watch or stream a body. */
+  readonly fsConnection: FsConnectionHandler;
+  readonly http: HttpHandler;
+  readonly config: ConfigHandler;
+  readonly host: LocalHostInfo;
 }
 
-/** Each method's one delegating call, bound to the session this connection holds. */
-function routesFor({ process, fs, fsConnection, http, config, host }: Handlers): Routes {
-  return {
-    "environment/info": () => host.current,
-    "process/start": (params) => process.start(params),
-    "process/read": (params, attachment) => process.read(params, attachment.signal),
-    "process/write": (params) => process.write(params),
-    "process/signal": (params) => process.signal(params),
-    "process/resize": (params) => process.resize(params),
-    "process/terminate": (params) => process.terminate(params),
-    "process/closeStdin": (params) => process.closeStdin(params),
-    "fs/readFile": (params) => fs.readFile(params),
-    "fs/writeFile": (params) => fs.writeFile(params),
-    "fs/createDirectory": (params) => fs.createDirectory(params),
-    "fs/getMetadata": (params) => fs.getMetadata(params),
-    "fs/readDirectory": (params) => fs.readDirectory(params),
-    "fs/remove": (params) => fs.remove(params),
-    "fs/copy": (params) => fs.copy(params),
-    "fs/walk": (params) => fs.walk(params),
-    "fs/canonicalize": (params) => fs.canonicalize(params),
-    "fs/open": (params) => fsConnection.open(params),
-    "fs/readBlock": (params) => fsConnection.readBlock(params),
-    "fs/writeBlock": (params) => fsConnection.writeBlock(params),
-    "fs/close": (params) => fsConnection.close(params),
-    "fs/watchMissing": (params) => fsConnection.watchMissing(params),
-    "http/request": (params) => http.request(params),
-    "environmentConfig/read": (params) => config.read(params),
-  };
-}
+type Route<M extends RoutedMethod> = (
+  h: Handlers,
+  params: ParsedParamsOf<M>,
+  attachment: Attachment,
+) => unknown;
+
+/** Each method's one delegating call; one table for every connection (no closures per connection). */
+const ROUTES: { [M in RoutedMethod]: Route<M> } = {
+  "environment/info": (h) => h.host.current,
+  "process/start": (h, params) => h.process.start(params),
+  "process/read": (h, params, attachment) => h.process.read(params, attachment.signal),
+  "process/write": (h, params) => h.process.write(params),
+  "process/signal": (h, params) => h.process.signal(params),
+  "process/resize": (h, params) => h.process.resize(params),
+  "process/terminate": (h, params) => h.process.terminate(params),
+  "process/closeStdin": (h, params) => h.process.closeStdin(params),
+  "fs/readFile": (h, params) => h.fs.readFile(params),
+  "fs/writeFile": (h, params) => h.fs.writeFile(params),
+  "fs/createDirectory": (h, params) => h.fs.createDirectory(params),
+  "fs/getMetadata": (h, params) => h.fs.getMetadata(params),
+  "fs/readDirectory": (h, params) => h.fs.readDirectory(params),
+  "fs/remove": (h, params) => h.fs.remove(params),
+  "fs/copy": (h, params) => h.fs.copy(params),
+  "fs/walk": (h, params) => h.fs.walk(params),
+  "fs/canonicalize": (h, params) => h.fs.canonicalize(params),
+  "fs/open": (h, params) => h.fsConnection.open(params),
+  "fs/readBlock": (h, params) => h.fsConnection.readBlock(params),
+  "fs/writeBlock": (h, params) => h.fsConnection.writeBlock(params),
+  "fs/close": (h, params) => h.fsConnection.close(params),
+  "fs/watchMissing": (h, params) => h.fsConnection.watchMissing(params),
+  "http/request": (h, params) => h.http.request(params),
+  "environmentConfig/read": (h, params) => h.config.read(params),
+};
 
 export function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
   const parsed = schema.safeParse(params ?? {});
@@ -98,7 +102,7 @@ export class ServerConnection {
   readonly #pending = { polls: 0, calls: 0 };
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
-  #routes: Routes | null = null;
+  #handlers: Handlers | null = null;
   /** This connection's open files, missing-path watch and streamed bodies, closed with it. */
   #owned: { fs: FsConnectionHandler; http: HttpHandler } | null = null;
   readonly #drainWaiters = new Set<() => void>();
@@ -195,9 +199,9 @@ export class ServerConnection {
     if (method === "initialize") return this.#initialize(parseParams(InitializeParams, params));
     // The reference's order: method lookup, then params, then the handshake state.
     const parsed = parseParams(METHODS[method].params, params);
-    const [attachment, routes] = this.#gate(method);
-    const route = routes[method] as (params: unknown, attachment: Attachment) => unknown;
-    const result = route(parsed, attachment);
+    const [attachment, handlers] = this.#gate(method);
+    const route = ROUTES[method] as (h: Handlers, params: unknown, attachment: Attachment) => unknown;
+    const result = route(handlers, parsed, attachment);
     if (!(result instanceof Promise)) return result;
     // A call that finished after another connection took the session over must not answer as if
     // it still owned it (a long poll in particular).
@@ -227,15 +231,22 @@ export class ServerConnection {
       : sessions.create(sink);
     if (params.outputFromNotifications) attachment.session.process.readsFromNotifications();
     const { fs, host, config } = this.#services;
-    this.#owned = this.#connectionHandlers();
-    this.#routes = routesFor({
+    const owned = () => {
+      this.#owned ??= this.#connectionHandlers();
+      return this.#owned;
+    };
+    this.#handlers = {
       process: new ProcessHandler(attachment.session.process),
       fs,
-      fsConnection: this.#owned.fs,
-      http: this.#owned.http,
       config,
       host,
-    });
+      get fsConnection() {
+        return owned().fs;
+      },
+      get http() {
+        return owned().http;
+      },
+    };
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
@@ -302,9 +313,9 @@ export class ServerConnection {
     if (attachment?.isCurrent && !attachment.isDetached) attachment.session.process.delivered(processId, seq);
   }
 
-  #gate(method: RoutedMethod): [Attachment, Routes] {
+  #gate(method: RoutedMethod): [Attachment, Handlers] {
     const what = METHODS[method].gate;
-    if (this.#state === "new" || !this.#attachment || !this.#routes) {
+    if (this.#state === "new" || !this.#attachment || !this.#handlers) {
       throw new InvalidRequest(`client must call initialize before using ${what}`);
     }
     if (this.#state === "awaitingInitialized") {
@@ -312,6 +323,6 @@ export class ServerConnection {
     }
     if (!this.#attachment.isCurrent)
       throw new InvalidRequest("session has been resumed by another connection");
-    return [this.#attachment, this.#routes];
+    return [this.#attachment, this.#handlers];
   }
 }
