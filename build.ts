@@ -3,20 +3,25 @@
 //   bun build.ts --target linux-arm64     dist/codex-exec-server-linux-arm64 (repeatable; --all for every target)
 //   bun build.ts --release [--target T]   release artifacts for every target (or those named): the binary,
 //                                         a .tar.gz holding it as `codex-exec-server`, a .sha256 for each,
-//                                         and one SHA256SUMS covering them all
+//                                         and one SHA256SUMS covering them all, and dist/npm/<package>/ for
+//                                         each target's npm package (npm/platforms.ts)
+//   bun build.ts --lib                    the library (src/lib.ts) as JavaScript for Node >= 20 and Bun, with
+//                                         its .d.ts, into dist/lib/ (what npm pack ships; run by prepack)
 // --outdir DIR writes somewhere other than dist/.
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
+import { type PlatformName, writePlatformPackage } from "./npm/platforms.ts";
 
 export const TARGETS = {
   "linux-x64": "bun-linux-x64",
   "linux-x64-musl": "bun-linux-x64-musl",
   "linux-arm64": "bun-linux-arm64",
+  "linux-arm64-musl": "bun-linux-arm64-musl",
   "darwin-x64": "bun-darwin-x64",
   "darwin-arm64": "bun-darwin-arm64",
-} as const satisfies Record<string, Bun.Build.CompileTarget>;
+} as const satisfies Record<PlatformName, Bun.Build.CompileTarget>;
 export type Target = keyof typeof TARGETS;
 
 export interface CompileOptions {
@@ -40,57 +45,6 @@ export function gitCommit(): string {
   }
 }
 
-/**
- * citty converts the case of every flag name several times on each start (scule's camelCase and
- * kebabCase: a character at a time, then map and join): ~3 M instructions for our 27 flags.
- * A name of lowercase words joined by "-" (all of ours) takes a short cut to the same answer;
- * any other name goes the original way.
- */
-const KEBAB_NAME = "/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(str)";
-const CASE_SHORT_CUTS: [anchor: string, shortCut: string][] = [
-  [
-    "function camelCase(str, opts) {",
-    `if (typeof str === "string" && ${KEBAB_NAME}) return str.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());`,
-  ],
-  [
-    "function kebabCase(str, joiner) {",
-    `if (joiner == null && typeof str === "string" && ${KEBAB_NAME}) return str;`,
-  ],
-];
-
-const CITTY_UTIL = 'import { parseArgs as parseArgs$1 } from "node:util";';
-
-/** Patch `source` (a file of citty's) at `anchor`, failing the build if citty has changed. */
-function patched(path: string, source: string, anchor: string, replacement: string): string {
-  if (!source.includes(anchor)) throw new Error(`${path}: no '${anchor}' to patch (citty changed?)`);
-  return source.replace(anchor, replacement);
-}
-
-/** scule's source (citty's copy at `path`) with CASE_SHORT_CUTS. */
-export function withCaseShortCuts(path: string, source: string): string {
-  for (const [anchor, shortCut] of CASE_SHORT_CUTS)
-    source = patched(path, source, anchor, `${anchor} ${shortCut}`);
-  return source;
-}
-
-/** Short cuts for citty's start: CASE_SHORT_CUTS above, and src/cli/citty-util.ts for node:util. */
-export const cittyFastStart: Bun.BunPlugin = {
-  name: "citty-fast-start",
-  setup(build) {
-    build.onLoad({ filter: /[\\/]citty[\\/]dist[\\/]index\.mjs$/ }, async ({ path }) => {
-      const util = JSON.stringify(join(import.meta.dir, "src/cli/citty-util.ts"));
-      const source = await Bun.file(path).text();
-      return {
-        loader: "js",
-        contents: patched(path, source, CITTY_UTIL, CITTY_UTIL.replace('"node:util"', util)),
-      };
-    });
-    build.onLoad({ filter: /[\\/]citty[\\/]dist[\\/]_chunks[\\/]libs[\\/]scule\.mjs$/ }, async ({ path }) => {
-      return { loader: "js", contents: withCaseShortCuts(path, await Bun.file(path).text()) };
-    });
-  },
-};
-
 // bench/startup.ts (median time from exec to the URL line, linux-x64, 2 cores): plain 50 ms,
 // minify 47 ms, bytecode 28 ms, both 28 ms. Bytecode is what counts; minify costs nothing and
 // takes 0.2 MB off the binary, so both stay on.
@@ -105,7 +59,6 @@ export async function compile({ outfile, target, minify = true, bytecode = true 
     format: "esm",
     splitting: true,
     sourcemap: "none",
-    plugins: [cittyFastStart],
     define: { CODEX_EXEC_SERVER_COMMIT: JSON.stringify(gitCommit()) },
     compile: {
       ...(target ? { target } : {}),
@@ -120,6 +73,33 @@ export async function compile({ outfile, target, minify = true, bytecode = true 
     throw new Error(`build failed for ${target ?? "host"}`);
   }
   console.error(`built ${outfile}`);
+}
+
+/**
+ * The library: one ESM file for Node and Bun with its dependencies bundled (the package has no
+ * dependencies to install), and its declarations from tsc (tsconfig.lib.json).
+ */
+export async function buildLibrary(outdir: string): Promise<void> {
+  await rm(outdir, { recursive: true, force: true });
+  const result = await Bun.build({
+    entrypoints: [join(import.meta.dir, "src/lib.ts")],
+    outdir,
+    target: "node",
+    format: "esm",
+    naming: "lib.js",
+    sourcemap: "none",
+    define: { CODEX_EXEC_SERVER_COMMIT: JSON.stringify(gitCommit()) },
+  });
+  if (!result.success) {
+    for (const log of result.logs) console.error(log);
+    throw new Error("library build failed");
+  }
+  const tsc = Bun.spawnSync(
+    [join(import.meta.dir, "node_modules/.bin/tsc"), "-p", "tsconfig.lib.json", "--outDir", outdir],
+    { cwd: import.meta.dir, stdout: "inherit", stderr: "inherit" },
+  );
+  if (!tsc.success) throw new Error("library declarations failed (tsc -p tsconfig.lib.json)");
+  console.error(`built ${join(outdir, "lib.js")} and its .d.ts`);
 }
 
 async function sha256(path: string): Promise<string> {
@@ -157,6 +137,7 @@ async function release(targets: Target[], outdir: string): Promise<void> {
       await writeFile(`${artifact}.sha256`, line);
       sums.push(line);
     }
+    await writePlatformPackage(name, binary, join(outdir, "npm"));
   }
   await writeFile(join(outdir, "SHA256SUMS"), sums.join(""));
   console.error(`wrote ${join(outdir, "SHA256SUMS")} (${sums.length} artifacts)`);
@@ -172,6 +153,7 @@ async function main(): Promise<void> {
       target: { type: "string", multiple: true },
       all: { type: "boolean" },
       release: { type: "boolean" },
+      lib: { type: "boolean" },
       outdir: { type: "string", default: join(import.meta.dir, "dist") },
     },
   });
@@ -183,6 +165,7 @@ async function main(): Promise<void> {
   }
   const outdir = values.outdir;
   await mkdir(outdir, { recursive: true });
+  if (values.lib) return buildLibrary(join(outdir, "lib"));
   const named = (values.target ?? []) as Target[];
   const every = Object.keys(TARGETS) as Target[];
   if (values.release) return release(named.length > 0 ? named : every, outdir);

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Install codex-exec-server: download the prebuilt binary for this OS and CPU from a release, check
-# it against the release's SHA256SUMS, and put it in ~/.local/bin. Needs only sh, curl or wget, and
-# sha256sum or shasum.
+# Install codex-exec-server: download the prebuilt binary for this OS and CPU from a release (as its
+# .tar.gz, half the size), check it against the release's SHA256SUMS, and put it in ~/.local/bin.
+# Needs only sh, curl or wget, sha256sum or shasum, and tar.
 #
 #   curl -fsSL https://github.com/OWNER/codex-exec-server/releases/latest/download/install.sh | sh
 #
@@ -9,8 +9,8 @@
 #   CODEX_EXEC_SERVER_VERSION       a release tag such as v0.1.0, instead of the latest release
 #   CODEX_EXEC_SERVER_INSTALL_DIR   where to put the binary (default: ~/.local/bin)
 #
-# It downloads the raw binary `codex-exec-server-<os>-<arch>` (no tar needed) and refuses, installing
-# nothing, when SHA256SUMS has no entry for it or the checksum differs.
+# It downloads `codex-exec-server-<os>-<arch>.tar.gz` and refuses, installing nothing, when
+# SHA256SUMS has no entry for it or the checksum differs.
 set -eu
 
 # OWNER is a placeholder in the source tree: the release workflow publishes an install.sh with the
@@ -50,10 +50,7 @@ detect_target() {
   case "$os" in
   Linux)
     target="linux-$arch"
-    if is_musl; then
-      if [ "$arch" != x64 ]; then fail "no prebuilt binary for musl on $arch; build from source instead"; fi
-      target="linux-x64-musl"
-    fi
+    if is_musl; then target="linux-$arch-musl"; fi
     ;;
   Darwin)
     # An x86_64 shell under Rosetta on Apple silicon: the native binary is the better choice.
@@ -98,6 +95,7 @@ listed_sha256() { # sums-file name
 
 have curl || have wget || fail "needs curl or wget to download"
 have sha256sum || have shasum || fail "needs sha256sum or shasum to verify the download"
+have tar || fail "needs tar to unpack the download"
 
 if [ -n "${CODEX_EXEC_SERVER_DOWNLOAD_URL:-}" ]; then
   base_url=${CODEX_EXEC_SERVER_DOWNLOAD_URL%/}
@@ -115,7 +113,7 @@ else
 fi
 
 detect_target
-artifact="codex-exec-server-$target"
+artifact="codex-exec-server-$target.tar.gz"
 
 tmp=$(mktemp -d 2>/dev/null || mktemp -d -t codex-exec-server) || fail "cannot create a temporary directory"
 staged="$install_dir/.codex-exec-server.install.$$"
@@ -137,18 +135,20 @@ actual=$(sha256_of "$tmp/$artifact")
 [ "$actual" = "$expected" ] ||
   fail "checksum mismatch for $artifact (expected $expected, got $actual); nothing installed"
 
+mkdir "$tmp/unpacked" && tar -xzf "$tmp/$artifact" -C "$tmp/unpacked" codex-exec-server 2>/dev/null ||
+  fail "cannot unpack $artifact (no codex-exec-server in it?); nothing installed"
 mkdir -p "$install_dir" || fail "cannot create $install_dir"
-{ cp "$tmp/$artifact" "$staged" && chmod 755 "$staged"; } || fail "cannot write to $install_dir"
+{ cp "$tmp/unpacked/codex-exec-server" "$staged" && chmod 755 "$staged"; } || fail "cannot write to $install_dir"
 # Run it before it replaces anything: a binary this host cannot run (wrong libc, a noexec
 # directory) fails here, and a running server keeps its old binary until the rename below.
 version=$("$staged" --version 2>/dev/null) || {
   hint=""
-  if [ "$target" = linux-x64-musl ]; then hint=" (on Alpine: apk add libstdc++ libgcc)"; fi
+  case "$target" in *-musl) hint=" (on Alpine: apk add libstdc++ libgcc)" ;; esac
   fail "the downloaded $artifact does not run on this host$hint; nothing installed"
 }
 mv -f "$staged" "$install_dir/codex-exec-server" || fail "cannot write to $install_dir"
 
-say "installed codex-exec-server $version as $install_dir/codex-exec-server"
+say "installed $version as $install_dir/codex-exec-server"
 case ":${PATH:-}:" in
 *":$install_dir:"*) ;;
 *) say "$install_dir is not on your PATH; add it with: export PATH=\"$install_dir:\$PATH\"" ;;

@@ -1,6 +1,6 @@
 // The clients and servers of bench/codex-tasks.ts: which binary each name runs, and starting a
 // websocket server (optionally with a capability token) whose every process is killed on stop.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -107,6 +107,9 @@ export async function startServer(
   withToken: boolean,
 ): Promise<RunningServer> {
   const home = makeHome("server-");
+  // CODEX_TASKS_SERVER_CONFIG: a config.toml for the server's host (what environmentConfig/read reads).
+  const serverConfig = process.env.CODEX_TASKS_SERVER_CONFIG;
+  if (serverConfig) writeFileSync(join(home, "config.toml"), readFileSync(serverConfig));
   const argv = serverArgv(server, repo, "ws://127.0.0.1:0");
   let token: string | undefined;
   if (withToken) {

@@ -1,6 +1,8 @@
-// Startup time of the compiled server: the time from exec to the URL line on stdout, median of
-// `--runs` starts (default 20), for each combination of minify and bytecode. Decides build.ts's
-// defaults. `bun bench/startup.ts [--runs N]`
+// Startup time of the compiled server: the time from exec to the first `initialize` answered (the
+// URL line read, a websocket opened, the handshake's answer received), median of `--runs` starts
+// (default 20), for each combination of minify and bytecode, and for `--binary PATH` (repeatable:
+// another build to compare, e.g. an older commit's). Decides build.ts's defaults.
+// `bun bench/startup.ts [--runs N] [--binary PATH]...`
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,13 +10,23 @@ import { parseArgs } from "node:util";
 import { compile } from "../build.ts";
 import { firstLine } from "./servers.ts";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "20" } } });
+const { values } = parseArgs({
+  options: { runs: { type: "string", default: "20" }, binary: { type: "string", multiple: true } },
+});
 const runs = Number(values.runs);
 
 async function timeToUrl(binary: string): Promise<number> {
   const started = performance.now();
   const child = Bun.spawn([binary, "--listen", "ws://127.0.0.1:0"], { stdout: "pipe", stderr: "ignore" });
-  await firstLine(child.stdout, binary);
+  const url = await firstLine(child.stdout, binary);
+  const ws = new WebSocket(url, { perMessageDeflate: false } as never);
+  const answered = new Promise<void>((resolve, reject) => {
+    ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: "initialize", params: { clientName: "b" } }));
+    ws.onmessage = () => resolve();
+    ws.onerror = () => reject(new Error(`${binary}: no initialize answer`));
+  });
+  await answered;
+  ws.close();
   const elapsed = performance.now() - started;
   child.kill("SIGTERM");
   await child.exited;
@@ -38,6 +50,9 @@ try {
     { name: "minify+bytecode", minify: true, bytecode: true },
   ].map((v) => ({ ...v, outfile: join(dir, v.name), times: [] as number[] }));
   for (const v of variants) await compile(v);
+  for (const path of values.binary ?? []) {
+    variants.push({ name: path, minify: true, bytecode: true, outfile: path, times: [] });
+  }
   for (const v of variants) await timeToUrl(v.outfile); // warm the page cache
   // Interleaved, so that a noisy moment on the machine hurts every variant alike.
   for (let i = 0; i < runs; i++) for (const v of variants) v.times.push(await timeToUrl(v.outfile));

@@ -1,9 +1,15 @@
 // An Environment is where an agent runs things: this host (local) or an exec-server (remote, over
-// a websocket or a server program's stdio). All offer the same `process`, `fs` and `host`, with
-// the same errors.
+// a websocket or a server program's stdio). All offer the same `process`, `fs`, `http`, `config`
+// and `host`, with the same errors.
+import { LocalEnvironmentConfig } from "./config/local.ts";
+import { RemoteEnvironmentConfig } from "./config/remote.ts";
+import type { EnvironmentConfig } from "./config/types.ts";
 import { LocalFileSystem } from "./fs/local.ts";
 import { RemoteFileSystem } from "./fs/remote.ts";
 import type { FileSystem } from "./fs/types.ts";
+import { LocalHttpClient } from "./http/local.ts";
+import { RemoteHttpClient } from "./http/remote.ts";
+import type { HttpClient } from "./http/types.ts";
 import { LocalHostInfo } from "./info/local.ts";
 import { RemoteHostInfo } from "./info/remote.ts";
 import type { HostInfo } from "./info/types.ts";
@@ -16,6 +22,8 @@ export class Environment implements AsyncDisposable {
   private constructor(
     readonly process: ExecProcess,
     readonly fs: FileSystem,
+    readonly http: HttpClient,
+    readonly config: EnvironmentConfig,
     readonly host: HostInfo,
     readonly client: ExecServerClient | null,
     private readonly dispose: () => Promise<void>,
@@ -27,12 +35,20 @@ export class Environment implements AsyncDisposable {
 
   static local(options: Partial<LocalProcessOptions> = {}): Environment {
     const process = new LocalProcess(options);
+    const fs = new LocalFileSystem();
+    const dispose = async () => {
+      await process.close();
+      await fs.close();
+    };
+    const http = new LocalHttpClient();
     return new Environment(
       process,
-      new LocalFileSystem(),
+      fs,
+      http,
+      new LocalEnvironmentConfig(),
       new LocalHostInfo(),
       null,
-      async () => void process.shutdown(),
+      dispose,
     );
   }
 
@@ -47,16 +63,27 @@ export class Environment implements AsyncDisposable {
   }
 
   static #over(client: ExecServerClient): Environment {
+    const process = new RemoteProcess(client);
     return new Environment(
-      new RemoteProcess(client),
+      process,
       new RemoteFileSystem(client),
+      new RemoteHttpClient(client),
+      new RemoteEnvironmentConfig(client),
       new RemoteHostInfo(client),
       client,
-      () => client.close(),
+      async () => {
+        await process.terminateAll();
+        await client.close();
+      },
     );
   }
 
-  /** Local: kill every process started here. Remote: close the connection (the session detaches). */
+  /**
+   * Kill every process started here (locally, close its open files too), then (remote) close the
+   * connection: nothing is left running. To keep a remote session's programs running across a
+   * drop, close the client itself instead (`env.client.close()`) and resume it within the
+   * server's session TTL.
+   */
   close(): Promise<void> {
     return this.dispose();
   }

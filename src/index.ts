@@ -1,5 +1,5 @@
 #!/usr/bin/env bun
-import { runMain } from "citty";
-import { main } from "./cli/main.ts";
+import { runCli } from "./cli/main.ts";
 
-runMain(main);
+const code = await runCli(process.argv.slice(2));
+process.exit(code);

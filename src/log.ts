@@ -1,10 +1,24 @@
 // One consola instance, writing to stderr only: stdout carries machine output (the URL line).
 // One line per event, the same however the server is run (a TTY, CI, tests, the binary):
 //   2026-11-24T06:20:00.000Z INFO  [sessions] session created {"session":"5f0c2a9e…"}
+// or, with --log-format json (journald, log shippers), one JSON object per line:
+//   {"time":"2026-11-24T06:20:00.000Z","level":"info","component":"sessions","msg":"session created","session":"5f0c2a9e…"}
 import { type ConsolaInstance, type ConsolaReporter, createConsola, LogLevels } from "consola/core";
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+const LEVEL_NAMES: Record<number, string> = {
+  0: "error",
+  1: "warn",
+  2: "info",
+  3: "info",
+  4: "debug",
+  5: "trace",
+};
 
 const LABELS: Record<number, string> = {
   0: "ERROR",
@@ -35,6 +49,47 @@ const lineReporter: ConsolaReporter = {
   },
 };
 
+/** The fields of a message's detail objects, merged; anything else is appended to msg. */
+function jsonLine(entry: Parameters<ConsolaReporter["log"]>[0]): string {
+  const [message, ...rest] = entry.args;
+  const line: Record<string, unknown> = {
+    time: entry.date.toISOString(),
+    level: LEVEL_NAMES[entry.level] ?? "info",
+    component: entry.tag || undefined,
+    msg: message instanceof Error ? message.message : String(message),
+  };
+  for (const arg of rest) {
+    if (arg instanceof Error) {
+      line.error = arg.message;
+      line.stack = arg.stack;
+    } else if (arg && typeof arg === "object" && !Array.isArray(arg)) {
+      // The line's own keys win: a field named like them cannot forge a level or a time.
+      for (const [key, value] of Object.entries(arg)) if (!(key in line)) line[key] = value;
+    } else line.msg = `${line.msg} ${detail(arg)}`;
+  }
+  if (message instanceof Error && line.stack === undefined) line.stack = message.stack;
+  try {
+    return JSON.stringify(line, (_key, value) => (value instanceof Error ? value.message : value));
+  } catch {
+    return JSON.stringify({ time: line.time, level: line.level, component: line.component, msg: line.msg });
+  }
+}
+
+const jsonReporter: ConsolaReporter = {
+  log(entry) {
+    process.stderr.write(`${jsonLine(entry)}\n`);
+  },
+};
+
+let reporter: ConsolaReporter = lineReporter;
+
+/** Text lines (the default) or one JSON object per line; set before the first message. */
+export function setLogFormat(format: LogFormat): void {
+  reporter = format === "json" ? jsonReporter : lineReporter;
+  root?.setReporters([reporter]);
+  for (const instance of tagged) instance.setReporters([reporter]);
+}
+
 // The consola instances are made on a logger's first message, not at import: each costs a deep
 // merge of its options, and a server logs nothing before its URL line.
 let root: ConsolaInstance | null = null;
@@ -63,7 +118,7 @@ export function logger(tag: string): Logger {
   let instance: ConsolaInstance | null = null;
   const consola = () => {
     if (instance) return instance;
-    root ??= createConsola({ level: currentLevel, reporters: [lineReporter] });
+    root ??= createConsola({ level: currentLevel, reporters: [reporter] });
     instance = root.withTag(tag);
     instance.level = currentLevel;
     tagged.add(instance);

@@ -11,12 +11,12 @@ import { refreshTokenUrl } from "../cloud/token-refresh.ts";
 import { logger } from "../log.ts";
 import type { ServerOptions } from "../server/server.ts";
 import { createServices, finishShutdown, startReaper } from "../server/services.ts";
-import type { CLOUD_ARGS } from "./cloud-args.ts";
+import type { CLOUD_FLAGS } from "./cloud-args.ts";
 import { parseCount, UsageError } from "./options.ts";
 
 const log = logger("cli");
 
-type CloudValues = { [K in keyof typeof CLOUD_ARGS]?: K extends "cloud" ? boolean : string };
+type CloudValues = { [K in keyof typeof CLOUD_FLAGS]?: K extends "cloud" ? boolean : string };
 
 export interface CloudOptions {
   baseUrl: string;
@@ -43,7 +43,7 @@ export function parseCloudOptions(values: CloudValues, env = process.env): Cloud
   if (!name) throw new UsageError("invalid --cloud-name: must not be empty");
   const environmentId = values["cloud-environment-id"]?.trim();
   if (environmentId === "") throw new UsageError("invalid --cloud-environment-id: must not be empty");
-  const count = (flag: keyof typeof CLOUD_ARGS, fallback: number) =>
+  const count = (flag: keyof typeof CLOUD_FLAGS, fallback: number) =>
     parseCount(flag, values[flag] as string | undefined, fallback, 1);
   const options = {
     baseUrl,

@@ -1,6 +1,6 @@
 // Flag and environment parsing for the server command. Every failure is a UsageError with a
 // one-line message saying what was wrong and what is expected.
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
 
 export class UsageError extends Error {}
 
@@ -75,12 +75,12 @@ export function parseLogLevel(value: string | undefined): LogLevel {
   return chosen.value as LogLevel;
 }
 
-/** Reject flags the command does not define, so a typo is an error and not a silent default. */
-export function checkKnownFlags(rawArgs: readonly string[], known: readonly string[]): void {
-  for (const arg of rawArgs) {
-    if (arg === "--") return;
-    if (!arg.startsWith("-")) continue;
-    const name = arg.replace(/^--?/, "").split("=")[0] as string;
-    if (!known.includes(name)) throw new UsageError(`unknown option '${arg.split("=")[0]}' (see --help)`);
+export function parseLogFormat(value: string | undefined): LogFormat {
+  const chosen = fromEnv("log-format", value, "text");
+  if (!(LOG_FORMATS as readonly string[]).includes(chosen.value)) {
+    throw new UsageError(
+      `invalid ${chosen.source} value '${chosen.value}': expected one of ${LOG_FORMATS.join(", ")}`,
+    );
   }
+  return chosen.value as LogFormat;
 }

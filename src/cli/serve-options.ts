@@ -1,26 +1,31 @@
-// The server command's flags: their citty definitions and their translation into ServerOptions.
+// The server command's flags: their table (help and parsing) and their translation into ServerOptions.
 // Every flag but --listen has a CODEX_EXEC_SERVER_* environment variable of the same name.
-import type { ArgsDef } from "citty";
 import { logger } from "../log.ts";
 import { AdmissionError, isLoopback, tokenDigest } from "../server/admission.ts";
 import { DEFAULT_LIMITS } from "../server/limits.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "../server/server-options.ts";
+import type { Flag, Flags } from "./args.ts";
 import { fromEnv, isStdio, parseCount, parseListen, UsageError } from "./options.ts";
 
 const log = logger("cli");
 
-const count = (flag: string, what: string, fallback: number) => ({
-  type: "string" as const,
-  description: `${what} [env CODEX_EXEC_SERVER_${flag.toUpperCase().replaceAll("-", "_")}] (default ${fallback})`,
+const env = (flag: string) => `CODEX_EXEC_SERVER_${flag.toUpperCase().replaceAll("-", "_")}`;
+
+const count = (flag: string, description: string, fallback: number): Flag => ({
+  type: "string",
+  description,
+  hint: "N",
+  env: env(flag),
+  fallback: String(fallback),
 });
 
-export const SERVE_ARGS = {
+export const SERVE_FLAGS = {
   listen: {
     type: "string",
     description:
-      "Websocket address to listen on, ws://IP:PORT (port 0 picks a free port), or stdio (newline-delimited JSON on stdin/stdout)",
-    default: "ws://127.0.0.1:0",
-    valueHint: "ws://IP:PORT",
+      "Websocket address to listen on, an IP literal (port 0 picks a free port), or stdio (newline-delimited JSON on stdin/stdout)",
+    hint: "ws://IP:PORT",
+    fallback: "ws://127.0.0.1:0",
   },
   "session-ttl-ms": count("session-ttl-ms", "How long a detached session waits for a resume", 30_000),
   "retained-output-bytes": count(
@@ -30,31 +35,46 @@ export const SERVE_ARGS = {
   ),
   "log-level": {
     type: "string",
-    description: "error, warn, info or debug [env CODEX_EXEC_SERVER_LOG_LEVEL] (default info)",
+    description: "error, warn, info or debug",
+    hint: "LEVEL",
+    env: env("log-level"),
+    fallback: "info",
+  },
+  "log-format": {
+    type: "string",
+    description:
+      "text (one line per event) or json (one JSON object per line, for journald and log shippers)",
+    hint: "FORMAT",
+    env: env("log-format"),
+    fallback: "text",
   },
   "ws-auth": {
     type: "string",
-    description:
-      "Websocket auth: capability-token (clients send Authorization: Bearer <token>) [env CODEX_EXEC_SERVER_WS_AUTH]",
+    description: "capability-token: clients must send Authorization: Bearer <token>",
+    hint: "MODE",
+    env: env("ws-auth"),
   },
   "ws-token-file": {
     type: "string",
-    description: "Absolute path of a file holding the capability token [env CODEX_EXEC_SERVER_WS_TOKEN_FILE]",
+    description: "Absolute path of a file holding the capability token",
+    hint: "FILE",
+    env: env("ws-token-file"),
   },
   "ws-token-sha256": {
     type: "string",
-    description:
-      "SHA-256 (hex) of the capability token, instead of a file [env CODEX_EXEC_SERVER_WS_TOKEN_SHA256]",
+    description: "SHA-256 (hex) of the capability token, instead of a file",
+    hint: "HEX",
+    env: env("ws-token-sha256"),
   },
   "insecure-no-auth": {
     type: "boolean",
-    description:
-      "Allow listening on a non-loopback address without auth (anyone who can connect can run commands)",
+    description: "Allow a non-loopback --listen without auth (anyone who can connect can run commands)",
   },
   "allow-origin": {
     type: "string",
-    description:
-      "Comma-separated browser origins allowed to connect (default: none) [env CODEX_EXEC_SERVER_ALLOW_ORIGIN]",
+    description: "Comma-separated browser origins allowed to connect (default: none)",
+    hint: "ORIGINS",
+    env: env("allow-origin"),
   },
   "keepalive-ms": count(
     "keepalive-ms",
@@ -69,7 +89,7 @@ export const SERVE_ARGS = {
   "max-sessions": count("max-sessions", "Sessions alive at once", DEFAULT_LIMITS.maxSessions),
   "max-processes-per-session": count(
     "max-processes-per-session",
-    "Processes one session may hold",
+    "Live processes one session may hold",
     DEFAULT_LIMITS.maxProcessesPerSession,
   ),
   "max-pending-requests": count(
@@ -79,19 +99,35 @@ export const SERVE_ARGS = {
   ),
   "send-buffer-bytes": count(
     "send-buffer-bytes",
-    "Send buffer past which programs' output is held back until the reader catches up",
+    "Send buffer past which output is held back until the reader catches up",
     DEFAULT_LIMITS.sendBufferBytes,
   ),
   "slow-reader-ms": count(
     "slow-reader-ms",
-    "A reader behind for this long has its output notifications dropped (process/read keeps the data)",
+    "A reader behind this long has its output notifications dropped (process/read keeps the data)",
     DEFAULT_LIMITS.slowReaderMs,
   ),
-} as const satisfies ArgsDef;
+  "first-read-patience-ms": count(
+    "first-read-patience-ms",
+    "How long a program never read is held at the retention limit before notified output counts as read",
+    1000,
+  ),
+  "handshake-timeout-ms": count(
+    "handshake-timeout-ms",
+    "Close a connection that has not sent initialize within this long",
+    DEFAULT_LIMITS.handshakeTimeoutMs,
+  ),
+  "max-read-file-bytes": count(
+    "max-read-file-bytes",
+    "Largest file fs/readFile reads whole",
+    DEFAULT_LIMITS.maxReadFileBytes,
+  ),
+} as const satisfies Flags;
 
-type Values = {
-  [K in keyof typeof SERVE_ARGS]?: (typeof SERVE_ARGS)[K]["type"] extends "boolean" ? boolean : string;
+export type ServeValues = {
+  [K in keyof typeof SERVE_FLAGS]?: (typeof SERVE_FLAGS)[K]["type"] extends "boolean" ? boolean : string;
 };
+type Values = ServeValues;
 
 function admission(values: Values, host: string): Pick<ServerOptions, "tokenSha256" | "allowedOrigins"> {
   const mode = fromEnv("ws-auth", values["ws-auth"], "").value;
@@ -141,6 +177,7 @@ export function resolveServeOptions(values: Values): ServerOptions {
     sessionTtlMs: parseCount("session-ttl-ms", values["session-ttl-ms"], DEFAULT_SERVER_OPTIONS.sessionTtlMs),
     retainedOutputBytes: limit("retained-output-bytes", DEFAULT_SERVER_OPTIONS.retainedOutputBytes),
     keepaliveMs: parseCount("keepalive-ms", values["keepalive-ms"], DEFAULT_SERVER_OPTIONS.keepaliveMs),
+    firstReadPatienceMs: parseCount("first-read-patience-ms", values["first-read-patience-ms"], 1000),
     reapOrphans: true,
     limits: {
       ...DEFAULT_LIMITS,
@@ -150,6 +187,8 @@ export function resolveServeOptions(values: Values): ServerOptions {
       maxPendingRequests: limit("max-pending-requests", DEFAULT_LIMITS.maxPendingRequests),
       sendBufferBytes: limit("send-buffer-bytes", DEFAULT_LIMITS.sendBufferBytes),
       slowReaderMs: limit("slow-reader-ms", DEFAULT_LIMITS.slowReaderMs),
+      maxReadFileBytes: limit("max-read-file-bytes", DEFAULT_LIMITS.maxReadFileBytes),
+      handshakeTimeoutMs: limit("handshake-timeout-ms", DEFAULT_LIMITS.handshakeTimeoutMs),
     },
   };
 }

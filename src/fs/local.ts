@@ -3,6 +3,7 @@ import { lstatSync, readFileSync, type Stats, statSync, writeFileSync } from "no
 import {
   copyFile,
   mkdir,
+  open,
   readdir,
   readFile,
   readlink,
@@ -16,8 +17,19 @@ import {
 import { basename, dirname, join } from "node:path";
 import { AppError, InvalidRequest } from "../errors.ts";
 import { fsError } from "../os-error.ts";
+import { FileHandles } from "./handles.ts";
 import { absolutePath } from "./path.ts";
-import type { DirectoryEntry, FileMetadata, FileSystem } from "./types.ts";
+import type {
+  DirectoryEntry,
+  FileHandleMode,
+  FileMetadata,
+  FileSystem,
+  OpenFile,
+  WalkOptions,
+  WalkResult,
+} from "./types.ts";
+import { canonicalize, walk } from "./walk.ts";
+import { MissingWatcher } from "./watch-missing.ts";
 
 /** Run a filesystem operation, turning OS errors into ours. */
 async function guarded<T>(operation: () => Promise<T>): Promise<T> {
@@ -45,15 +57,44 @@ const isSpecial = (info: Stats) => !info.isFile() && !info.isDirectory() && !inf
  */
 export const SYNC_IO_BYTES = 1024 * 1024;
 
+export interface LocalFileSystemOptions {
+  /** fs/readFile refuses larger files rather than building a huge answer. */
+  maxReadFileBytes: number;
+}
+
 export class LocalFileSystem implements FileSystem {
-  async readFile(path: string): Promise<Uint8Array> {
+  readonly #maxReadFileBytes: number;
+  /** Handles and the missing-path watch of this Environment (a server keeps its own per connection). */
+  #handles: FileHandles | null = null;
+  #nextHandle = 0;
+  #watcher: MissingWatcher | null = null;
+  readonly #missingListeners = new Set<(watchId: number) => void>();
+
+  constructor(options: Partial<LocalFileSystemOptions> = {}) {
+    this.#maxReadFileBytes = options.maxReadFileBytes ?? Number.POSITIVE_INFINITY;
+  }
+
+  async readFile(path: string, { maxBytes }: { maxBytes?: number | null } = {}): Promise<Uint8Array> {
     const target = absolutePath(path);
     return guarded(async () => {
       const info = await stat(target);
       // A FIFO or a device could block forever or never end: only files are read.
       if (isSpecial(info)) throw new InvalidRequest(`${target} is not a regular file`);
-      return info.size <= SYNC_IO_BYTES ? readFileSync(target) : readFile(target);
+      const isPrefix = maxBytes != null && maxBytes < info.size;
+      this.#checkSize(target, isPrefix ? (maxBytes as number) : info.size);
+      if (isPrefix) return readPrefix(target, maxBytes as number);
+      const data = info.size <= SYNC_IO_BYTES ? readFileSync(target) : await readFile(target);
+      // It may have grown since the stat.
+      this.#checkSize(target, data.byteLength);
+      return data;
     });
+  }
+
+  #checkSize(target: string, size: number): void {
+    const limit = this.#maxReadFileBytes;
+    if (size > limit) {
+      throw new InvalidRequest(`${target} is ${size} bytes, over the fs/readFile limit of ${limit} bytes`);
+    }
   }
 
   async writeFile(path: string, data: Uint8Array): Promise<void> {
@@ -114,6 +155,8 @@ export class LocalFileSystem implements FileSystem {
     options: { recursive?: boolean | null; force?: boolean | null } = {},
   ): Promise<void> {
     const target = absolutePath(path);
+    // The path is normalized lexically: `/x/../..` is the root too.
+    if (target === "/") throw new InvalidRequest("refusing to remove /");
     const recursive = options.recursive ?? true;
     const force = options.force ?? true;
     return guarded(async () => {
@@ -154,6 +197,62 @@ export class LocalFileSystem implements FileSystem {
       }
       return copyEntry(source, destination, info);
     });
+  }
+
+  walk(path: string, options: WalkOptions): Promise<WalkResult> {
+    return walk(path, options);
+  }
+
+  canonicalize(path: string): Promise<string> {
+    return canonicalize(path);
+  }
+
+  async open(path: string, { mode = "read" }: { mode?: FileHandleMode } = {}): Promise<OpenFile> {
+    this.#handles ??= new FileHandles();
+    const handles = this.#handles;
+    const id = String(this.#nextHandle++);
+    await handles.open(id, path, mode);
+    return {
+      readBlock: (offset, length) => handles.readBlock(id, offset, length),
+      writeBlock: (offset, data) => handles.writeBlock(id, offset, data),
+      close: () => handles.close(id),
+    };
+  }
+
+  async watchMissing(watchId: number, missing: string[], present: string | null = null): Promise<boolean> {
+    this.#watcher ??= new MissingWatcher((id) => {
+      for (const listener of this.#missingListeners) listener(id);
+    });
+    return this.#watcher.watch(watchId, missing, present);
+  }
+
+  onMissingChanged(listener: (watchId: number) => void): () => void {
+    this.#missingListeners.add(listener);
+    return () => this.#missingListeners.delete(listener);
+  }
+
+  /** Close every open file and the watch (the Environment is closing). */
+  async close(): Promise<void> {
+    this.#watcher?.close();
+    await this.#handles?.closeAll();
+    this.#handles = null;
+  }
+}
+
+/** The first `length` bytes of a file (fewer if it shrank). */
+async function readPrefix(path: string, length: number): Promise<Uint8Array> {
+  const file = await open(path, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await file.read(buffer, filled, length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await file.close();
   }
 }
 

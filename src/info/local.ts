@@ -17,19 +17,21 @@ export const CAPABILITIES: Capabilities = {
   credentialMasking: false,
   credentialMaskingCustomProviders: false,
   capabilityDiscoverySandbox: false,
-  fsWatchMissing: false,
+  fsWatchMissing: true,
   capabilityDiscoveryV2: false,
-  environmentConfigRead: false,
+  environmentConfigRead: true,
   httpHeaderEnvVars: false,
-  sandboxedFileStreaming: false,
-  fileWriteStreaming: false,
+  // fs/open with fs/readBlock and fs/writeBlock; under a sandbox the path is checked at open.
+  sandboxedFileStreaming: true,
+  fileWriteStreaming: true,
   shellSnapshotV2: false,
   windowsMxc: false,
   linuxRootWritePreservesDevices: false,
   linuxApprovedRootWritePreservesRestrictions: false,
-  // [ext] ours: process/closeStdin, and process/signal with names past `interrupt`.
+  // [ext] ours: process/closeStdin, process/signal with names past `interrupt`, process/resize.
   processCloseStdin: true,
   processSignalNames: true,
+  processResize: true,
 };
 
 const isExecutable = (path: string) => {

@@ -2,21 +2,26 @@
 // Every output chunk, the exit and the close each take the next seq; `closed` comes last, once the
 // program has exited and every output stream has ended.
 import { constants } from "node:os";
-import type { FileSink, Subprocess } from "bun";
+import type { Subprocess } from "bun";
 import { nanoid } from "nanoid";
-import { InternalError, InvalidParams } from "../errors.ts";
-import { type OutputStream, SIGNALS, type SignalName, type WriteStatus } from "../protocol/process.ts";
-import { sandboxedPids } from "../sandbox/launch.ts";
+import { InternalError, InvalidParams, InvalidRequest } from "../errors.ts";
+import {
+  type OutputStream,
+  SIGNALS,
+  type SignalName,
+  type TerminalSize,
+  type WriteStatus,
+} from "../protocol/process.ts";
+import { LINUX_SANDBOX_TYPE, sandboxedPids } from "../sandbox/launch.ts";
 import { killFamily } from "./family.ts";
-import { OutputBuffer, OutputChunk } from "./output-buffer.ts";
-import { ReadPacer } from "./read-pacer.ts";
+import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR } from "./output-buffer.ts";
+import { type HoldOptions, OutputHold } from "./output-hold.ts";
+import type { StdinPipe } from "./pipes.ts";
 import { spawnChild } from "./spawn.ts";
-import type { ProcessEvent, ReadOptions, ReadResult, StartOptions } from "./types.ts";
+import type { ProcessEvent, ReadOptions, ReadResult, StartParams } from "./types.ts";
 
-export interface ChildHooks {
+export interface ChildHooks extends Omit<HoldOptions, "budgetBytes"> {
   retainedOutputBytes: number;
-  /** How long a process waits for a process/read before its reader is given up on (read-pacer.ts). */
-  readPatienceMs: number;
   /** A promise while whoever reads the output is behind (see LocalProcess.setFlowControl). */
   beforeRead(): Promise<void> | undefined;
   onEvent(event: ProcessEvent): void;
@@ -29,7 +34,7 @@ export interface ChildHooks {
  * as many chunks is a quarter of the messages for both: pipe output 257 → 328 MB/s against the
  * reference's 148 in one run (bench/RESULTS.md; 16 KiB gave 292, 64 KiB no more than 32). Big
  * chunks once cost a Codex client the head of a large output (evicted from retention before its
- * first read); read pacing (read-pacer.ts) has since made a reading client's output wait for it
+ * first read); the output hold (output-hold.ts) has since made every program wait for its client
  * whatever the chunk size.
  */
 export const MAX_CHUNK_BYTES = 32 * 1024;
@@ -38,9 +43,29 @@ export const MAX_CHUNK_BYTES = 32 * 1024;
  * A process/read without maxBytes returns at most this much (whole chunks, at least one). A Codex
  * 0.125 client keeps 1 MiB of one read whole and drops the middle of anything larger (512 KiB from
  * the start, checked with a real client); the reference never answers more, its retention being
- * 1 MiB. Ours may hold more unread output (the runtime reads pipes ahead of read pacing).
+ * 1 MiB. Ours may hold a little more unread output (the pipe read in flight when the hold closes).
  */
 export const MAX_READ_BYTES = 1024 * 1024;
+
+/**
+ * The longest a process/read waits (a larger waitMs is clamped): past 2^31 ms a timer fires at
+ * once, which made a long poll a busy loop. A clamped poll answers with what it has, as any
+ * poll at its timeout does, and the client polls again.
+ */
+export const MAX_WAIT_MS = 300_000;
+
+/**
+ * Stdin bytes a pipe may have waiting for the program to read them. A write is answered once its
+ * bytes are queued; one that would pass this (with something already waiting) is refused, so a
+ * program that never reads its stdin cannot make the server hold a client's writes without end.
+ */
+export const MAX_STDIN_QUEUED_BYTES = 8 * 1024 * 1024;
+
+/** How long a pipe program's exit waits for its pipes to end before it is reported anyway. */
+const EXIT_DRAIN_MS = 50;
+
+/** How many writeIds a process remembers. */
+const MAX_WRITE_IDS = 4096;
 
 /** How long a PTY's remaining output may take to arrive after its leader exits. */
 const PTY_DRAIN_MS = 100;
@@ -61,37 +86,43 @@ export class Child {
   readonly sandboxType: string;
   readonly #hooks: ChildHooks;
   readonly #buffer: OutputBuffer;
-  readonly #pacer: ReadPacer;
+  readonly #hold: OutputHold;
   readonly #waiters = new Set<() => void>();
   readonly #subprocess: Subprocess;
   /** Marks every descendant, so the family can be found even after it leaves the group. */
   readonly #scope = nanoid();
-  #stdin: FileSink | null;
+  #stdin: StdinPipe | null;
+  /** Stdin bytes written and not yet taken by the program. */
+  #stdinQueuedBytes = 0;
   #nextSeq = 1;
   #openStreams: number;
   #exit: ExitStatus | null = null;
   #closedSeq: number | null = null;
-  /** Every writeId seen: a repeat is acknowledged and not written again. */
+  /** Set while an exit waits for the pipes to end (see #afterExit). */
+  #onStreamsEnded: (() => void) | null = null;
+  /** The writeIds seen (the newest MAX_WRITE_IDS): a repeat is acknowledged, not written again. */
   readonly #writeIds = new Set<string>();
 
-  constructor(options: StartOptions, hooks: ChildHooks) {
+  constructor(options: StartParams, hooks: ChildHooks) {
     this.processId = options.processId;
     this.isTty = options.tty;
     this.#hooks = hooks;
-    this.#buffer = new OutputBuffer(hooks.retainedOutputBytes);
-    this.#pacer = new ReadPacer(hooks.retainedOutputBytes, hooks.readPatienceMs, (seq) =>
-      this.#buffer.bytesAfter(seq),
+    const { retainedOutputBytes } = hooks;
+    this.#buffer = new OutputBuffer(
+      retainedOutputBytes,
+      options.tty ? PTY_UNREAD_FACTOR * retainedOutputBytes : Number.POSITIVE_INFINITY,
     );
+    this.#hold = new OutputHold(this.#buffer, { ...hooks, budgetBytes: hooks.retainedOutputBytes });
     const spawned = spawnChild(options, this.#scope, {
       onOutput: (stream, bytes) => this.#output(stream, bytes),
       onStreamEnd: () => this.#streamEnded(),
-      beforeRead: () => hooks.beforeRead() ?? this.#pacer.gate(),
+      beforeRead: () => hooks.beforeRead() ?? this.#hold.gate(),
     });
     this.#subprocess = spawned.subprocess;
     this.sandboxType = spawned.sandboxType;
     this.#stdin = spawned.stdin;
     this.#openStreams = spawned.streamCount;
-    spawned.subprocess.exited.then(() => this.#exited());
+    spawned.subprocess.exited.then(() => this.#afterExit());
   }
 
   get pid(): number {
@@ -102,43 +133,106 @@ export class Child {
     return this.#closedSeq !== null;
   }
 
+  /** Output bytes retained for process/read. */
+  get retainedBytes(): number {
+    return this.#buffer.retainedBytes;
+  }
+
+  /** Whether the program waits for its client to read (output-hold.ts). */
+  get isHeld(): boolean {
+    return this.#hold.isHeld;
+  }
+
+  /** Output notifications up to `seq` were flushed to the attached client. */
+  delivered(seq: number): void {
+    this.#hold.delivered(seq);
+  }
+
+  /** The output notification at `seq` was dropped (a stalled reader). */
+  undelivered(seq: number): void {
+    this.#hold.undelivered(seq);
+  }
+
+  attachmentChanged(): void {
+    this.#hold.attachmentChanged();
+  }
+
   async read(options: ReadOptions): Promise<ReadResult> {
     const afterSeq = options.afterSeq ?? 0;
     const isCapped = options.maxBytes === undefined || options.maxBytes === null;
     const maxBytes = options.maxBytes ?? MAX_READ_BYTES;
-    const deadline = performance.now() + (options.waitMs ?? 0);
+    const deadline = performance.now() + Math.min(options.waitMs ?? 0, MAX_WAIT_MS);
+    // The client has what it read up to afterSeq, whatever becomes of this read's answer.
+    this.#hold.read(afterSeq, this.#nextSeq - 1);
     for (;;) {
       const chunks = this.#buffer.after(afterSeq, maxBytes);
       const isReady =
         chunks.length > 0 || this.#closedSeq !== null || (this.#exit !== null && this.#exit.seq > afterSeq);
       const remainingMs = deadline - performance.now();
       if (isReady || remainingMs <= 0 || options.signal?.aborted) {
-        this.#pacer.consumed(afterSeq, chunks);
         return this.#result(chunks, isCapped);
       }
       await this.#changed(remainingMs, options.signal);
     }
   }
 
+  /**
+   * A writeId is taken when its write starts (a repeat in flight is not written twice) and given
+   * back when the write did not go through, so a retry after a failure is written.
+   */
   async write(bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
     if (writeId === "") throw new InvalidParams("writeId must not be empty");
-    if (writeId !== undefined) {
-      if (this.#writeIds.has(writeId)) return "accepted";
-      this.#writeIds.add(writeId);
+    if (writeId === undefined) return this.#write(bytes);
+    if (this.#writeIds.has(writeId)) return "accepted";
+    this.#writeIds.add(writeId);
+    // Bounded: the oldest ids go first (a client retries a write soon, not thousands later).
+    if (this.#writeIds.size > MAX_WRITE_IDS)
+      this.#writeIds.delete(this.#writeIds.values().next().value as string);
+    try {
+      const status = await this.#write(bytes);
+      if (status !== "accepted") this.#writeIds.delete(writeId);
+      return status;
+    } catch (error) {
+      this.#writeIds.delete(writeId);
+      throw error;
     }
+  }
+
+  async #write(bytes: Uint8Array): Promise<WriteStatus> {
     if (this.isTty) {
       const terminal = this.#subprocess.terminal;
       if (!terminal || terminal.closed) throw new InternalError("failed to write to process stdin");
       terminal.write(bytes);
       return "accepted";
     }
-    if (!this.#stdin) return "stdinClosed";
+    const stdin = this.#stdin;
+    if (!stdin) return "stdinClosed";
+    const queued = this.#stdinQueuedBytes;
+    if (queued > 0 && queued + bytes.byteLength > MAX_STDIN_QUEUED_BYTES) {
+      throw new InvalidRequest(
+        `process ${this.processId} has ${queued} bytes of stdin not yet read by the program (limit ${MAX_STDIN_QUEUED_BYTES})`,
+      );
+    }
+    let flushed: number | Promise<number>;
     try {
-      this.#stdin.write(bytes);
-      await this.#stdin.flush();
+      stdin.write(bytes);
+      flushed = stdin.flush();
     } catch (error) {
       throw new InternalError("failed to write to process stdin", { cause: error });
     }
+    if (!(flushed instanceof Promise)) return "accepted";
+    // The rest goes when the program reads; a program that has gone (EPIPE) frees it, and its
+    // stdin is closed from then on.
+    this.#stdinQueuedBytes += bytes.byteLength;
+    flushed.then(
+      () => {
+        this.#stdinQueuedBytes -= bytes.byteLength;
+      },
+      () => {
+        this.#stdinQueuedBytes -= bytes.byteLength;
+        if (this.#stdin === stdin) this.#endStdin();
+      },
+    );
     return "accepted";
   }
 
@@ -155,6 +249,14 @@ export class Child {
     return "accepted";
   }
 
+  #endStdin(): void {
+    const stdin = this.#stdin;
+    this.#stdin = null;
+    stdin?.end().catch(() => {
+      // Broken already: released either way.
+    });
+  }
+
   /**
    * Send a signal to the program's process group (it leads one); nothing once it has exited. In a
    * sandbox the signal goes to the processes inside instead: bwrap does not forward signals, and a
@@ -162,8 +264,9 @@ export class Child {
    */
   signal(name: SignalName): void {
     if (this.#exit !== null) return;
-    const targets =
-      this.sandboxType === "none" ? [-this.#subprocess.pid] : sandboxedPids(this.#subprocess.pid);
+    // Under bwrap (Linux) only: sandbox-exec (macOS) becomes the command, which leads the group.
+    const isBwrap = this.sandboxType === LINUX_SANDBOX_TYPE;
+    const targets = isBwrap ? sandboxedPids(this.#subprocess.pid) : [-this.#subprocess.pid];
     for (const pid of targets) {
       try {
         process.kill(pid, SIGNALS[name]);
@@ -183,11 +286,21 @@ export class Child {
     return wasRunning;
   }
 
+  /** A PTY's new window size; the terminal sends SIGWINCH to its foreground group. */
+  resize(size: TerminalSize): void {
+    const terminal = this.#subprocess.terminal;
+    if (!this.isTty || !terminal) throw new InvalidRequest(`process ${this.processId} has no terminal`);
+    if (!terminal.closed) terminal.resize(size.cols, size.rows);
+  }
+
   /** Kill the program's family: its group, its descendants, and every process with its scope. */
   killFamily(): number[] {
     // What the program wrote before it died must drain, whoever is reading.
-    this.#pacer.release();
-    return killFamily(this.#subprocess.pid, this.#scope, this.#exit === null);
+    this.#hold.drain();
+    const killed = killFamily(this.#subprocess.pid, this.#scope, this.#exit === null);
+    // The group kill may have taken the program before the family search saw it: it is named
+    // anyway, so that shutdown waits for it to be reaped.
+    return killed.includes(this.pid) ? killed : [this.pid, ...killed];
   }
 
   /**
@@ -215,10 +328,32 @@ export class Child {
   #output(stream: OutputStream, bytes: Uint8Array): void {
     for (let start = 0; start < bytes.byteLength; start += MAX_CHUNK_BYTES) {
       const chunk = new OutputChunk(this.#nextSeq++, stream, bytes.subarray(start, start + MAX_CHUNK_BYTES));
-      this.#buffer.push(chunk, this.#pacer.keepAfterSeq());
+      this.#buffer.push(chunk, this.#hold.ackedSeq, this.#hold.releasedSeq);
+      // Detached, the notification goes nowhere.
+      if (!this.#hooks.isAttached()) this.#hold.undelivered(chunk.seq);
       this.#hooks.onEvent({ type: "output", processId: this.processId, chunk });
     }
     if (bytes.byteLength > 0) this.#wake();
+  }
+
+  /**
+   * A pipe program's last output may still be in its pipes when its exit is seen (the two come
+   * through different event sources): the exit waits for the pipes to end, for EXIT_DRAIN_MS at
+   * most (a background job may hold them open), so output written before the exit comes first.
+   */
+  #afterExit(): void {
+    if (this.isTty || this.#openStreams === 0) {
+      this.#exited();
+      return;
+    }
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#onStreamsEnded = resolve;
+    const timer = setTimeout(resolve, EXIT_DRAIN_MS);
+    promise.then(() => {
+      clearTimeout(timer);
+      this.#onStreamsEnded = null;
+      this.#exited();
+    });
   }
 
   #exited(): void {
@@ -250,6 +385,7 @@ export class Child {
 
   #streamEnded(): void {
     this.#openStreams--;
+    if (this.#openStreams === 0) this.#onStreamsEnded?.();
     this.#maybeClose();
   }
 
@@ -257,6 +393,8 @@ export class Child {
     if (this.#exit === null || this.#openStreams > 0 || this.#closedSeq !== null) return;
     this.#closedSeq = this.#nextSeq++;
     this.#subprocess.terminal?.close();
+    // Nobody can read stdin any more: its descriptor goes.
+    this.#endStdin();
     this.#hooks.onEvent({ type: "closed", processId: this.processId, seq: this.#closedSeq });
     this.#wake();
     this.#hooks.onClosed(this);

@@ -16,19 +16,43 @@ const CORE_VARS = new Set([
 ]);
 const DEFAULT_EXCLUDES = ["*KEY*", "*SECRET*", "*TOKEN*"];
 
-/** A case-insensitive glob (`*` any run, `?` one character) as a predicate on names. */
+/**
+ * A case-insensitive glob (`*` any run, `?` one character) as a predicate on names. Matched with
+ * one pass that remembers only the last `*` (a failed match there resumes one character later):
+ * time is at most the product of the two lengths, where a backtracking regex of `*a*a…*b` is
+ * exponential in the stars, and the client controls both the patterns and the names.
+ */
 export function globMatcher(patterns: readonly string[]): (name: string) => boolean {
   if (patterns.length === 0) return () => false;
-  const source = patterns
-    .map((pattern) =>
-      pattern
-        .split("")
-        .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-        .join(""),
-    )
-    .join("|");
-  const regex = new RegExp(`^(?:${source})$`, "i");
-  return (name) => regex.test(name);
+  const lowered = patterns.map((pattern) => pattern.toLowerCase());
+  return (name) => {
+    const text = name.toLowerCase();
+    return lowered.some((pattern) => globMatches(pattern, text));
+  };
+}
+
+function globMatches(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    const ch = pattern[p];
+    if (ch === "*") {
+      star = p++;
+      resume = t;
+    } else if (ch !== undefined && (ch === "?" || ch === text[t])) {
+      p++;
+      t++;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
 }
 
 export function childEnvironment(

@@ -1,13 +1,16 @@
 // The process table of one session, doing the real work on this host.
 import { InvalidParams, InvalidRequest } from "../errors.ts";
 import { absolutePath } from "../fs/path.ts";
+import { logger } from "../log.ts";
 import type {
   ProcessStartResult,
   ProcessTerminateResult,
   SignalName,
+  TerminalSize,
   WriteStatus,
 } from "../protocol/process.ts";
 import { Child } from "./child.ts";
+import { type ProcessHandle, type RunResult, startParams, startProcess } from "./handle.ts";
 import type {
   ExecProcess,
   ProcessEvent,
@@ -15,6 +18,7 @@ import type {
   ReadOptions,
   ReadResult,
   StartOptions,
+  StartParams,
 } from "./types.ts";
 
 export interface LocalProcessOptions {
@@ -22,57 +26,111 @@ export interface LocalProcessOptions {
   retainedOutputBytes: number;
   /** How long a closed process stays readable before its id is forgotten. */
   closedRetentionMs: number;
-  /** Processes held at once, running or retained. */
+  /** Live processes at once; as many closed ones are kept readable, within closedRetainedBytes. */
   maxProcesses: number;
-  /** How long a program with a full retention waits for a process/read (see read-pacer.ts). */
+  /** Output of closed processes kept per session; past it the oldest closed are forgotten. */
+  closedRetainedBytes: number;
+  /** How long a held program that has been read waits for the next process/read (output-hold.ts). */
   readPatienceMs: number;
+  /** How long a held program never read waits before notified output counts as read. */
+  firstReadPatienceMs: number;
+  /** Added to this table's lifecycle log lines (e.g. the session's short id). */
+  logFields?: Record<string, string>;
 }
 
 export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
   retainedOutputBytes: 1024 * 1024,
   closedRetentionMs: 30_000,
   maxProcesses: 1024,
+  closedRetainedBytes: 64 * 1024 * 1024,
   readPatienceMs: 5000,
+  firstReadPatienceMs: 1000,
 };
+
+const log = logger("process");
 
 export class LocalProcess implements ExecProcess {
   readonly #options: LocalProcessOptions;
   readonly #children = new Map<string, Child>();
   readonly #listeners = new Set<ProcessEventListener>();
   readonly #forgetTimers = new Set<Timer>();
+  /** Closed processes still readable, oldest closed first. */
+  readonly #closed = new Set<Child>();
+  #closedBytes = 0;
+  /** When each running program started, for its exit line's duration. */
+  readonly #startedAt = new Map<string, number>();
   #isShutDown = false;
   #flowControl: (() => Promise<void> | undefined) | null = null;
+  /** A process of this session was released: the client reads output from the notifications. */
+  #readsNotifications = false;
+  #hasRead = false;
 
   constructor(options: Partial<LocalProcessOptions> = {}) {
     this.#options = { ...DEFAULT_PROCESS_OPTIONS, ...options };
   }
 
-  async start(options: StartOptions): Promise<ProcessStartResult> {
+  start(options: StartOptions): Promise<ProcessHandle> {
+    return startProcess(this, startParams(options, process.cwd()), (params) => this.launch(params));
+  }
+
+  /** The session's client takes output from the notifications (see output-hold.ts). */
+  readsFromNotifications(): void {
+    this.#readsNotifications = true;
+  }
+
+  async run(options: StartOptions): Promise<RunResult> {
+    return (await this.start(options)).output();
+  }
+
+  /** Spawn with every param given (the server's process/start); nothing is kept for a handle. */
+  async launch(options: StartParams): Promise<ProcessStartResult> {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
-    if (this.#children.size >= this.#options.maxProcesses) {
+    // Live processes count; a closed one only holds retained output, bounded on its own.
+    if (this.#children.size - this.#closed.size >= this.#options.maxProcesses) {
       throw new InvalidRequest(`too many processes in this session (limit ${this.#options.maxProcesses})`);
     }
     if (this.#children.has(options.processId)) {
       throw new InvalidRequest(`process ${options.processId} already exists`);
     }
+    // A start in the 0.169+ dialect (it carries `metadata`) comes from a client that takes output
+    // from the notifications and reads only to fill a gap: its programs start released, without
+    // the first-read patience a 0.125 client (which reads after each notification) is given.
+    if (options.metadata != null) this.#readsNotifications = true;
     // Spawning is synchronous, so the id is taken before anything else can run.
     const child = new Child(
       { ...options, cwd: absolutePath(options.cwd, "cwd") },
       {
         retainedOutputBytes: this.#options.retainedOutputBytes,
         readPatienceMs: this.#options.readPatienceMs,
+        firstReadPatienceMs: this.#options.firstReadPatienceMs,
+        isAttached: () => this.#flowControl !== null,
+        readsNotifications: () => this.#readsNotifications,
+        hasSessionRead: () => this.#hasRead,
+        releasedByPatience: () => {
+          this.#readsNotifications = true;
+        },
         beforeRead: () => this.#flowControl?.(),
         onEvent: (event) => this.#emit(event),
         onClosed: (closed) => this.#forgetLater(closed),
       },
     );
     this.#children.set(options.processId, child);
+    this.#startedAt.set(options.processId, performance.now());
+    // argv[0] only: arguments and the environment may carry secrets.
+    log.info("process started", {
+      ...this.#options.logFields,
+      processId: options.processId,
+      program: options.argv[0],
+      tty: options.tty,
+    });
     return { processId: options.processId, sandboxType: child.sandboxType };
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {
-    return this.#child(options.processId).read(options);
+    const child = this.#child(options.processId);
+    this.#hasRead = true;
+    return child.read(options);
   }
 
   async write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
@@ -89,16 +147,37 @@ export class LocalProcess implements ExecProcess {
     return child ? child.closeStdin() : "unknownProcess";
   }
 
+  async resize(processId: string, size: TerminalSize): Promise<void> {
+    this.#child(processId).resize(size);
+  }
+
   async terminate(processId: string): Promise<ProcessTerminateResult> {
     return { running: this.#children.get(processId)?.terminate() ?? false };
   }
 
   /**
    * Who consumes the events decides when pipes are read: while `gate` returns a promise, no pipe
-   * is read (the programs block on write). Null: read freely (retention bounds what is kept).
+   * is read (the programs block on write). Null: detached; each program is still held at its
+   * retention limit (output-hold.ts).
    */
   setFlowControl(gate: (() => Promise<void> | undefined) | null): void {
     this.#flowControl = gate;
+    for (const child of this.#children.values()) child.attachmentChanged();
+  }
+
+  /** Output notifications of a process up to `seq` were flushed to the attached client. */
+  delivered(processId: string, seq: number): void {
+    this.#children.get(processId)?.delivered(seq);
+  }
+
+  /** The output notification of a process at `seq` was dropped (a stalled reader). */
+  undelivered(processId: string, seq: number): void {
+    this.#children.get(processId)?.undelivered(seq);
+  }
+
+  /** Whether a process's program waits for its client to read its output. */
+  isHeld(processId: string): boolean {
+    return this.#children.get(processId)?.isHeld ?? false;
   }
 
   subscribe(listener: ProcessEventListener): () => void {
@@ -112,6 +191,28 @@ export class LocalProcess implements ExecProcess {
   }
 
   /** Kill every program's family and forget every process; returns the pids killed. */
+  /**
+   * Environment.local().close(): kill every program's family, wait (bounded) for their closes to
+   * be delivered, so handles end as their processes did, then shut down.
+   */
+  async close(timeoutMs = 2000): Promise<void> {
+    const open = [...this.#children.values()].filter((child) => !child.isClosed);
+    const closed = new Promise<void>((resolve) => {
+      const waiting = new Set(open.map((child) => child.processId));
+      if (waiting.size === 0) return resolve();
+      const unsubscribe = this.subscribe((event) => {
+        if (event.type !== "closed" || !waiting.delete(event.processId) || waiting.size > 0) return;
+        unsubscribe();
+        resolve();
+      });
+    });
+    for (const child of open) child.killFamily();
+    let timer: Timer | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    this.shutdown();
+  }
+
   shutdown(): number[] {
     this.#isShutDown = true;
     const killed = [...this.#children.values()].flatMap((child) => child.killFamily());
@@ -128,15 +229,41 @@ export class LocalProcess implements ExecProcess {
   }
 
   #emit(event: ProcessEvent): void {
+    if (event.type === "exited") {
+      const startedAt = this.#startedAt.get(event.processId);
+      this.#startedAt.delete(event.processId);
+      log.info("process exited", {
+        ...this.#options.logFields,
+        processId: event.processId,
+        exitCode: event.exitCode,
+        signal: event.signal,
+        durationMs: startedAt === undefined ? undefined : Math.round(performance.now() - startedAt),
+      });
+    }
     for (const listener of this.#listeners) listener(event);
   }
 
   #forgetLater(child: Child): void {
+    this.#closed.add(child);
+    this.#closedBytes += child.retainedBytes;
+    const { maxProcesses, closedRetainedBytes } = this.#options;
+    // The newest closed is kept whatever its size: its client is likely still reading it.
+    for (const oldest of this.#closed) {
+      if (oldest === child) break;
+      if (this.#closed.size <= maxProcesses && this.#closedBytes <= closedRetainedBytes) break;
+      this.#forget(oldest);
+    }
     const timer = setTimeout(() => {
       this.#forgetTimers.delete(timer);
-      if (this.#children.get(child.processId) === child) this.#children.delete(child.processId);
+      this.#forget(child);
     }, this.#options.closedRetentionMs);
     timer.unref();
     this.#forgetTimers.add(timer);
+  }
+
+  #forget(child: Child): void {
+    if (!this.#closed.delete(child)) return;
+    this.#closedBytes -= child.retainedBytes;
+    if (this.#children.get(child.processId) === child) this.#children.delete(child.processId);
   }
 }

@@ -27,37 +27,52 @@ export class OutputChunk {
   }
 }
 
-/** How far past the budget output a reader has not read yet may be kept. */
-const UNREAD_FACTOR = 8;
+/**
+ * How far past the budget a PTY's output the client has not read may be kept: a PTY cannot be
+ * held back. A pipe's program is held at the budget (output-hold.ts), so its unread output is at
+ * most the budget and one pipe read of the runtime, and is never evicted.
+ */
+export const PTY_UNREAD_FACTOR = 8;
 
 export class OutputBuffer {
   readonly #chunks: OutputChunk[] = [];
   #head = 0;
   #bytes = 0;
 
-  constructor(readonly budgetBytes: number) {}
+  /** `unreadCapBytes`: past this, even unread output is evicted (a PTY's). */
+  constructor(
+    readonly budgetBytes: number,
+    readonly unreadCapBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   get retainedBytes(): number {
     return this.#bytes;
   }
 
+  /** The seq of the newest chunk kept (0 before any). */
+  get newestSeq(): number {
+    return this.#chunks.at(-1)?.seq ?? 0;
+  }
+
   /**
-   * Keep a chunk, evicting the oldest past the budget. Chunks after `keepAfterSeq` (output a
-   * reader has yet to read) are kept up to UNREAD_FACTOR times the budget: the runtime reads a
-   * pipe ahead of us by several MiB (in pieces of up to 2 MiB) while we hold back, so what
-   * arrives at once can be bigger than the whole budget.
+   * Keep a chunk, evicting the oldest past the budget, but never one after `ackedSeq` (the client
+   * has not said it has it) while within unreadCapBytes, nor one after `releasedSeq`
+   * (notified, not acknowledged) while within two budgets. The newest chunk is always kept.
    */
-  push(chunk: OutputChunk, keepAfterSeq = Number.POSITIVE_INFINITY): void {
+  push(chunk: OutputChunk, ackedSeq = Number.POSITIVE_INFINITY, releasedSeq = ackedSeq): void {
     this.#chunks.push(chunk);
     this.#bytes += chunk.bytes.byteLength;
-    // The newest chunk is always kept, even when it alone is over the budget.
-    while (this.#bytes > this.budgetBytes && this.#chunks.length - this.#head > 1) {
+    const { budgetBytes } = this;
+    while (this.#bytes > budgetBytes && this.#chunks.length - this.#head > 1) {
       const oldest = this.#chunks[this.#head] as OutputChunk;
-      if (oldest.seq > keepAfterSeq && this.#bytes <= UNREAD_FACTOR * this.budgetBytes) break;
-      const evicted = oldest;
+      const isKept =
+        oldest.seq > ackedSeq &&
+        this.#bytes <= this.unreadCapBytes &&
+        (oldest.seq > releasedSeq || this.#bytes <= 2 * budgetBytes);
+      if (isKept) break;
       this.#chunks[this.#head] = undefined as unknown as OutputChunk;
       this.#head++;
-      this.#bytes -= evicted.bytes.byteLength;
+      this.#bytes -= oldest.bytes.byteLength;
     }
     if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
       this.#chunks.splice(0, this.#head);

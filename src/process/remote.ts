@@ -1,14 +1,20 @@
 // ExecProcess over an ExecServerClient: the same calls, proxied to a server. Events come from the
 // server's notifications, delivered in seq order per process; a gap (or a resume after a dropped
 // connection) is filled from process/read, so a consumer sees each event exactly once.
+
+import { TransportClosed } from "../errors.ts";
+import { toBase64 } from "../protocol/codec.ts";
+import { wirePath } from "../protocol/path.ts";
 import type {
   ProcessReadResult,
   ProcessStartResult,
   ProcessTerminateResult,
   SignalName,
+  TerminalSize,
   WriteStatus,
 } from "../protocol/process.ts";
 import type { ExecServerClient } from "../rpc/client.ts";
+import { type ProcessHandle, type RunResult, startParams, startProcess } from "./handle.ts";
 import { OutputChunk } from "./output-buffer.ts";
 import { eventsFromReads, ProcessStream } from "./stream.ts";
 import type {
@@ -18,12 +24,15 @@ import type {
   ReadOptions,
   ReadResult,
   StartOptions,
+  StartParams,
 } from "./types.ts";
 
 export class RemoteProcess implements ExecProcess {
   readonly #streams = new Map<string, ProcessStream>();
   readonly #catchUps = new Map<string, Promise<void>>();
   readonly #listeners = new Set<ProcessEventListener>();
+  readonly #writeCounts = new Map<string, number>();
+  readonly #handles = new Set<ProcessHandle>();
 
   constructor(private readonly client: ExecServerClient) {
     client.onNotification("process/output", ({ processId, seq, stream, chunk }) =>
@@ -36,11 +45,57 @@ export class RemoteProcess implements ExecProcess {
       this.#feed({ type: "closed", processId, seq }),
     );
     client.onResume(() => this.#catchUpAll());
+    client.onClose((reason) => {
+      for (const handle of this.#handles) handle.fail(new TransportClosed(reason));
+      this.#handles.clear();
+    });
   }
 
-  start(options: StartOptions): Promise<ProcessStartResult> {
-    this.#track(options.processId);
-    return this.client.call("process/start", options);
+  /**
+   * The default cwd is the server's own, as its environmentInfo says. A handle cannot outlive its
+   * connection: when it closes, the handle's events and closed fail with TransportClosed (follow
+   * processes across a reconnect with subscribe()).
+   */
+  async start(options: StartOptions): Promise<ProcessHandle> {
+    const params = startParams(options, this.client.environmentInfo?.cwd ?? "/");
+    const handle = await startProcess(this, params, (p) => this.launch(p));
+    this.#handles.add(handle);
+    handle.closed.finally(() => this.#handles.delete(handle)).catch(() => {});
+    return handle;
+  }
+
+  async run(options: StartOptions): Promise<RunResult> {
+    return (await this.start(options)).output();
+  }
+
+  launch(params: StartParams): Promise<ProcessStartResult> {
+    this.#track(params.processId);
+    return this.client.call("process/start", { ...params, cwd: wirePath(params.cwd) });
+  }
+
+  /** Terminate every process started here that has not closed (Environment.close does). */
+  async terminateAll(timeoutMs = 2000): Promise<void> {
+    const open = [...this.#streams.values()].filter((stream) => !stream.isClosed);
+    const closed = open.map((stream) => this.#closedEvent(stream.processId));
+    await Promise.allSettled(open.map((stream) => this.terminate(stream.processId)));
+    // Their closes are on the way: wait for them (bounded), so handles end as closed, not failed.
+    let timer: Timer | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(closed), late]);
+    clearTimeout(timer);
+  }
+
+  /** Resolves when the process's closed event has been delivered. */
+  #closedEvent(processId: string): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const unsubscribe = this.subscribe((event) => {
+      if (event.processId !== processId || event.type !== "closed") return;
+      unsubscribe();
+      resolve();
+    });
+    return promise;
   }
 
   async read({ signal: _signal, ...options }: ReadOptions): Promise<ReadResult> {
@@ -51,9 +106,17 @@ export class RemoteProcess implements ExecProcess {
     };
   }
 
+  /** Without a writeId, one is made (a counter per process, as Codex 0.169+ does): they require it. */
   async write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
-    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-    return (await this.client.call("process/write", { processId, chunk, writeId })).status;
+    const chunk = toBase64(bytes);
+    const id = writeId ?? this.#nextWriteId(processId);
+    return (await this.client.call("process/write", { processId, chunk, writeId: id })).status;
+  }
+
+  #nextWriteId(processId: string): string {
+    const next = (this.#writeCounts.get(processId) ?? 0) + 1;
+    this.#writeCounts.set(processId, next);
+    return `auto-${next}`;
   }
 
   async signal(processId: string, signal: SignalName): Promise<void> {
@@ -62,6 +125,10 @@ export class RemoteProcess implements ExecProcess {
 
   async closeStdin(processId: string): Promise<WriteStatus> {
     return (await this.client.call("process/closeStdin", { processId })).status;
+  }
+
+  async resize(processId: string, size: TerminalSize): Promise<void> {
+    await this.client.call("process/resize", { processId, ...size });
   }
 
   terminate(processId: string): Promise<ProcessTerminateResult> {

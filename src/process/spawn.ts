@@ -7,7 +7,8 @@ import type { OutputStream } from "../protocol/process.ts";
 import { type SandboxLaunch, sandboxLaunch } from "../sandbox/launch.ts";
 import { childEnvironment } from "./env.ts";
 import { SCOPE_VARIABLE } from "./family.ts";
-import type { StartOptions } from "./types.ts";
+import { openPipes, StdinPipe } from "./pipes.ts";
+import type { StartParams } from "./types.ts";
 
 export interface SpawnCallbacks {
   onOutput(stream: OutputStream, bytes: Uint8Array): void;
@@ -25,7 +26,7 @@ export function isSpawnedChild(pid: number): boolean {
 
 export interface Spawned {
   subprocess: Subprocess;
-  stdin: FileSink | null;
+  stdin: StdinPipe | null;
   /** How many output streams will each call onStreamEnd once. */
   streamCount: number;
   /** What confined the program: `none`, or the sandbox it runs in (see sandbox/launch.ts). */
@@ -43,7 +44,7 @@ function resolveProgram(program: string, env: Record<string, string>, cwd: strin
 }
 
 /** Spawn a program whose every descendant carries `scope` in its environment (see family.ts). */
-export function spawnChild(options: StartOptions, scope: string, callbacks: SpawnCallbacks): Spawned {
+export function spawnChild(options: StartParams, scope: string, callbacks: SpawnCallbacks): Spawned {
   const spawned = spawnProgram(options, scope, callbacks);
   const { pid } = spawned.subprocess;
   spawnedPids.add(pid);
@@ -51,7 +52,7 @@ export function spawnChild(options: StartOptions, scope: string, callbacks: Spaw
   return spawned;
 }
 
-function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCallbacks): Spawned {
+function spawnProgram(options: StartParams, scope: string, callbacks: SpawnCallbacks): Spawned {
   const [program, ...args] = options.argv;
   if (program === undefined) throw new InternalError("argv must not be empty");
   const env = childEnvironment({ ...options.env, [SCOPE_VARIABLE]: scope }, options.envPolicy);
@@ -76,7 +77,7 @@ function spawnProgram(options: StartOptions, scope: string, callbacks: SpawnCall
 }
 
 function spawnResolved(
-  options: StartOptions,
+  options: StartParams,
   env: Record<string, string>,
   command: string[],
   program: string,
@@ -104,6 +105,21 @@ function spawnResolved(
       });
       return { subprocess, stdin: null, streamCount: 1, sandboxType };
     }
+    const pipes = openPipes(options.pipeStdin === true);
+    if (pipes) {
+      let subprocess: Subprocess;
+      try {
+        subprocess = Bun.spawn(cmd, { ...base, detached: true, stdio: [...pipes.stdio, ...extraFds] });
+      } catch (error) {
+        pipes.spawned(false);
+        throw error;
+      }
+      pipes.spawned(true);
+      pump(pipes.stdout, "stdout", callbacks, () => pipes.releaseOutput("stdout"));
+      pump(pipes.stderr, "stderr", callbacks, () => pipes.releaseOutput("stderr"));
+      return { subprocess, stdin: pipes.stdin, streamCount: 2, sandboxType };
+    }
+    // No libc to make pipes with: Bun's own (socket pairs).
     const subprocess = Bun.spawn(cmd, {
       ...base,
       detached: true,
@@ -111,8 +127,13 @@ function spawnResolved(
     });
     pump(subprocess.stdout, "stdout", callbacks);
     pump(subprocess.stderr, "stderr", callbacks);
-    const stdin = options.pipeStdin ? (subprocess.stdin as FileSink | null) : null;
-    return { subprocess: subprocess as Subprocess, stdin, streamCount: 2, sandboxType };
+    const sink = options.pipeStdin ? (subprocess.stdin as FileSink | undefined) : undefined;
+    return {
+      subprocess: subprocess as Subprocess,
+      stdin: sink ? new StdinPipe(sink, () => {}) : null,
+      streamCount: 2,
+      sandboxType,
+    };
   } catch (error) {
     if (error instanceof InternalError) throw error;
     throw new InternalError(osErrorText(error), { cause: error });
@@ -120,12 +141,17 @@ function spawnResolved(
 }
 
 /** Read a pipe to its end. Waiting in beforeRead() leaves the data in the pipe: the program blocks. */
-async function pump(stream: ReadableStream<Uint8Array>, name: OutputStream, callbacks: SpawnCallbacks) {
+async function pump(
+  stream: ReadableStream<Uint8Array>,
+  name: OutputStream,
+  callbacks: SpawnCallbacks,
+  release = () => {},
+) {
   const reader = stream.getReader();
   try {
     for (;;) {
-      const wait = callbacks.beforeRead();
-      if (wait) await wait;
+      // Every gate is asked again after a wait: another may have closed meanwhile.
+      for (let wait = callbacks.beforeRead(); wait; wait = callbacks.beforeRead()) await wait;
       const { value, done } = await reader.read();
       if (done) break;
       callbacks.onOutput(name, value);
@@ -133,6 +159,8 @@ async function pump(stream: ReadableStream<Uint8Array>, name: OutputStream, call
   } catch {
     // A read error ends the stream like EOF does.
   } finally {
+    reader.releaseLock();
+    release();
     callbacks.onStreamEnd();
   }
 }

@@ -6,11 +6,22 @@ import type {
   ProcessStartResult,
   ProcessTerminateResult,
   SignalName,
+  TerminalSize,
   WriteStatus,
 } from "../protocol/process.ts";
+import type { ProcessHandle, RunResult } from "./handle.ts";
 import type { OutputChunk } from "./output-buffer.ts";
 
-export type StartOptions = ProcessStartParams;
+/** Every field process/start takes. */
+export type StartParams = ProcessStartParams;
+
+/**
+ * What a caller gives start(): `argv`, and what it wants of the rest. Without `processId` one is
+ * made; `cwd` defaults to the host's working directory, `tty` to false, and without `env` and
+ * `envPolicy` the program gets the host's environment less its secrets.
+ */
+export type StartOptions = Omit<StartParams, "processId" | "cwd" | "env" | "tty"> &
+  Partial<Pick<StartParams, "processId" | "cwd" | "env" | "tty">>;
 
 export interface ReadOptions {
   processId: string;
@@ -38,10 +49,13 @@ export type ProcessEvent =
 
 export type ProcessEventListener = (event: ProcessEvent) => void;
 
-export type { OutputStream, SignalName, WriteStatus };
+export type { OutputStream, ProcessHandle, ProcessStartResult, RunResult, SignalName, WriteStatus };
 
 export interface ExecProcess {
-  start(options: StartOptions): Promise<ProcessStartResult>;
+  /** Start a program; its handle has its own events and controls. */
+  start(options: StartOptions): Promise<ProcessHandle>;
+  /** Start a program and wait for it: its output as text and its exit. */
+  run(options: StartOptions): Promise<RunResult>;
   read(options: ReadOptions): Promise<ReadResult>;
   /**
    * `writeId`: a write whose id this process has already seen is answered `accepted` and not
@@ -53,6 +67,8 @@ export interface ExecProcess {
   /** [ext] End stdin: a pipe is closed, a PTY gets its EOF character (^D). */
   closeStdin(processId: string): Promise<WriteStatus>;
   terminate(processId: string): Promise<ProcessTerminateResult>;
+  /** [ext] Resize a PTY process's terminal (its group gets SIGWINCH). */
+  resize(processId: string, size: TerminalSize): Promise<void>;
   /** Every event of every process, in seq order per process. Returns an unsubscribe function. */
   subscribe(listener: ProcessEventListener): () => void;
 }

@@ -53,6 +53,34 @@ export function encodeError(id: RequestId, error: RpcErrorObject): string {
   return JSON.stringify({ error, id });
 }
 
+/** Whether text is strict standard base64 (RFC 4648 §4, padded, canonical last symbol). */
+export function isBase64(text: string): boolean {
+  return decodeStrictBase64(text) !== null;
+}
+
+/**
+ * The bytes of strict base64, or null. The native decoder in strict mode refuses characters
+ * outside the standard alphabet, misplaced or missing padding and non-zero bits after the last
+ * byte, but skips ASCII whitespace: the decoded length must then be exactly what the text's
+ * length promises. One native pass (~0.15 ms per MiB).
+ */
+export function decodeStrictBase64(text: string): Uint8Array | null {
+  if (text.length % 4 !== 0) return null;
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  const bytes = Buffer.allocUnsafe((text.length / 4) * 3 - padding);
+  try {
+    const { read, written } = bytes.setFromBase64(text, { lastChunkHandling: "strict" });
+    return read === text.length && written === bytes.length ? bytes : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Bytes as standard padded base64 (what every base64 field of the wire carries). */
+export function toBase64(bytes: Uint8Array): string {
+  return bytes.toBase64();
+}
+
 /**
  * Bytes that travel as base64 (fs/readFile's `dataBase64`, an output chunk). A result or
  * notification holding one as a top-level member of its object is written directly: base64 needs

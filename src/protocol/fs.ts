@@ -6,7 +6,12 @@ import { SandboxContext } from "./sandbox.ts";
 const Sandboxed = { sandbox: SandboxContext.nullish() };
 const Empty = z.object({});
 
-export const FsReadFileParams = z.object({ path: AbsolutePath, ...Sandboxed });
+/** maxBytes: at most this many bytes from the start (the reference ignores it and sends all). */
+export const FsReadFileParams = z.object({
+  path: AbsolutePath,
+  maxBytes: z.int().min(0).nullish(),
+  ...Sandboxed,
+});
 export type FsReadFileParams = z.infer<typeof FsReadFileParams>;
 export const FsReadFileResult = z.object({ dataBase64: z.string() });
 export type FsReadFileResult = z.infer<typeof FsReadFileResult>;

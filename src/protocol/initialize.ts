@@ -4,6 +4,11 @@ import { PathUri } from "./path.ts";
 export const InitializeParams = z.object({
   clientName: z.string(),
   resumeSessionId: z.string().nullish(),
+  /**
+   * [ext] The client takes output from the notifications (reading only to fill a gap): its
+   * programs are not held for a first process/read. Servers that do not know it ignore it.
+   */
+  outputFromNotifications: z.boolean().nullish(),
 });
 export type InitializeParams = z.infer<typeof InitializeParams>;
 

@@ -1,6 +1,7 @@
 // The wire, declared once: every request with the schemas of its params and result, and every
 // notification with the schema of its params. Handlers, the client and the codec all read this.
 import { z } from "zod";
+import { EnvironmentConfigReadParams, EnvironmentConfigReadResult } from "./environment-config.ts";
 import {
   FsCopyParams,
   FsCopyResult,
@@ -17,6 +18,24 @@ import {
   FsWriteFileParams,
   FsWriteFileResult,
 } from "./fs.ts";
+import {
+  FsCanonicalizeParams,
+  FsCanonicalizeResult,
+  FsCloseParams,
+  FsCloseResult,
+  FsMissingChangedNotification,
+  FsOpenParams,
+  FsOpenResult,
+  FsReadBlockParams,
+  FsReadBlockResult,
+  FsWalkParams,
+  FsWalkResult,
+  FsWatchMissingParams,
+  FsWatchMissingResult,
+  FsWriteBlockParams,
+  FsWriteBlockResult,
+} from "./fs-extra.ts";
+import { HttpBodyDeltaNotification, HttpRequestParams, HttpRequestResult } from "./http.ts";
 import { EnvironmentInfo, EnvironmentInfoParams, InitializeParams, InitializeResult } from "./initialize.ts";
 import {
   ProcessClosedNotification,
@@ -26,6 +45,8 @@ import {
   ProcessOutputNotification,
   ProcessReadParams,
   ProcessReadResult,
+  ProcessResizeParams,
+  ProcessResizeResult,
   ProcessSignalParams,
   ProcessSignalResult,
   ProcessStartParams,
@@ -51,6 +72,7 @@ export const METHODS = {
   "process/read": { params: ProcessReadParams, result: ProcessReadResult, gate: "exec methods" },
   "process/write": { params: ProcessWriteParams, result: ProcessWriteResult, gate: "exec methods" },
   "process/signal": { params: ProcessSignalParams, result: ProcessSignalResult, gate: "exec methods" },
+  "process/resize": { params: ProcessResizeParams, result: ProcessResizeResult, gate: "exec methods" },
   "process/terminate": {
     params: ProcessTerminateParams,
     result: ProcessTerminateResult,
@@ -72,6 +94,27 @@ export const METHODS = {
   },
   "fs/remove": { params: FsRemoveParams, result: FsRemoveResult, gate: "filesystem methods" },
   "fs/copy": { params: FsCopyParams, result: FsCopyResult, gate: "filesystem methods" },
+  "fs/open": { params: FsOpenParams, result: FsOpenResult, gate: "filesystem methods" },
+  "fs/readBlock": { params: FsReadBlockParams, result: FsReadBlockResult, gate: "filesystem methods" },
+  "fs/writeBlock": { params: FsWriteBlockParams, result: FsWriteBlockResult, gate: "filesystem methods" },
+  "fs/close": { params: FsCloseParams, result: FsCloseResult, gate: "filesystem methods" },
+  "fs/walk": { params: FsWalkParams, result: FsWalkResult, gate: "filesystem methods" },
+  "fs/canonicalize": {
+    params: FsCanonicalizeParams,
+    result: FsCanonicalizeResult,
+    gate: "filesystem methods",
+  },
+  "fs/watchMissing": {
+    params: FsWatchMissingParams,
+    result: FsWatchMissingResult,
+    gate: "filesystem methods",
+  },
+  "http/request": { params: HttpRequestParams, result: HttpRequestResult, gate: "http methods" },
+  "environmentConfig/read": {
+    params: EnvironmentConfigReadParams,
+    result: EnvironmentConfigReadResult,
+    gate: "environment config methods",
+  },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType; gate: string }>;
 
 /** Notifications: `initialized` from the client, the rest from the server. */
@@ -81,6 +124,8 @@ export const NOTIFICATIONS = {
   "process/exited": ProcessExitedNotification,
   "process/closed": ProcessClosedNotification,
   "process/outputDropped": ProcessOutputDroppedNotification,
+  "fs/missingChanged": FsMissingChangedNotification,
+  "http/request/bodyDelta": HttpBodyDeltaNotification,
 } as const satisfies Record<string, z.ZodType>;
 
 export type Method = keyof typeof METHODS;

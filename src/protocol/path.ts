@@ -50,8 +50,13 @@ function decodeSegment(segment: string): string {
   return decoded;
 }
 
+/** An empty, `.` or `..` segment, or a trailing slash: what normalizing changes. */
+const UNNORMAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
+
 /** `/a/./b/../c/` → `/a/c`; `..` above the root stays at the root. */
 export function normalizePath(path: string): string {
+  // Most paths are normal already: one native test instead of a split and a join.
+  if (!UNNORMAL.test(path)) return path;
   const parts: string[] = [];
   for (const part of path.split("/")) {
     if (part === "" || part === ".") continue;
@@ -67,6 +72,14 @@ export function toFileUri(path: string): string {
     .split("/")
     .map((segment) => encodeURIComponent(segment.toWellFormed()))
     .join("/")}`;
+}
+
+/**
+ * A path as a client of today's dialect sends it: a plain absolute path becomes a file:// URI
+ * (a 0.169+ server takes nothing else); anything else goes as it is, for the server to judge.
+ */
+export function wirePath(path: string): string {
+  return path.startsWith("/") && path.isWellFormed() ? toFileUri(path) : path;
 }
 
 /** A path field: a plain absolute path or a file:// URI, decoded to a normalized absolute path. */

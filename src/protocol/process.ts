@@ -1,29 +1,10 @@
 import { z } from "zod";
+import { isBase64 } from "./codec.ts";
+import { EnvMap, OsText } from "./os-text.ts";
 import { AbsolutePath } from "./path.ts";
 import { SandboxContext, SandboxType } from "./sandbox.ts";
 
-/** Whether text is strict standard base64 (RFC 4648 §4, padded, canonical last symbol). */
-export function isBase64(text: string): boolean {
-  return decodeStrictBase64(text) !== null;
-}
-
-/**
- * The bytes of strict base64, or null. The native decoder in strict mode refuses characters
- * outside the standard alphabet, misplaced or missing padding and non-zero bits after the last
- * byte, but skips ASCII whitespace: the decoded length must then be exactly what the text's
- * length promises. One native pass (~0.15 ms per MiB).
- */
-export function decodeStrictBase64(text: string): Uint8Array | null {
-  if (text.length % 4 !== 0) return null;
-  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
-  const bytes = Buffer.allocUnsafe((text.length / 4) * 3 - padding);
-  try {
-    const { read, written } = bytes.setFromBase64(text, { lastChunkHandling: "strict" });
-    return read === text.length && written === bytes.length ? bytes : null;
-  } catch {
-    return null;
-  }
-}
+export { decodeStrictBase64, isBase64 } from "./codec.ts";
 
 export const Base64 = z.string().refine(isBase64, "invalid base64");
 
@@ -33,7 +14,7 @@ export const EnvPolicy = z.object({
   inherit: z.enum(["all", "core", "none"]),
   ignoreDefaultExcludes: z.boolean(),
   exclude: z.array(z.string()),
-  set: z.record(z.string(), z.string()),
+  set: EnvMap,
   includeOnly: z.array(z.string()),
 });
 export type EnvPolicy = z.infer<typeof EnvPolicy>;
@@ -43,12 +24,12 @@ export type TerminalSize = z.infer<typeof TerminalSize>;
 
 export const ProcessStartParams = z.object({
   processId: z.string(),
-  argv: z.array(z.string()),
+  argv: z.array(OsText),
   cwd: AbsolutePath,
-  env: z.record(z.string(), z.string()),
+  env: EnvMap,
   tty: z.boolean(),
   pipeStdin: z.boolean().nullish(),
-  arg0: z.string().nullish(),
+  arg0: OsText.nullish(),
   envPolicy: EnvPolicy.nullish(),
   size: TerminalSize.nullish(),
   /** 0.169+: the thread and tool call the command belongs to (not used here). */
@@ -131,6 +112,11 @@ export type SignalName = z.infer<typeof SignalName>;
 export const ProcessSignalParams = z.object({ processId: z.string(), signal: SignalName });
 export type ProcessSignalParams = z.infer<typeof ProcessSignalParams>;
 export const ProcessSignalResult = z.object({});
+
+/** [ext] A PTY process's new window size: its terminal is resized and its group gets SIGWINCH. */
+export const ProcessResizeParams = z.object({ processId: z.string(), ...TerminalSize.shape });
+export type ProcessResizeParams = z.infer<typeof ProcessResizeParams>;
+export const ProcessResizeResult = z.object({});
 
 export const ProcessTerminateParams = z.object({ processId: z.string() });
 export type ProcessTerminateParams = z.infer<typeof ProcessTerminateParams>;

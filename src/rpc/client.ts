@@ -60,6 +60,7 @@ export class ExecServerClient {
   #environmentInfo: EnvironmentInfo | null = null;
   readonly #options: ExecServerClientOptions;
   readonly #connect: Connector;
+  readonly #canResume: boolean;
   #transport: Transport | null = null;
   #peer: RpcPeer | null = null;
   #closing: Promise<void> | null = null;
@@ -67,7 +68,8 @@ export class ExecServerClient {
   readonly #resumeListeners = new Set<() => Promise<void>>();
   readonly #closeListeners = new Set<(reason: string) => void>();
 
-  private constructor(url: string, connect: Connector, options: ExecServerClientOptions) {
+  private constructor(url: string, connect: Connector, options: ExecServerClientOptions, canResume = true) {
+    this.#canResume = canResume;
     this.url = url;
     this.#connect = connect;
     this.#options = options;
@@ -104,7 +106,7 @@ export class ExecServerClient {
    */
   static async spawn(argv: string[], options: ExecServerClientOptions = {}): Promise<ExecServerClient> {
     const connector: Connector = async (receive, onClose) => spawnStdioTransport(argv, receive, onClose);
-    const client = new ExecServerClient(`stdio:${argv.join(" ")}`, connector, options);
+    const client = new ExecServerClient(`stdio:${argv.join(" ")}`, connector, options, false);
     await client.#open(options.resumeSessionId);
     return client;
   }
@@ -157,6 +159,8 @@ export class ExecServerClient {
 
   /** Reconnect to the same server and resume the session; then every resume listener catches up. */
   async reconnect(): Promise<void> {
+    // A server program ends with its stdin, and its session with it: there is nothing to resume.
+    if (!this.#canResume) throw new InvalidRequest("a server started as a program cannot be reconnected to");
     this.#transport?.close();
     await this.#open(this.#sessionId);
     const results = await Promise.allSettled([...this.#resumeListeners].map((listener) => listener()));
@@ -197,7 +201,20 @@ export class ExecServerClient {
     this.#transport = transport;
     this.#peer = peer;
     const clientName = this.#options.clientName ?? "codex-exec-server-client";
-    const result = await this.call("initialize", { clientName, resumeSessionId: resumeSessionId ?? null });
+    let result: ResultOf<"initialize">;
+    try {
+      // Our processes' events come from the notifications (src/process/remote.ts).
+      result = await this.call("initialize", {
+        clientName,
+        resumeSessionId: resumeSessionId ?? null,
+        outputFromNotifications: true,
+      });
+    } catch (error) {
+      // Nobody else holds this transport: a refused handshake must not leave it (or a server
+      // program) open.
+      transport.close();
+      throw error;
+    }
     this.#sessionId = result.sessionId;
     this.#environmentInfo = result.environmentInfo ?? null;
     peer.notify("initialized", {});

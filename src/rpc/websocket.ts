@@ -12,6 +12,11 @@ export async function openWebSocket(
   url: string,
   { timeoutMs = 10_000, headers }: OpenOptions = {},
 ): Promise<WebSocket> {
+  if (typeof WebSocket !== "function") {
+    throw new TransportClosed(
+      "this runtime has no WebSocket: use Bun, Node >= 22, or Node 20 with --experimental-websocket",
+    );
+  }
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
   ws.binaryType = "arraybuffer";
   const { promise, resolve, reject } = Promise.withResolvers<WebSocket>();
@@ -20,9 +25,18 @@ export async function openWebSocket(
     ws.close();
   }, timeoutMs);
   ws.addEventListener("open", () => resolve(ws), { once: true });
-  ws.addEventListener("error", () => reject(new TransportClosed(`cannot connect to ${redactUrl(url)}`)), {
-    once: true,
-  });
+  ws.addEventListener(
+    "error",
+    (event) => {
+      // The runtime names a refused upgrade's HTTP status only in the message ("Expected 101
+      // status code: 401"); callers tell a refused token from an unreachable server by it.
+      const status = /status code: (\d{3})/.exec(String((event as { message?: string }).message))?.[1];
+      const suffix = status ? ` (HTTP ${status})` : "";
+      const error = new TransportClosed(`cannot connect to ${redactUrl(url)}${suffix}`);
+      reject(status ? Object.assign(error, { httpStatus: Number(status) }) : error);
+    },
+    { once: true },
+  );
   ws.addEventListener("close", () => reject(new TransportClosed(`cannot connect to ${redactUrl(url)}`)), {
     once: true,
   });

@@ -4,7 +4,7 @@
 // request (measured: a denied write is -32603 `Read-only file system (os error 30)`, a path
 // outside every readable root -32004 as if absent, a denied path -32600 `Permission denied`).
 // The check and the operation are two steps: see SECURITY.md for the race this leaves.
-import { lstatSync, realpathSync } from "node:fs";
+import { lstatSync, readlinkSync } from "node:fs";
 import { posix } from "node:path";
 import { InternalError, InvalidRequest, NotFound } from "../errors.ts";
 import { absolutePath } from "../fs/path.ts";
@@ -19,24 +19,69 @@ export interface FsCheckOptions {
   isFinalLinkKept?: boolean;
 }
 
-/** Resolve every symlink of the deepest existing ancestor; the missing rest is appended as is. */
+/** As the kernel's path walk: past this many links, ELOOP. */
+const MAX_LINKS = 40;
+
+/**
+ * The path an operation on `path` reaches: every symlink resolved, component by component, as the
+ * kernel does, including one whose target does not exist yet (a write through a dangling link
+ * creates its target, so the target is what is judged). From the first missing component on, the
+ * rest is appended as it is. `isFinalLinkKept`: a final link is the path itself (fs/remove).
+ */
 export function resolveDeepest(path: string, isFinalLinkKept = false): string {
-  if (isFinalLinkKept && path !== "/")
-    return posix.join(resolveDeepest(posix.dirname(path)), posix.basename(path));
-  const missing: string[] = [];
-  let current = path;
-  for (;;) {
-    try {
-      return posix.join(realpathSync(current), ...missing.reverse());
-    } catch {
-      if (current === "/") return path;
-      missing.push(posix.basename(current));
-      current = posix.dirname(current);
+  const pending = path.split("/").filter((part) => part !== "" && part !== ".");
+  let resolved = "/";
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.shift() as string;
+    if (part === "..") {
+      resolved = posix.dirname(resolved);
+      continue;
     }
+    const next = posix.join(resolved, part);
+    if (isFinalLinkKept && pending.length === 0) return next;
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(next).isSymbolicLink();
+    } catch {
+      return posix.join(next, ...pending);
+    }
+    if (!isLink) {
+      resolved = next;
+      continue;
+    }
+    if (++links > MAX_LINKS) throw new InternalError(osErrorText({ code: "ELOOP" }));
+    const target = readlinkSync(next);
+    if (target.startsWith("/")) resolved = "/";
+    pending.unshift(...target.split("/").filter((p) => p !== "" && p !== "."));
   }
+  return resolved;
 }
 
-const realRoot = (path: string) => resolveDeepest(path);
+interface RealRoots {
+  denied: string[];
+  readable: string[];
+  writable: string[];
+  readOnly: string[];
+}
+
+/** A plan's roots with their links resolved, once per plan (a walk checks thousands of paths). */
+const realRootsOf = new WeakMap<SandboxPlan, RealRoots>();
+
+function realRoots(plan: SandboxPlan): RealRoots {
+  let roots = realRootsOf.get(plan);
+  if (!roots) {
+    const real = (paths: string[]) => paths.map((path) => resolveDeepest(path));
+    roots = {
+      denied: real(plan.deniedPaths),
+      readable: real(plan.readableRoots),
+      writable: real(plan.writableRoots),
+      readOnly: real(plan.readOnlySubpaths.map((subpath) => subpath.path)),
+    };
+    realRootsOf.set(plan, roots);
+  }
+  return roots;
+}
 
 export function checkPlanAccess(
   plan: SandboxPlan,
@@ -45,15 +90,14 @@ export function checkPlanAccess(
   options: FsCheckOptions = {},
 ): void {
   const target = resolveDeepest(path, options.isFinalLinkKept);
-  const within = (roots: string[]) => roots.some((root) => isWithin(target, realRoot(root)));
-  if (within(plan.deniedPaths)) throw new InvalidRequest(osErrorText({ code: "EACCES" }));
-  const writable = plan.writableRoots;
+  const roots = realRoots(plan);
+  const within = (list: string[]) => list.some((root) => isWithin(target, root));
+  if (within(roots.denied)) throw new InvalidRequest(osErrorText({ code: "EACCES" }));
   if (access === "read") {
-    if (plan.isRootReadable || within(plan.readableRoots) || within(writable)) return;
+    if (plan.isRootReadable || within(roots.readable) || within(roots.writable)) return;
     throw new NotFound(osErrorText({ code: "ENOENT" }));
   }
-  const readOnly = plan.readOnlySubpaths.map((subpath) => subpath.path);
-  if (within(writable) && !within(readOnly)) return;
+  if (within(roots.writable) && !within(roots.readOnly)) return;
   throw new InternalError(osErrorText({ code: "EROFS" }));
 }
 
@@ -80,4 +124,18 @@ function isPresent(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether the context's plan lets the client read a path (always true without a restriction). */
+export function readableUnder(context: SandboxContext | null | undefined): (path: string) => boolean {
+  const plan = sandboxPlan(context, {});
+  if (!plan) return () => true;
+  return (path) => {
+    try {
+      checkPlanAccess(plan, path, "read");
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }

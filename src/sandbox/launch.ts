@@ -8,7 +8,9 @@ import { logger } from "../log.ts";
 import { listProcesses } from "../process/family.ts";
 import type { SandboxContext } from "../protocol/sandbox.ts";
 import { bwrapArgs, type HostView, type PathKind } from "./bwrap.ts";
+import { resolveDeepest } from "./fs-check.ts";
 import { sandboxPlan } from "./policy.ts";
+import { seatbeltArgv } from "./seatbelt.ts";
 import { closeFd, openNetworkFilter } from "./seccomp.ts";
 
 const log = logger("sandbox");
@@ -41,26 +43,49 @@ export interface LaunchInput {
   env: Record<string, string>;
 }
 
+/** The sandbox type a macOS command under Seatbelt reports, as the 0.171 client names it. */
+export const MACOS_SANDBOX_TYPE = "macosSeatbelt";
+
 /** Null when the context confines nothing: the command runs as asked. */
 export function sandboxLaunch(
   context: SandboxContext | null | undefined,
   input: LaunchInput,
+  platform: NodeJS.Platform = process.platform,
 ): SandboxLaunch | null {
   const plan = sandboxPlan(context, { cwd: input.cwd, tmpdir: input.env.TMPDIR });
   if (!plan) return null;
-  if (process.platform !== "linux") {
+  if (platform === "darwin") {
+    // Seatbelt: the profile is built from the same plan (seatbelt.ts). It cannot run on this
+    // project's Linux CI; its generation and this argv are unit-tested only.
+    return {
+      argv: seatbeltArgv(plan, input.argv, (path) => resolveDeepest(path)),
+      sandboxType: MACOS_SANDBOX_TYPE,
+      extraFds: [],
+      afterSpawn: () => {},
+      release: () => {},
+    };
+  }
+  if (platform !== "linux") {
     throw new InvalidRequest(
-      `this exec-server enforces process sandboxes on Linux only (bubblewrap); refusing a sandboxed command on ${process.platform}`,
+      `this exec-server enforces process sandboxes on Linux (bubblewrap) and macOS (Seatbelt) only; refusing a sandboxed command on ${platform}`,
     );
   }
   const bwrap = usableBwrap();
-  const seccompFd = plan.isNetworkRestricted ? openNetworkFilter() : null;
   const { args, placeholders } = bwrapArgs(
     plan,
-    { argv: input.argv, cwd: input.cwd, seccompFd: seccompFd === null ? null : 3 },
+    { argv: input.argv, cwd: input.cwd, seccompFd: plan.isNetworkRestricted ? 3 : null },
     HOST,
   );
-  const held = placeholders.map(acquirePlaceholder);
+  // What is held is given back if a later step throws; the filter's descriptor is opened last.
+  const held: string[] = [];
+  let seccompFd: number | null = null;
+  try {
+    for (const placeholder of placeholders) held.push(acquirePlaceholder(placeholder));
+    if (plan.isNetworkRestricted) seccompFd = openNetworkFilter();
+  } catch (error) {
+    for (const path of held) releasePlaceholder(path);
+    throw error;
+  }
   let isReleased = false;
   return {
     argv: [bwrap, ...args],

@@ -1,7 +1,7 @@
 // A sandbox plan → a Seatbelt (macOS `sandbox-exec`) profile. Paths travel as parameters
 // (`-D NAME=path`, read with `(param "NAME")`), so no path is ever spliced into the profile text.
-// Not wired into process/start yet: it cannot run on this project's Linux CI, so it is only
-// unit-tested (test/unit/sandbox-seatbelt.test.ts); launch.ts refuses sandboxes off Linux.
+// launch.ts runs sandboxed commands on macOS through it. It cannot run on this project's Linux CI,
+// so it is only unit-tested (test/unit/sandbox-seatbelt.test.ts).
 import type { SandboxPlan } from "./policy.ts";
 
 export const SANDBOX_EXEC = "/usr/bin/sandbox-exec";
@@ -11,11 +11,18 @@ export interface SeatbeltProfile {
   params: Record<string, string>;
 }
 
-export function seatbeltProfile(plan: SandboxPlan): SeatbeltProfile {
+/**
+ * `real` resolves a root's links: Seatbelt matches the real path (on macOS `/tmp` is
+ * `/private/tmp` and `$TMPDIR` is under `/private/var/folders`), so a root must be given as one.
+ */
+export function seatbeltProfile(
+  plan: SandboxPlan,
+  real: (path: string) => string = (path) => path,
+): SeatbeltProfile {
   const params: Record<string, string> = {};
   const param = (prefix: string, paths: string[]) =>
     paths.map((path, i) => {
-      params[`${prefix}_${i}`] = path;
+      params[`${prefix}_${i}`] = real(path);
       return `(subpath (param "${prefix}_${i}"))`;
     });
   const writable = param("WRITABLE_ROOT", plan.writableRoots);
@@ -49,8 +56,12 @@ export function seatbeltProfile(plan: SandboxPlan): SeatbeltProfile {
 }
 
 /** The argv that runs `command` under the profile. */
-export function seatbeltArgv(plan: SandboxPlan, command: string[]): string[] {
-  const { profile, params } = seatbeltProfile(plan);
+export function seatbeltArgv(
+  plan: SandboxPlan,
+  command: string[],
+  real: (path: string) => string = (path) => path,
+): string[] {
+  const { profile, params } = seatbeltProfile(plan, real);
   const defines = Object.entries(params).flatMap(([name, value]) => ["-D", `${name}=${value}`]);
   return [SANDBOX_EXEC, "-p", profile, ...defines, "--", ...command];
 }

@@ -2,14 +2,21 @@
 // routing of params to the handlers. The same class serves local websockets and cloud rendezvous.
 import type { z } from "zod";
 import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
+import { FileHandles } from "../fs/handles.ts";
+import { MissingWatcher } from "../fs/watch-missing.ts";
+import type { HttpClient } from "../http/types.ts";
 import type { LocalHostInfo } from "../info/local.ts";
 import { logger } from "../log.ts";
 import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
 import { isMethod, METHODS, type Method, type ParsedParamsOf } from "../protocol/methods.ts";
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
+import type { ConfigHandler } from "./config-handler.ts";
+import { FsConnectionHandler } from "./fs-connection-handler.ts";
 import type { FsHandler } from "./fs-handler.ts";
+import { type DeltaSink, HttpHandler } from "./http-handler.ts";
 import type { Limits } from "./limits.ts";
+import type { Metrics } from "./metrics.ts";
 import { OutputFlow } from "./output-flow.ts";
 import { notificationOf, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
@@ -21,32 +28,60 @@ const log = logger("connection");
 export interface ConnectionServices {
   sessions: SessionRegistry;
   fs: FsHandler;
+  metrics: Metrics;
   host: LocalHostInfo;
-  limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes">;
+  http: HttpClient;
+  config: ConfigHandler;
+  limits: Pick<Limits, "maxPendingRequests" | "sendBufferBytes" | "slowReaderMs" | "maxBufferedBytes"> &
+    Partial<Pick<Limits, "handshakeTimeoutMs">>;
 }
 
 type RoutedMethod = Exclude<Method, "initialize">;
-type Routes = { [M in RoutedMethod]: (params: ParsedParamsOf<M>, attachment: Attachment) => unknown };
 
-/** Each method's one delegating call, bound to the session this connection holds. */
-function routesFor(process: ProcessHandler, fs: FsHandler, host: LocalHostInfo): Routes {
-  return {
-    "environment/info": () => host.current,
-    "process/start": (params) => process.start(params),
-    "process/read": (params, attachment) => process.read(params, attachment.signal),
-    "process/write": (params) => process.write(params),
-    "process/signal": (params) => process.signal(params),
-    "process/terminate": (params) => process.terminate(params),
-    "process/closeStdin": (params) => process.closeStdin(params),
-    "fs/readFile": (params) => fs.readFile(params),
-    "fs/writeFile": (params) => fs.writeFile(params),
-    "fs/createDirectory": (params) => fs.createDirectory(params),
-    "fs/getMetadata": (params) => fs.getMetadata(params),
-    "fs/readDirectory": (params) => fs.readDirectory(params),
-    "fs/remove": (params) => fs.remove(params),
-    "fs/copy": (params) => fs.copy(params),
-  };
+/** The handlers of one connection: shared ones and those holding this connection's state. */
+interface Handlers {
+  readonly process: ProcessHandler;
+  readonly fs: FsHandler;
+  /** Made on first use: most connections never open a file, watch or stream a body. */
+  readonly fsConnection: FsConnectionHandler;
+  readonly http: HttpHandler;
+  readonly config: ConfigHandler;
+  readonly host: LocalHostInfo;
 }
+
+type Route<M extends RoutedMethod> = (
+  h: Handlers,
+  params: ParsedParamsOf<M>,
+  attachment: Attachment,
+) => unknown;
+
+/** Each method's one delegating call; one table for every connection (no closures per connection). */
+const ROUTES: { [M in RoutedMethod]: Route<M> } = {
+  "environment/info": (h) => h.host.current,
+  "process/start": (h, params) => h.process.start(params),
+  "process/read": (h, params, attachment) => h.process.read(params, attachment.signal),
+  "process/write": (h, params) => h.process.write(params),
+  "process/signal": (h, params) => h.process.signal(params),
+  "process/resize": (h, params) => h.process.resize(params),
+  "process/terminate": (h, params) => h.process.terminate(params),
+  "process/closeStdin": (h, params) => h.process.closeStdin(params),
+  "fs/readFile": (h, params) => h.fs.readFile(params),
+  "fs/writeFile": (h, params) => h.fs.writeFile(params),
+  "fs/createDirectory": (h, params) => h.fs.createDirectory(params),
+  "fs/getMetadata": (h, params) => h.fs.getMetadata(params),
+  "fs/readDirectory": (h, params) => h.fs.readDirectory(params),
+  "fs/remove": (h, params) => h.fs.remove(params),
+  "fs/copy": (h, params) => h.fs.copy(params),
+  "fs/walk": (h, params) => h.fs.walk(params),
+  "fs/canonicalize": (h, params) => h.fs.canonicalize(params),
+  "fs/open": (h, params) => h.fsConnection.open(params),
+  "fs/readBlock": (h, params) => h.fsConnection.readBlock(params),
+  "fs/writeBlock": (h, params) => h.fsConnection.writeBlock(params),
+  "fs/close": (h, params) => h.fsConnection.close(params),
+  "fs/watchMissing": (h, params) => h.fsConnection.watchMissing(params),
+  "http/request": (h, params) => h.http.request(params),
+  "environmentConfig/read": (h, params) => h.config.read(params),
+};
 
 export function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
   const parsed = schema.safeParse(params ?? {});
@@ -60,15 +95,31 @@ type HandshakeState = "new" | "awaitingInitialized" | "ready";
 
 export class ServerConnection {
   readonly #peer: RpcPeer;
+  readonly #transport: Transport;
   readonly #services: ConnectionServices;
   readonly #flow: OutputFlow;
-  #pending = 0;
+  /** Calls in flight: long polls (process/read) and everything else, each within the limit. */
+  readonly #pending = { polls: 0, calls: 0 };
   #state: HandshakeState = "new";
   #attachment: Attachment | null = null;
-  #routes: Routes | null = null;
+  #handlers: Handlers | null = null;
+  /** This connection's open files, missing-path watch and streamed bodies, closed with it. */
+  #owned: { fs: FsConnectionHandler; http: HttpHandler } | null = null;
+  readonly #drainWaiters = new Set<() => void>();
+  /** Closes a connection that never initializes (it would hold a socket for ever). */
+  #handshakeTimer: Timer | null = null;
 
   constructor(transport: Transport, services: ConnectionServices) {
     this.#services = services;
+    this.#transport = transport;
+    const { handshakeTimeoutMs } = services.limits;
+    if (handshakeTimeoutMs) {
+      this.#handshakeTimer = setTimeout(() => {
+        log.info("closing a connection that did not initialize", { handshakeTimeoutMs });
+        transport.close(1008, "initialize not received in time");
+      }, handshakeTimeoutMs);
+      this.#handshakeTimer.unref();
+    }
     this.#peer = new RpcPeer(transport, {
       onRequest: (method, params, id) => this.#onRequest(method, params, id),
       onNotification: (method) => this.#onNotification(method),
@@ -78,6 +129,8 @@ export class ServerConnection {
         buffered: () => transport.bufferedAmount?.() ?? 0,
         isClosed: () => this.#peer.isClosed,
         notify: (method, params) => this.#peer.notify(method, params),
+        flushed: (processId, seq) => this.#flushed(processId, seq),
+        dropped: (processId, seq) => this.#attachment?.session.process.undelivered(processId, seq),
       },
       services.limits,
     );
@@ -93,25 +146,51 @@ export class ServerConnection {
   }
 
   /** The transport closed: detach the session (its processes keep running until the TTL). */
-  closed(): void {
+  closed(code?: number): void {
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#peer.closed();
-    if (this.#attachment) this.#services.sessions.detach(this.#attachment);
+    this.#owned?.fs.closeAll();
+    this.#owned?.http.close();
+    this.#wakeDrainWaiters();
+    // 1005: a close frame without a code (what WebSocket.close() sends) is a clean close too;
+    // 1006 and the rest are a lost connection.
+    const isClean = code === 1000 || code === 1001 || code === 1005;
+    if (this.#attachment) this.#services.sessions.detach(this.#attachment, isClean);
   }
 
   /** The answer, or a promise of it for a call that waits (the peer answers values at once). */
   #onRequest(method: string, params: unknown, id: RequestId): unknown {
     const { maxPendingRequests } = this.#services.limits;
-    if (this.#pending >= maxPendingRequests) {
+    // Long polls have their own share, so a connection full of them can still terminate, write
+    // and use files.
+    const kind = method === "process/read" ? "polls" : "calls";
+    if (this.#pending[kind] >= maxPendingRequests) {
       throw new InvalidRequest(
         `too many requests in flight on this connection (limit ${maxPendingRequests})`,
       );
     }
-    const result = this.#handle(method, params, id);
+    const { metrics } = this.#services;
+    metrics.request(method);
+    let result: unknown;
+    try {
+      result = this.#handle(method, params, id);
+    } catch (error) {
+      metrics.failed(method);
+      throw error;
+    }
     if (!(result instanceof Promise)) return result;
-    this.#pending++;
-    return result.finally(() => {
-      this.#pending--;
-    });
+    this.#pending[kind]++;
+    return result.then(
+      (value) => {
+        this.#pending[kind]--;
+        return value;
+      },
+      (error) => {
+        this.#pending[kind]--;
+        metrics.failed(method);
+        throw error;
+      },
+    );
   }
 
   #handle(method: string, params: unknown, id: RequestId): unknown {
@@ -120,9 +199,9 @@ export class ServerConnection {
     if (method === "initialize") return this.#initialize(parseParams(InitializeParams, params));
     // The reference's order: method lookup, then params, then the handshake state.
     const parsed = parseParams(METHODS[method].params, params);
-    const [attachment, routes] = this.#gate(method);
-    const route = routes[method] as (params: unknown, attachment: Attachment) => unknown;
-    const result = route(parsed, attachment);
+    const [attachment, handlers] = this.#gate(method);
+    const route = ROUTES[method] as (h: Handlers, params: unknown, attachment: Attachment) => unknown;
+    const result = route(handlers, parsed, attachment);
     if (!(result instanceof Promise)) return result;
     // A call that finished after another connection took the session over must not answer as if
     // it still owned it (a long poll in particular).
@@ -150,27 +229,93 @@ export class ServerConnection {
     const attachment = params.resumeSessionId
       ? sessions.resume(params.resumeSessionId, sink)
       : sessions.create(sink);
-    const { fs, host } = this.#services;
-    this.#routes = routesFor(new ProcessHandler(attachment.session.process), fs, host);
+    if (params.outputFromNotifications) attachment.session.process.readsFromNotifications();
+    const { fs, host, config } = this.#services;
+    const owned = () => {
+      this.#owned ??= this.#connectionHandlers();
+      return this.#owned;
+    };
+    this.#handlers = {
+      process: new ProcessHandler(attachment.session.process),
+      fs,
+      config,
+      host,
+      get fsConnection() {
+        return owned().fs;
+      },
+      get http() {
+        return owned().http;
+      },
+    };
     this.#attachment = attachment;
     this.#state = "awaitingInitialized";
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     return { sessionId: attachment.session.id, environmentInfo: host.current };
   }
 
-  /** The transport flushed its send buffer: held-back pipes may be read again. */
+  #connectionHandlers(): { fs: FsConnectionHandler; http: HttpHandler } {
+    const watcher = new MissingWatcher((watchId) => this.#peer.notify("fs/missingChanged", { watchId }));
+    const { sendBufferBytes } = this.#services.limits;
+    const isBehind = () =>
+      !this.#peer.isClosed && (this.#transport.bufferedAmount?.() ?? 0) > sendBufferBytes;
+    // A streamed body waits for the reader however long it takes (the request's own timeout
+    // still runs): unlike program output, nothing is lost by not reading the upstream socket.
+    const sink: DeltaSink = {
+      notify: (method, params) => this.#peer.notify(method, params),
+      isClosed: () => this.#peer.isClosed,
+      congestion: async () => {
+        // The transport corks a tick's messages and hands them on in a microtask: only after
+        // that does its buffered amount say what the socket could not take.
+        await new Promise((resolve) => setImmediate(resolve));
+        while (isBehind()) {
+          // Woken by the drain event; the timer covers a drain that came before we listened.
+          const { promise, resolve } = Promise.withResolvers<void>();
+          this.#drainWaiters.add(resolve);
+          const timer = setTimeout(resolve, 20);
+          await promise;
+          clearTimeout(timer);
+          // Woken by the timer, it must not stay behind for the next drain.
+          this.#drainWaiters.delete(resolve);
+        }
+      },
+    };
+    return {
+      fs: new FsConnectionHandler(new FileHandles(), watcher),
+      http: new HttpHandler(this.#services.http, sink),
+    };
+  }
+
+  /** The transport flushed its send buffer: held-back pipes and bodies may be read again. */
   drained(): void {
     this.#flow.drained();
+    this.#wakeDrainWaiters();
+  }
+
+  #wakeDrainWaiters(): void {
+    const waiters = [...this.#drainWaiters];
+    this.#drainWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   #deliver(event: EventOf<EventSink>): void {
-    if (!this.#flow.admits(event)) return;
+    if (!this.#flow.admits(event)) {
+      this.#services.metrics.dropped();
+      return;
+    }
     const { method, params } = notificationOf(event);
     this.#peer.notify(method, params);
+    if (event.type === "output") this.#flow.sent(event.processId, event.chunk.seq);
   }
 
-  #gate(method: RoutedMethod): [Attachment, Routes] {
+  /** Only what reached this connection's client while it held the session counts (output-hold.ts). */
+  #flushed(processId: string, seq: number): void {
+    const attachment = this.#attachment;
+    if (attachment?.isCurrent && !attachment.isDetached) attachment.session.process.delivered(processId, seq);
+  }
+
+  #gate(method: RoutedMethod): [Attachment, Handlers] {
     const what = METHODS[method].gate;
-    if (this.#state === "new" || !this.#attachment || !this.#routes) {
+    if (this.#state === "new" || !this.#attachment || !this.#handlers) {
       throw new InvalidRequest(`client must call initialize before using ${what}`);
     }
     if (this.#state === "awaitingInitialized") {
@@ -178,6 +323,6 @@ export class ServerConnection {
     }
     if (!this.#attachment.isCurrent)
       throw new InvalidRequest("session has been resumed by another connection");
-    return [this.#attachment, this.#routes];
+    return [this.#attachment, this.#handlers];
   }
 }

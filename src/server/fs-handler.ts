@@ -2,7 +2,7 @@
 // one delegating call, returning a domain value (file bytes travel as Base64Data).
 import { InvalidRequest } from "../errors.ts";
 import type { FileSystem } from "../fs/types.ts";
-import { Base64Data } from "../protocol/codec.ts";
+import { Base64Data, decodeStrictBase64 } from "../protocol/codec.ts";
 import type {
   FsCopyParams,
   FsCreateDirectoryParams,
@@ -12,8 +12,14 @@ import type {
   FsRemoveParams,
   FsWriteFileParams,
 } from "../protocol/fs.ts";
-import { decodeStrictBase64 } from "../protocol/process.ts";
-import { checkFsAccess } from "../sandbox/fs-check.ts";
+import type {
+  FsCanonicalizeParams,
+  FsCanonicalizeResult,
+  FsWalkParams,
+  FsWalkResult,
+} from "../protocol/fs-extra.ts";
+import { toFileUri } from "../protocol/path.ts";
+import { checkFsAccess, readableUnder } from "../sandbox/fs-check.ts";
 
 function decodeBase64(data: string): Uint8Array {
   const bytes = decodeStrictBase64(data);
@@ -26,7 +32,8 @@ export class FsHandler {
 
   async readFile(params: FsReadFileParams) {
     checkFsAccess(params.sandbox, params.path, "read");
-    return { dataBase64: new Base64Data(await this.fs.readFile(params.path)) };
+    const data = await this.fs.readFile(params.path, { maxBytes: params.maxBytes });
+    return { dataBase64: new Base64Data(data) };
   }
 
   async writeFile(params: FsWriteFileParams) {
@@ -62,5 +69,29 @@ export class FsHandler {
     checkFsAccess(params.sandbox, params.destinationPath, "write");
     await this.fs.copy(params.sourcePath, params.destinationPath, params);
     return {};
+  }
+
+  /**
+   * Under a sandbox the root is checked, and entries whose resolved path the plan hides (reached
+   * through a followed link) are left out.
+   */
+  async walk(params: FsWalkParams): Promise<FsWalkResult> {
+    checkFsAccess(params.sandbox, params.path, "read");
+    const { entries, errors, isTruncated } = await this.fs.walk(params.path, params.options);
+    const isVisible = readableUnder(params.sandbox);
+    return {
+      entries: entries
+        .filter((entry) => isVisible(entry.path))
+        .map((entry) => ({ path: toFileUri(entry.path), kind: entry.kind })),
+      errors: errors
+        .filter((error) => isVisible(error.path))
+        .map((error) => ({ path: toFileUri(error.path), message: error.message })),
+      truncated: isTruncated,
+    };
+  }
+
+  async canonicalize(params: FsCanonicalizeParams): Promise<FsCanonicalizeResult> {
+    checkFsAccess(params.sandbox, params.path, "read");
+    return { path: toFileUri(await this.fs.canonicalize(params.path)) };
   }
 }

@@ -5,9 +5,9 @@ export interface Limits {
   maxFrameBytes: number;
   /** Sessions alive at once, attached or detached. */
   maxSessions: number;
-  /** Processes one session may hold, running or still retained after they closed. */
+  /** Live processes one session may hold (closed ones are kept within a budget of their own). */
   maxProcessesPerSession: number;
-  /** Requests one connection may have in flight (long polls included). */
+  /** Requests one connection may have in flight: process/read long polls, and as many other calls. */
   maxPendingRequests: number;
   /**
    * Past this many bytes waiting in a connection's send buffer, the server stops reading its
@@ -19,6 +19,10 @@ export interface Limits {
   slowReaderMs: number;
   /** Past this many, the connection is closed rather than silently losing a response. */
   maxBufferedBytes: number;
+  /** A connection that has not sent initialize within this long is closed. */
+  handshakeTimeoutMs: number;
+  /** Largest file fs/readFile answers with (its base64 answer must fit the send buffer's limit). */
+  maxReadFileBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -29,4 +33,6 @@ export const DEFAULT_LIMITS: Limits = {
   sendBufferBytes: 4 * 1024 * 1024,
   slowReaderMs: 5000,
   maxBufferedBytes: 64 * 1024 * 1024,
+  maxReadFileBytes: 32 * 1024 * 1024,
+  handshakeTimeoutMs: 10_000,
 };

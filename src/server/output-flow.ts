@@ -4,7 +4,7 @@
 // the pipes are read again and its output notifications dropped (process/read still has the
 // data), so a client that stops reading can hold neither our memory nor its programs.
 import { logger } from "../log.ts";
-import type { ProcessEvent } from "../process/types.ts";
+import type { OutputStream, ProcessEvent } from "../process/types.ts";
 import type { Notification } from "../protocol/methods.ts";
 import type { Limits } from "./limits.ts";
 
@@ -18,12 +18,19 @@ export interface FlowTarget {
   buffered(): number;
   isClosed(): boolean;
   notify(method: Notification, params: object): void;
+  /** Output notifications of a process up to `seq` have left the send buffer. */
+  flushed(processId: string, seq: number): void;
+  /** An output notification was dropped: the client has not had it. */
+  dropped(processId: string, seq: number): void;
 }
 
 export class OutputFlow {
   #isDropping = false;
   #drained: Promise<void> | null = null;
   #onDrain: (() => void) | null = null;
+  /** Output notifications sent and not yet flushed: the newest seq per process. */
+  #unflushed = new Map<string, number>();
+  #isCheckQueued = false;
 
   constructor(
     private readonly target: FlowTarget,
@@ -43,6 +50,29 @@ export class OutputFlow {
   /** The transport flushed its send buffer: held-back pipes may be read again. */
   drained(): void {
     this.#onDrain?.();
+    this.#checkFlushed();
+  }
+
+  /**
+   * An output notification went to the transport. It counts as flushed once the send buffer is
+   * empty: checked after the transport's own flush of this tick (a microtask queued before this
+   * one), else at the next drain.
+   */
+  sent(processId: string, seq: number): void {
+    this.#unflushed.set(processId, seq);
+    if (this.#isCheckQueued) return;
+    this.#isCheckQueued = true;
+    queueMicrotask(() => {
+      this.#isCheckQueued = false;
+      this.#checkFlushed();
+    });
+  }
+
+  #checkFlushed(): void {
+    if (this.#unflushed.size === 0 || this.target.buffered() > 0 || this.target.isClosed()) return;
+    const flushed = this.#unflushed;
+    this.#unflushed = new Map();
+    for (const [processId, seq] of flushed) this.target.flushed(processId, seq);
   }
 
   /**
@@ -53,11 +83,18 @@ export class OutputFlow {
    */
   admits(event: ProcessEvent): boolean {
     if (event.type !== "output") return true;
+    if (this.#isAdmitted(event.chunk.stream)) return true;
+    // The output stays retained for process/read: the hold must not count it as notified.
+    this.target.dropped(event.processId, event.chunk.seq);
+    return false;
+  }
+
+  #isAdmitted(stream: OutputStream): boolean {
     const { sendBufferBytes, maxBufferedBytes } = this.limits;
     const buffered = this.target.buffered();
     if (this.#isDropping && buffered > sendBufferBytes / 4) return false;
     this.#isDropping = false;
-    const ceiling = event.chunk.stream === "pty" ? 2 * sendBufferBytes : maxBufferedBytes / 2;
+    const ceiling = stream === "pty" ? 2 * sendBufferBytes : maxBufferedBytes / 2;
     if (buffered <= ceiling) return true;
     this.#startDropping();
     return false;

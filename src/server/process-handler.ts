@@ -1,11 +1,13 @@
 // process/* on the wire → the session's LocalProcess: params in, domain values out.
-import type { ExecProcess, ProcessEvent, ReadResult } from "../process/types.ts";
+import type { LocalProcess } from "../process/local.ts";
+import type { ProcessEvent, ReadResult } from "../process/types.ts";
 import { Base64Data } from "../protocol/codec.ts";
 import type { Notification } from "../protocol/methods.ts";
 import type {
   ProcessCloseStdinParams,
   ProcessReadParams,
   ProcessReadResult,
+  ProcessResizeParams,
   ProcessSignalParams,
   ProcessStartParams,
   ProcessTerminateParams,
@@ -44,10 +46,10 @@ export function notificationOf(event: ProcessEvent): { method: Notification; par
 }
 
 export class ProcessHandler {
-  constructor(private readonly process: ExecProcess) {}
+  constructor(private readonly process: LocalProcess) {}
 
   start(params: ProcessStartParams) {
-    return this.process.start(params);
+    return this.process.launch(params);
   }
 
   async read(params: ProcessReadParams, signal: AbortSignal) {
@@ -66,6 +68,11 @@ export class ProcessHandler {
 
   async closeStdin(params: ProcessCloseStdinParams) {
     return { status: await this.process.closeStdin(params.processId) };
+  }
+
+  async resize({ processId, rows, cols }: ProcessResizeParams) {
+    await this.process.resize(processId, { rows, cols });
+    return {};
   }
 
   terminate(params: ProcessTerminateParams) {

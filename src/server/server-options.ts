@@ -16,8 +16,10 @@ export interface ServerOptions extends AdmissionOptions {
   reapOrphans: boolean;
   /** How long a closed process stays readable (30 s, shorter in tests). */
   closedRetentionMs?: number;
-  /** How long a program with a full retention waits for a process/read (default: the slow-reader time). */
+  /** How long a held program waits for a process/read before notified output counts as read (default: the slow-reader time; at most 1 s before its first read). */
   readPatienceMs?: number;
+  /** The same for a program never read (default: 1 s, or readPatienceMs when that is shorter). */
+  firstReadPatienceMs?: number;
   /** How often detached sessions are checked for expiry (default: a quarter of the TTL, ≤ 1 s). */
   sweepIntervalMs?: number;
   /** The clock session deadlines are measured on (tests inject one). */

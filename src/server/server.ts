@@ -74,6 +74,7 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
     fetch(request, server) {
       const { pathname } = new URL(request.url);
       if (request.method === "GET" && pathname === "/readyz") return new Response("ok\n");
+      if (request.method === "GET" && pathname === "/metrics") return metrics(request, server);
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return new Response("Upgrade Required: this is a websocket endpoint\n", {
           status: 426,
@@ -82,7 +83,11 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       }
       const refused = refusal(request, options);
       if (refused) {
-        log.warn("connection refused", { status: refused.status, origin: request.headers.get("origin") });
+        log.warn("connection refused", {
+          status: refused.status,
+          peer: server.requestIP(request)?.address,
+          origin: request.headers.get("origin"),
+        });
         return refused;
       }
       if (server.upgrade(request, { data: {} })) return undefined;
@@ -115,13 +120,27 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       drain(ws) {
         ws.data.connection?.drained();
       },
-      close(ws) {
+      close(ws, code) {
         keepalive.remove(ws);
         ws.data.isClosed = true;
-        ws.data.connection?.closed();
+        ws.data.connection?.closed(code);
       },
     },
   });
+  /** /metrics answers only whom the websocket would admit; 503 until the services are loaded. */
+  function metrics(request: Request, server: Server<SocketData>): Response {
+    const refused = refusal(request, options);
+    if (refused) {
+      log.warn("metrics refused", { status: refused.status, peer: server.requestIP(request)?.address });
+      return refused;
+    }
+    if (!loaded) return new Response("starting\n", { status: 503 });
+    const { services } = loaded;
+    return new Response(services.metrics.render(services.sessions.gauges()), {
+      headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+    });
+  }
+
   const port = server.port ?? options.port;
   const url = formatWsUrl(options.host, port);
   // After the caller's URL line (a microtask): the first write to stderr builds process.stderr,

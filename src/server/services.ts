@@ -1,14 +1,18 @@
 // The heavy half of a server: sessions, processes, filesystem, the connection code and its schemas.
 // Loaded after the listener is up, so a server is listening (and says so) within milliseconds.
+import { LocalEnvironmentConfig } from "../config/local.ts";
 import { LocalFileSystem } from "../fs/local.ts";
+import { LocalHttpClient } from "../http/local.ts";
 import { LocalHostInfo } from "../info/local.ts";
 import { listProcesses } from "../process/family.ts";
 import { DEFAULT_PROCESS_OPTIONS } from "../process/local.ts";
 import { OrphanReaper } from "../process/reaper.ts";
 import { isSpawnedChild } from "../process/spawn.ts";
+import { ConfigHandler } from "./config-handler.ts";
 import type { ConnectionServices } from "./connection.ts";
 import { FsHandler } from "./fs-handler.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
+import { Metrics } from "./metrics.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions, type ServerOverrides } from "./server-options.ts";
 import { SessionRegistry } from "./sessions.ts";
 
@@ -18,8 +22,11 @@ export { ServerConnection } from "./connection.ts";
 export function createServices(options: ServerOverrides = {}): ConnectionServices {
   const settings = { ...DEFAULT_SERVER_OPTIONS, ...options };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const metrics = new Metrics();
   return {
+    metrics,
     sessions: new SessionRegistry({
+      metrics,
       ttlMs: settings.sessionTtlMs,
       maxSessions: limits.maxSessions,
       sweepIntervalMs: settings.sweepIntervalMs,
@@ -28,11 +35,20 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
         retainedOutputBytes: settings.retainedOutputBytes,
         closedRetentionMs: settings.closedRetentionMs ?? DEFAULT_PROCESS_OPTIONS.closedRetentionMs,
         maxProcesses: limits.maxProcessesPerSession,
-        // A reader that stops reading is given up on after the same time as a stalled socket.
+        closedRetainedBytes: DEFAULT_PROCESS_OPTIONS.closedRetainedBytes,
+        // A held program whose reader stops is waited for as long as a stalled socket (output-hold.ts).
         readPatienceMs: settings.readPatienceMs ?? limits.slowReaderMs,
+        firstReadPatienceMs:
+          settings.firstReadPatienceMs ??
+          Math.min(
+            settings.readPatienceMs ?? limits.slowReaderMs,
+            DEFAULT_PROCESS_OPTIONS.firstReadPatienceMs,
+          ),
       },
     }),
-    fs: new FsHandler(new LocalFileSystem()),
+    fs: new FsHandler(new LocalFileSystem({ maxReadFileBytes: limits.maxReadFileBytes })),
+    http: new LocalHttpClient(),
+    config: new ConfigHandler(new LocalEnvironmentConfig()),
     host: new LocalHostInfo(),
     limits,
   };
@@ -53,13 +69,17 @@ export async function finishShutdown(killed: number[], reaper: OrphanReaper | nu
   reaper?.stop();
 }
 
-/** Wait (bounded) until killed processes have really died, so shutdown leaves nothing behind. */
+/**
+ * Wait (bounded) until killed processes have really died, and our own children among them have
+ * been reaped (Bun reaps them, then forgets the pid): exiting first would leave them as zombies
+ * under an init that may never reap them.
+ */
 async function waitUntilGone(pids: number[], timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   const wanted = new Set(pids);
   while (wanted.size > 0 && performance.now() < deadline) {
     const running = listProcesses().filter((p) => wanted.has(p.pid) && p.state !== "Z");
-    if (running.length === 0) return;
+    if (running.length === 0 && !pids.some(isSpawnedChild)) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -5,6 +5,7 @@ import { InvalidRequest, SessionAttached } from "../errors.ts";
 import { logger } from "../log.ts";
 import { LocalProcess, type LocalProcessOptions } from "../process/local.ts";
 import type { ProcessEvent } from "../process/types.ts";
+import type { Gauges, Metrics } from "./metrics.ts";
 
 const log = logger("sessions");
 const hex32 = customAlphabet("0123456789abcdef", 32);
@@ -61,10 +62,14 @@ export class Session {
   /** When the session expires if nobody resumes it; null while attached. */
   deadline: number | null = null;
 
-  constructor(processOptions: Partial<LocalProcessOptions>) {
-    this.process = new LocalProcess(processOptions);
+  /** The last connection closed cleanly (a close frame, not a drop): an expiry then is the normal end. */
+  hasClientLeft = false;
+
+  constructor(processOptions: Partial<LocalProcessOptions>, metrics?: Metrics) {
+    this.process = new LocalProcess({ ...processOptions, logFields: { session: shortId(this.id) } });
     // Notifications go to whichever connection holds the session now; detached, they are dropped.
     this.process.subscribe((event) => {
+      if (event.type === "output") metrics?.output(event.chunk.bytes.byteLength);
       if (this.attachment && !this.attachment.isDetached) this.attachment.sink.deliver(event);
     });
   }
@@ -77,6 +82,8 @@ export interface SessionRegistryOptions {
   sweepIntervalMs?: number;
   /** The clock deadlines are measured on (injectable for tests). */
   now?: () => number;
+  /** Where output bytes are counted for /metrics. */
+  metrics?: Metrics;
 }
 
 export class SessionRegistry {
@@ -97,14 +104,26 @@ export class SessionRegistry {
     return this.#sessions.size;
   }
 
+  /** The gauges of /metrics: sessions by attachment, and processes still running. */
+  gauges(): Gauges {
+    const gauges = { sessionsAttached: 0, sessionsDetached: 0, processesRunning: 0 };
+    for (const session of this.#sessions.values()) {
+      if (session.attachment && !session.attachment.isDetached) gauges.sessionsAttached++;
+      else gauges.sessionsDetached++;
+      gauges.processesRunning += session.process.livePids().length;
+    }
+    return gauges;
+  }
+
   get(id: string): Session | undefined {
     return this.#sessions.get(id);
   }
 
   create(sink: EventSink): Attachment {
     const max = this.#options.maxSessions ?? Number.POSITIVE_INFINITY;
+    if (this.#sessions.size >= max) this.#evictIdle();
     if (this.#sessions.size >= max) throw new InvalidRequest(`too many sessions (limit ${max})`);
-    const session = new Session(this.#options.process);
+    const session = new Session(this.#options.process, this.#options.metrics);
     this.#sessions.set(session.id, session);
     log.info("session created", { session: shortId(session.id) });
     return this.#attach(session, sink);
@@ -122,10 +141,12 @@ export class SessionRegistry {
     return this.#attach(session, sink);
   }
 
-  detach(attachment: Attachment): void {
+  /** `isClean`: the client closed the connection itself, rather than losing it. */
+  detach(attachment: Attachment, isClean = false): void {
     const { session } = attachment;
     if (session.attachment !== attachment || attachment.isDetached) return;
     attachment.isDetached = true;
+    session.hasClientLeft = isClean;
     session.process.setFlowControl(null);
     session.deadline = this.#now() + this.#options.ttlMs;
     log.info("session detached", { session: shortId(session.id), ttlMs: this.#options.ttlMs });
@@ -146,6 +167,7 @@ export class SessionRegistry {
     for (const session of this.#sessions.values()) {
       session.attachment?.revoke();
       killed.push(...session.process.shutdown());
+      log.info("session ended", { session: shortId(session.id), reason: "server shutdown" });
     }
     this.#sessions.clear();
     return killed;
@@ -161,10 +183,30 @@ export class SessionRegistry {
     return attachment;
   }
 
+  /**
+   * Make room by expiring the detached session that has waited longest and holds no live process:
+   * it has only retained output to lose, and cheap connect-and-drop cycles must not lock new
+   * clients out for a whole TTL. Detached sessions running programs are never taken.
+   */
+  #evictIdle(): void {
+    let oldest: Session | null = null;
+    for (const session of this.#sessions.values()) {
+      if (session.deadline === null || session.process.livePids().length > 0) continue;
+      if (!oldest || session.deadline < (oldest.deadline as number)) oldest = session;
+    }
+    if (!oldest) return;
+    log.info("idle detached session evicted for a new one", { session: shortId(oldest.id) });
+    this.#expire(oldest);
+  }
+
   #expire(session: Session): void {
     this.#sessions.delete(session.id);
     session.attachment?.revoke();
     session.process.shutdown();
-    log.warn("session expired", { session: shortId(session.id) });
+    // A client that closed its connection itself has left: the end of its session is the normal
+    // course. One that lost it may have meant to come back: that is worth a warning.
+    if (session.hasClientLeft)
+      log.info("session ended", { session: shortId(session.id), reason: "client left" });
+    else log.warn("session expired", { session: shortId(session.id), reason: "no resume within the TTL" });
   }
 }

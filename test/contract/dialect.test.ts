@@ -81,6 +81,12 @@ describe.each(ENVIRONMENTS)("0.169+ dialect (%s)", (_name, makeEnvironment) => {
     await env.process.closeStdin(id);
     await events.closed(id);
     expect(events.output(id)).toBe("acd");
+    // A write that did not go through gives its id back: the retry is answered as it is.
+    const noStdin = shell("sleep 5");
+    await env.process.start(noStdin);
+    expect(await env.process.write(noStdin.processId, bytes("x"), "7")).toBe("stdinClosed");
+    expect(await env.process.write(noStdin.processId, bytes("x"), "7")).toBe("stdinClosed");
+    await env.process.terminate(noStdin.processId);
   });
 
   test("environmentInfo: a real shell, this host's directories as URIs, boolean capabilities", async () => {

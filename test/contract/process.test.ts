@@ -12,7 +12,10 @@ describe.each(ENVIRONMENTS)("ExecProcess (%s)", (_name, makeEnvironment) => {
     await using env = await makeEnvironment();
     const events = recorder(env);
     const options = shell("echo out; echo err >&2; exit 4");
-    expect(await env.process.start(options)).toEqual({ processId: options.processId, sandboxType: "none" });
+    expect({ ...(await env.process.start(options)) }).toEqual({
+      processId: options.processId,
+      sandboxType: "none",
+    });
     await events.closed(options.processId);
     const seen = events.of(options.processId);
     expect(seen.map((e) => (e.type === "output" ? e.chunk.seq : e.seq))).toEqual([1, 2, 3, 4]);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Environment } from "../../src/environment.ts";
 import { InvalidRequest } from "../../src/errors.ts";
 import type { LocalProcess } from "../../src/process/local.ts";
-import type { StartOptions } from "../../src/process/types.ts";
+import type { StartParams } from "../../src/process/types.ts";
 import { BWRAP_VARIABLE, sandboxedPids, usableBwrap } from "../../src/sandbox/launch.ts";
 import { ENVIRONMENTS, recorder } from "../support/environments.ts";
 import { workspaceSandbox } from "../support/sandbox.ts";
@@ -19,7 +19,7 @@ let counter = 0;
 const work = tempDir("sandbox-work-");
 const outside = tempDir("sandbox-outside-");
 const sandbox = workspaceSandbox(work.path);
-const start = (script: string, extra: Partial<StartOptions> = {}): StartOptions => ({
+const start = (script: string, extra: Partial<StartParams> = {}): StartParams => ({
   processId: `s${++counter}`,
   // One stream: stdout and stderr of two pipes arrive in no fixed order.
   argv: ["/bin/bash", "-c", `exec 2>&1; ${script}`],
@@ -46,7 +46,7 @@ test("bubblewrap is installed and can create namespaces (install it: apt-get ins
 });
 
 describe.each(ENVIRONMENTS)("sandboxed process/start (%s)", (_name, makeEnvironment) => {
-  async function run(options: StartOptions) {
+  async function run(options: StartParams) {
     await using env = await makeEnvironment();
     const events = recorder(env);
     const result = await env.process.start(options);
@@ -62,7 +62,7 @@ describe.each(ENVIRONMENTS)("sandboxed process/start (%s)", (_name, makeEnvironm
   test("a write outside the workspace is denied; the command goes on with its own exit code", async () => {
     const target = join(outside.path, "outside.txt");
     const { result, output, exitCode } = await run(start(`echo x > ${target}; echo rc=$?`));
-    expect(result).toEqual({ processId: expect.any(String), sandboxType: "linuxSeccomp" });
+    expect({ ...result }).toEqual({ processId: expect.any(String), sandboxType: "linuxSeccomp" });
     expect(output).toBe(`/bin/bash: line 1: ${target}: Read-only file system\nrc=1\n`);
     expect(exitCode).toBe(0);
     expect(existsSync(target)).toBe(false);
@@ -194,7 +194,7 @@ describe.each(ENVIRONMENTS)("sandboxed process/start (%s)", (_name, makeEnvironm
       expect(existsSync(target)).toBe(false);
       // A sandbox that restricts nothing needs no bwrap.
       const disabled = start("true", { sandbox: { permissions: { type: "disabled" } } });
-      expect(await env.process.start(disabled)).toEqual({
+      expect({ ...(await env.process.start(disabled)) }).toEqual({
         processId: disabled.processId,
         sandboxType: "none",
       });

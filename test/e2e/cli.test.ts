@@ -18,13 +18,50 @@ function expectedVersion(): string {
 }
 
 describe("flags", () => {
-  test("--version and --help", async () => {
-    expect(await runCli(["--version"])).toMatchObject({ stdout: `${expectedVersion()}\n`, code: 0 });
-    const help = await runCli(["--help"]);
+  test("--version names the program, the version and the commit", async () => {
+    expect(await runCli(["--version"])).toEqual({
+      stdout: `codex-exec-server ${expectedVersion()}\n`,
+      stderr: "",
+      code: 0,
+    });
+  });
+
+  test.each([
+    [["--help"], "apt-get install bubblewrap"],
+    [["-h"], "--listen"],
+    [["help"], "--listen"],
+    [["serve", "--help"], "--listen"],
+    [["help", "exec"], "--workdir"],
+    [["exec", "--help"], "--workdir"],
+    [["cp", "--help"], ":/path"],
+    [["call", "--help"], "METHOD"],
+  ])("%p prints help on stdout, plain text within 100 columns, exit 0", async (args, mention) => {
+    const help = await runCli(args, { FORCE_COLOR: "1" });
     expect(help.code).toBe(0);
-    for (const flag of ["--listen", "--session-ttl-ms", "--retained-output-bytes", "--log-level"]) {
-      expect(help.stdout).toContain(flag);
-    }
+    expect(help.stderr).toBe("");
+    expect(help.stdout).toContain(mention);
+    expect(help.stdout).not.toContain("\u001b");
+    const widest = Math.max(...help.stdout.split("\n").map((line) => line.length));
+    expect(widest).toBeLessThanOrEqual(100);
+  });
+
+  test.each([
+    [["--lisen", "ws://127.0.0.1:0"], "unknown option '--lisen'; did you mean --listen?"],
+    [["-l", "ws://127.0.0.1:0"], "unknown option '-l'"],
+    [["serve", "--lisen", "ws://127.0.0.1:0"], "unknown option '--lisen'"],
+    [["ws://127.0.0.1:0"], "unexpected argument 'ws://127.0.0.1:0'"],
+    [["help", "nope"], "no command 'nope'"],
+    [["--listen"], "option '--listen' needs a value"],
+    [["--insecure-no-auth=yes"], "option '--insecure-no-auth' takes no value"],
+    [["exec", "--bogus", "ls"], "unknown option '--bogus'"],
+    [["cp", "--bogus"], "unknown option '--bogus'"],
+    [["call", "--bogus"], "unknown option '--bogus'"],
+  ])("usage mistake %p is one line on stderr, exit 2", async (args, message) => {
+    const result = await runCli(args);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.code).toBe(2);
   });
 
   test.each([
@@ -117,9 +154,16 @@ describe("serving", () => {
       });
     await write("1\n");
     await client.waitForNotification((n) => n.method === "process/output", { label: "the first line" });
-    // Once read, output counts against the 10-byte budget: the next line evicts it.
-    const first = (await client.call("process/read", { processId: params.processId, afterSeq: 0 })) as Read;
+    // Once read (a read after it says so), output counts against the 10-byte budget: the next
+    // line evicts it.
+    const first = (await client.call("process/read", {
+      processId: params.processId,
+      afterSeq: 0,
+    })) as Read & {
+      nextSeq: number;
+    };
     expect(texts(first)).toEqual(["0123456789\n"]);
+    await client.call("process/read", { processId: params.processId, afterSeq: first.nextSeq - 1 });
     await write("2\n");
     await client.waitForClosed(params.processId);
     const result = (await client.call("process/read", { processId: params.processId })) as Read;

@@ -8,6 +8,8 @@ import { ExecServerClient } from "../../src/rpc/client.ts";
 import { startTestServer } from "../support/harness.ts";
 import { waitFor } from "../support/wait.ts";
 
+const ENTRY = new URL("../../src/index.ts", import.meta.url).pathname;
+
 const start = (processId: string, script: string, extra: object = {}) => ({
   processId,
   argv: ["/bin/sh", "-c", script],
@@ -90,4 +92,35 @@ test("a process that finished while disconnected is caught up with its exit and 
   await waitFor(() => events.find((e) => e.type === "closed"), { label: "closed after catch-up" });
   expect(events.map((e) => e.type)).toEqual(["output", "exited", "closed"]);
   expect(events[1]).toMatchObject({ exitCode: 9, seq: 2 });
+});
+
+test("a refused initialize closes what it opened; a server program cannot be reconnected to", async () => {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const marker = String(30_000 + Math.floor(Math.random() * 10_000));
+  const argv = [
+    process.execPath,
+    ENTRY,
+    "--listen",
+    "stdio",
+    "--log-level",
+    "error",
+    "--session-ttl-ms",
+    marker,
+  ];
+  const running = () =>
+    readdirSync("/proc")
+      .filter((name) => /^\d+$/.test(name))
+      .some((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(marker);
+        } catch {
+          return false;
+        }
+      });
+  await expect(ExecServerClient.spawn(argv, { resumeSessionId: "nope" })).rejects.toThrow(
+    "unknown session id nope",
+  );
+  await waitFor(() => !running(), { label: "the server program to end after the refused initialize" });
+  await using client = await ExecServerClient.spawn(argv);
+  await expect(client.reconnect()).rejects.toThrow("cannot be reconnected");
 });

@@ -22,6 +22,13 @@ beforeAll(() => {
   writeFileSync(join(work.path, ".git/config"), "[core]\n");
   writeFileSync(join(outside.path, "secret"), "secret\n");
   symlinkSync(outside.path, join(work.path, "link-out"));
+  // Dangling links: writing through them creates their target, so they are judged by it.
+  symlinkSync(join(outside.path, "created-through-link"), join(work.path, "dangling-out"));
+  symlinkSync(join(work.path, ".git/hooks/pre-commit"), join(work.path, "dangling-hook"));
+  symlinkSync(
+    "../" + outside.path.split("/").at(-1) + "/relative-target",
+    join(work.path, "dangling-relative"),
+  );
 });
 afterAll(async () => {
   await server.stop();
@@ -53,6 +60,14 @@ test.each([
     expect(readFileSync(join(work.path, ".git/config"), "utf8")).toBe("[core]\n");
   },
 );
+
+test("a dangling symlink is judged by where it points (a write through it would create its target)", async () => {
+  for (const name of ["dangling-out", "dangling-hook", "dangling-relative"])
+    expect(await write(join(work.path, name), sandbox171)).toEqual(READ_ONLY);
+  expect(existsSync(join(outside.path, "created-through-link"))).toBe(false);
+  expect(existsSync(join(work.path, ".git/hooks/pre-commit"))).toBe(false);
+  expect(existsSync(join(outside.path, "relative-target"))).toBe(false);
+});
 
 test("a missing protected name (.codex) is as read-only as the sandbox makes it for commands", async () => {
   expect(await write(join(work.path, ".codex/config.toml"), sandbox171)).toEqual(READ_ONLY);

@@ -25,15 +25,17 @@ const INSTALL_SH = join(ROOT, "install.sh");
 // The tests run the binary they install, so they build this host's target (CI: linux-x64).
 const HOST_TARGET = `${process.platform}-${process.arch}`;
 const ARTIFACT = `codex-exec-server-${HOST_TARGET}`;
+// What install.sh downloads: the binary's .tar.gz.
+const TARBALL = `${ARTIFACT}.tar.gz`;
 // What install.sh may use besides a downloader and a hasher; the tests put nothing else on PATH.
-const BASE_TOOLS = ["uname", "ldd", "mktemp", "rm", "mkdir", "cp", "chmod", "mv"];
+const BASE_TOOLS = ["uname", "ldd", "mktemp", "rm", "mkdir", "cp", "chmod", "mv", "tar", "gzip"];
 
 const work = tempDir("install-test-");
 const artifacts = join(work.path, "artifacts");
 const sha256 = (data: string | Uint8Array) => new Bun.CryptoHasher("sha256").update(data).digest("hex");
 
 /** Per-scenario replies: `/<scenario>/<name>` serves the override for name, else the built file. */
-const scenarios = new Map<string, Map<string, string | null>>();
+const scenarios = new Map<string, Map<string, string | Uint8Array | null>>();
 const requested: string[] = [];
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -49,7 +51,7 @@ const server = Bun.serve({
   },
 });
 
-function scenario(name: string, overrides: Record<string, string | null> = {}): string {
+function scenario(name: string, overrides: Record<string, string | Uint8Array | null> = {}): string {
   scenarios.set(name, new Map(Object.entries(overrides)));
   return new URL(name, server.url).href;
 }
@@ -128,6 +130,7 @@ describe("build.ts --release", () => {
         `${ARTIFACT}.tar.gz`,
         `${ARTIFACT}.tar.gz.sha256`,
         "SHA256SUMS",
+        "npm",
       ].sort(),
     );
     expect(readFileSync(join(artifacts, "SHA256SUMS"), "utf8")).toBe(lines.join(""));
@@ -153,7 +156,7 @@ describe("install.sh", () => {
     const version = `${pkg.version} (${gitCommit()})`;
     expect(result).toMatchObject({ code: 0, stdout: "", tmpLeft: [] });
     expect(result.stderr).toEqual([
-      `codex-exec-server install: downloading ${scenario("good")}/${ARTIFACT}`,
+      `codex-exec-server install: downloading ${scenario("good")}/${TARBALL}`,
       `codex-exec-server install: installed codex-exec-server ${version} as ${installed}`,
       `codex-exec-server install: ${result.installDir} is not on your PATH; add it with: export PATH="${result.installDir}:$PATH"`,
     ]);
@@ -163,7 +166,7 @@ describe("install.sh", () => {
     expect(statSync(installed).mode & 0o777).toBe(0o755);
 
     const versionRun = Bun.spawnSync([installed, "--version"]);
-    expect(versionRun.stdout.toString()).toBe(`${version}\n`);
+    expect(versionRun.stdout.toString()).toBe(`codex-exec-server ${version}\n`);
 
     await using server = await startCli([], {}, [installed]);
     await using client = await TestClient.session(server.url);
@@ -178,12 +181,12 @@ describe("install.sh", () => {
     });
     await client.close();
     expect(await server.stop("SIGTERM")).toBe(0);
-  });
+  }, 30_000);
 
   test("with wget and shasum: replaces an earlier install (SHA256SUMS without a final newline)", async () => {
     const path = toolbox("wget", [...BASE_TOOLS, "wget", "shasum"]);
     const downloadUrl = scenario("wget", {
-      SHA256SUMS: `${sha256(readFileSync(join(artifacts, ARTIFACT)))}  ${ARTIFACT}`,
+      SHA256SUMS: `${sha256(readFileSync(join(artifacts, TARBALL)))}  ${TARBALL}`,
     });
     const result = await install(downloadUrl, path, "an older codex-exec-server");
     expect(result).toMatchObject({ code: 0, tmpLeft: [] });
@@ -192,30 +195,44 @@ describe("install.sh", () => {
     });
   });
 
-  // Without a final newline, so that the last line (the tarball's) is read like any other.
+  // Without a final newline, so that the last line (the binary's) is read like any other.
   const otherLines = () =>
     readFileSync(join(artifacts, "SHA256SUMS"), "utf8")
       .split("\n")
-      .filter((line) => line && !line.endsWith(`  ${ARTIFACT}`))
+      .filter((line) => line && !line.endsWith(`  ${TARBALL}`))
       .join("\n");
-  const script = "#!/bin/sh\nexit 1\n";
+  // A tarball holding a codex-exec-server that cannot run, and one holding something else.
+  const tarOf = (name: string, body: string) => {
+    const dir = join(work.path, `tar-${name}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, name), body);
+    chmodSync(join(dir, name), 0o755);
+    Bun.spawnSync(["tar", "-czf", join(dir, "out.tar.gz"), "-C", dir, name]);
+    return readFileSync(join(dir, "out.tar.gz"));
+  };
+  const once = (make: () => Buffer) => {
+    let made: Buffer | undefined;
+    return () => (made ??= make());
+  };
+  const failing = once(() => tarOf("codex-exec-server", "#!/bin/sh\nexit 1\n"));
+  const misnamed = once(() => tarOf("something-else", "x"));
 
   test.each([
-    ["a corrupted artifact", () => ({ [ARTIFACT]: "not the binary" }), `checksum mismatch for ${ARTIFACT}`],
+    ["a corrupted artifact", () => ({ [TARBALL]: "not the binary" }), `checksum mismatch for ${TARBALL}`],
     [
       "a SHA256SUMS with another checksum",
-      () => ({ SHA256SUMS: `${sha256("something else")}  ${ARTIFACT}\n` }),
-      `checksum mismatch for ${ARTIFACT}`,
+      () => ({ SHA256SUMS: `${sha256("something else")}  ${TARBALL}\n` }),
+      `checksum mismatch for ${TARBALL}`,
     ],
     [
-      "a SHA256SUMS without the artifact (the tarball's entry does not count)",
+      "a SHA256SUMS without the tarball (the raw binary's entry does not count)",
       () => ({ SHA256SUMS: otherLines() }),
-      `SHA256SUMS has no entry for ${ARTIFACT}; nothing installed`,
+      `SHA256SUMS has no entry for ${TARBALL}; nothing installed`,
     ],
     [
       "a malformed checksum",
-      () => ({ SHA256SUMS: `not-a-checksum  ${ARTIFACT}\n` }),
-      `SHA256SUMS has a malformed entry for ${ARTIFACT}; nothing installed`,
+      () => ({ SHA256SUMS: `not-a-checksum  ${TARBALL}\n` }),
+      `SHA256SUMS has a malformed entry for ${TARBALL}; nothing installed`,
     ],
     [
       "no SHA256SUMS",
@@ -224,13 +241,18 @@ describe("install.sh", () => {
     ],
     [
       "no artifact",
-      () => ({ [ARTIFACT]: null }),
-      `${ARTIFACT} (curl: (22) The requested URL returned error: 404)`,
+      () => ({ [TARBALL]: null }),
+      `${TARBALL} (curl: (22) The requested URL returned error: 404)`,
     ],
     [
       "a verified binary that cannot run here",
-      () => ({ [ARTIFACT]: script, SHA256SUMS: `${sha256(script)}  ${ARTIFACT}\n` }),
-      `the downloaded ${ARTIFACT} does not run on this host; nothing installed`,
+      () => ({ [TARBALL]: failing(), SHA256SUMS: `${sha256(failing())}  ${TARBALL}\n` }),
+      `the downloaded ${TARBALL} does not run on this host; nothing installed`,
+    ],
+    [
+      "a verified tarball without the binary",
+      () => ({ [TARBALL]: misnamed(), SHA256SUMS: `${sha256(misnamed())}  ${TARBALL}\n` }),
+      `cannot unpack ${TARBALL} (no codex-exec-server in it?); nothing installed`,
     ],
   ] as const)("refuses %s: exit 1, one message, earlier install untouched", async (_, overrides, message) => {
     const name = `bad-${++counter}`;
@@ -247,7 +269,7 @@ describe("install.sh", () => {
 
   test("a bad download creates no install directory", async () => {
     const path = toolbox("no-dir", [...BASE_TOOLS, "curl", "sha256sum"]);
-    const result = await install(scenario("no-dir", { [ARTIFACT]: "not the binary" }), path);
+    const result = await install(scenario("no-dir", { [TARBALL]: "not the binary" }), path);
     expect(result.code).toBe(1);
     expect(contents(result.installDir)).toBeNull();
   });
@@ -261,18 +283,18 @@ describe("install.sh", () => {
 
   // uname, ldd and sysctl are fakes here, so every platform's choice is checked on this one.
   test.each([
-    ["Linux", "x86_64", "ldd (Debian GLIBC 2.36-9+deb12u9) 2.36", "0", "codex-exec-server-linux-x64"],
-    ["Linux", "x86_64", "musl libc (x86_64)", "0", "codex-exec-server-linux-x64-musl"],
-    ["Linux", "aarch64", "ldd (GNU libc) 2.39", "0", "codex-exec-server-linux-arm64"],
-    ["Linux", "aarch64", "musl libc (aarch64)", "0", "no prebuilt binary for musl on arm64"],
-    ["Darwin", "arm64", "", "0", "codex-exec-server-darwin-arm64"],
-    ["Darwin", "x86_64", "", "0", "codex-exec-server-darwin-x64"],
-    ["Darwin", "x86_64", "", "1", "codex-exec-server-darwin-arm64"], // an x86_64 shell under Rosetta
+    ["Linux", "x86_64", "ldd (Debian GLIBC 2.36-9+deb12u9) 2.36", "0", "codex-exec-server-linux-x64.tar.gz"],
+    ["Linux", "x86_64", "musl libc (x86_64)", "0", "codex-exec-server-linux-x64-musl.tar.gz"],
+    ["Linux", "aarch64", "ldd (GNU libc) 2.39", "0", "codex-exec-server-linux-arm64.tar.gz"],
+    ["Linux", "aarch64", "musl libc (aarch64)", "0", "codex-exec-server-linux-arm64-musl.tar.gz"],
+    ["Darwin", "arm64", "", "0", "codex-exec-server-darwin-arm64.tar.gz"],
+    ["Darwin", "x86_64", "", "0", "codex-exec-server-darwin-x64.tar.gz"],
+    ["Darwin", "x86_64", "", "1", "codex-exec-server-darwin-arm64.tar.gz"], // an x86_64 shell under Rosetta
     ["FreeBSD", "amd64", "", "0", "no prebuilt binary for FreeBSD"],
     ["Linux", "riscv64", "", "0", "no prebuilt binary for CPU riscv64"],
   ])("%s %s (ldd %j, translated %s): %s", async (os, arch, ldd, translated, expected) => {
     const name = `platform-${++counter}`;
-    const path = toolbox(name, ["mktemp", "rm", "curl", "sha256sum"], {
+    const path = toolbox(name, ["mktemp", "rm", "curl", "sha256sum", "tar"], {
       uname: `case "$1" in -s) echo '${os}' ;; -m) echo '${arch}' ;; *) exit 2 ;; esac`,
       ...(ldd ? { ldd: `echo '${ldd}' >&2; exit 1` } : {}),
       sysctl: `echo ${translated}`,

@@ -40,14 +40,16 @@ test("requests in flight beyond the limit are refused at once, others still serv
   const polls = [0, 1].map(() =>
     client.request("process/read", { processId: params.processId, waitMs: 5000 }),
   );
-  const refused = await client.request("fs/getMetadata", { path: "/" });
+  const refused = await client.request("process/read", { processId: params.processId, waitMs: 5000 });
   expect(refused.error).toMatchObject({
     code: -32600,
     message: "too many requests in flight on this connection (limit 2)",
   });
-  // Once the polls return (the process exits), the connection is served again.
-  for (const poll of polls) expect((await poll).result).toMatchObject({ exited: true });
+  // Other calls have their own share of the limit.
   expect(await client.call("fs/getMetadata", { path: "/" })).toMatchObject({ isDirectory: true });
+  // Once the polls return (the process exits), the connection polls again.
+  for (const poll of polls) expect((await poll).result).toMatchObject({ exited: true });
+  expect(await client.call("process/read", { processId: params.processId })).toMatchObject({ exited: true });
 });
 
 test("a frame over the size limit closes that connection, not the server", async () => {

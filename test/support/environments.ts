@@ -1,7 +1,7 @@
 // The two Environments every contract test runs against: this host, and a real server over a
 // real websocket. Same interface, same errors expected.
 import { Environment } from "../../src/environment.ts";
-import type { ProcessEvent, StartOptions } from "../../src/process/types.ts";
+import type { ProcessEvent, StartParams } from "../../src/process/types.ts";
 import { startTestServer } from "./harness.ts";
 
 const SERVER_ENTRY = new URL("../../src/index.ts", import.meta.url).pathname;
@@ -84,7 +84,7 @@ export function recorder(env: Environment) {
 let counter = 0;
 
 /** Options for `/bin/sh -c script` in /tmp with a fresh process id; `extra` overrides any of them. */
-export function shell(script: string, extra: Partial<StartOptions> = {}): StartOptions {
+export function shell(script: string, extra: Partial<StartParams> = {}): StartParams {
   return {
     processId: `c${++counter}`,
     argv: ["/bin/sh", "-c", script],

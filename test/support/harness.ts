@@ -90,9 +90,10 @@ export function runCli(args: string[], env: Record<string, string> = {}, stdin?:
 /** Run a command to its end and collect both outputs and the exit code. */
 export async function runToEnd(
   command: string[],
-  options: { env?: Record<string, string | undefined>; stdin?: string } = {},
+  options: { env?: Record<string, string | undefined>; stdin?: string; cwd?: string } = {},
 ) {
   const child = Bun.spawn(command, {
+    cwd: options.cwd,
     stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
     stdout: "pipe",
     stderr: "pipe",

@@ -51,3 +51,34 @@ test("globs: * and ? and literal regex characters", () => {
   expect(["ABC", "abc", "X.anything", "(PAREN)"].map(match)).toEqual([true, true, true, true]);
   expect(["AC", "XY", "paren"].map(match)).toEqual([false, false, false]);
 });
+
+test("globs match as the regex they stand for, without backtracking", () => {
+  const asRegex = (pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replaceAll("*", ".*")
+        .replaceAll("?", ".")}$`,
+      "i",
+    );
+  const alphabet = ["a", "B", "*", "?", "_"];
+  let seed = 1;
+  const pick = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return alphabet[seed % alphabet.length] as string;
+  };
+  for (let i = 0; i < 2000; i++) {
+    const pattern = Array.from({ length: 1 + (i % 6) }, pick).join("");
+    const name = Array.from({ length: i % 7 }, pick)
+      .join("")
+      .replace(/[*?]/g, "c");
+    expect([pattern, name, globMatcher([pattern])(name)]).toEqual([
+      pattern,
+      name,
+      asRegex(pattern).test(name),
+    ]);
+  }
+  // A pattern that takes a backtracking regex exponential time.
+  expect(globMatcher([`${"*a".repeat(30)}*b`])("a".repeat(60))).toBe(false);
+  expect(globMatcher([`${"*a".repeat(30)}*b`])(`${"a".repeat(60)}b`)).toBe(true);
+});

@@ -1,7 +1,9 @@
 // Guards the Seatbelt profile generated from a sandbox plan (macOS only; it cannot run here, so
 // the profile text and the sandbox-exec argv are checked, not their effect).
 import { expect, test } from "bun:test";
+import { InvalidRequest } from "../../src/errors.ts";
 import { SandboxContext } from "../../src/protocol/sandbox.ts";
+import { sandboxLaunch } from "../../src/sandbox/launch.ts";
 import { sandboxPlan } from "../../src/sandbox/policy.ts";
 import { seatbeltArgv, seatbeltProfile } from "../../src/sandbox/seatbelt.ts";
 import { CODEX_171, capturedSandbox } from "../support/sandbox.ts";
@@ -60,4 +62,18 @@ test("readable roots only, denials last, network allowed; sandbox-exec gets the 
     ...["-D", "READABLE_ROOT_0=/usr", "-D", 'DENIED_0=/odd "path"'],
     ...["--", "/bin/ls", "-l"],
   ]);
+});
+
+test("on macOS a restricting sandbox launches under sandbox-exec and says macosSeatbelt", () => {
+  const context = SandboxContext.parse(capturedSandbox(CODEX_171, "process/start"));
+  const input = { argv: ["/bin/sh", "-c", "true"], cwd: "/WORK", env: {} };
+  const launch = sandboxLaunch(context, input, "darwin");
+  const plan = sandboxPlan(context, { cwd: input.cwd });
+  if (!launch || !plan) throw new Error("a restricting context must launch sandboxed");
+  expect(launch.sandboxType).toBe("macosSeatbelt");
+  expect(launch.argv).toEqual(seatbeltArgv(plan, input.argv));
+  expect(launch.argv.slice(-4)).toEqual(["--", "/bin/sh", "-c", "true"]);
+  // Elsewhere (not Linux, not macOS) it is refused, never run unsandboxed.
+  expect(() => sandboxLaunch(context, input, "freebsd")).toThrow(InvalidRequest);
+  expect(sandboxLaunch(null, input, "darwin")).toBeNull();
 });

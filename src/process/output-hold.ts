@@ -1,0 +1,180 @@
+// The output hold of one process: its program waits (its pipes are not read) while its unread
+// output is at the retention limit, attached or not. "Unread" is decided by what the client says
+// it has (the afterSeq of its process/read requests, counted when they arrive), never by what the
+// server sent: an answer lost with its connection leaves the output unread, still retained.
+//
+// A client that takes its output only from the notifications never reads. Its process is held
+// like any other until it has gone a patience without a read while attached (a short one while
+// the session has never read, a long one after), with every retained chunk notified and flushed;
+// from then on (the process is "released") notified output counts as read for the hold, until
+// the next process/read of that process. The session
+// learns it: its later processes start released. Retention keeps up to one more budget of
+// released output that was notified but never acknowledged, for a client that lost it in a drop.
+// Output whose notification was dropped (a stalled reader, a detached session) never counts as
+// notified: a released program is held after such a gap until the client reads it, or for one
+// more patience without a read.
+import type { OutputBuffer } from "./output-buffer.ts";
+
+export interface HoldOptions {
+  /** Pause threshold and retention budget (retainedOutputBytes). */
+  budgetBytes: number;
+  /** How long a process never read waits before notified output counts as read. */
+  firstReadPatienceMs: number;
+  /** The same once the client has read it, or any process of the session: a client that reads
+   * is waited for longer. */
+  readPatienceMs: number;
+  /** Whether the session has read any of its processes. */
+  hasSessionRead(): boolean;
+  /** Whether the session has a connection that flushes notifications to a client now. */
+  isAttached(): boolean;
+  /** The session reads from notifications (a process of it was released). */
+  readsNotifications(): boolean;
+  releasedByPatience(): void;
+}
+
+export class OutputHold {
+  readonly #options: HoldOptions;
+  readonly #buffer: OutputBuffer;
+  readonly #limitBytes: number;
+  /** The client has every seq up to here (its newest process/read afterSeq). */
+  #ackedSeq = 0;
+  /** Output notifications up to here were flushed to an attached client. */
+  #deliveredSeq = 0;
+  /** The oldest output not notified (dropped for a stalled reader, or while detached) that the
+   * client has not read past: notifications after it do not count as delivered. */
+  #gapSeq = Number.POSITIVE_INFINITY;
+  /** The newest output notification flushed, gap or not. */
+  #flushedSeq = 0;
+  /** The newest output whose notification was dropped. */
+  #droppedSeq = 0;
+  #hasRead = false;
+  #isReleased: boolean;
+  #isDraining = false;
+  #waiter: { promise: Promise<void>; resolve: () => void } | null = null;
+  #patience: Timer | null = null;
+
+  constructor(buffer: OutputBuffer, options: HoldOptions) {
+    this.#buffer = buffer;
+    this.#options = options;
+    // Room for the pipe read in flight when the gate closes.
+    this.#limitBytes = options.budgetBytes - Math.min(128 * 1024, options.budgetBytes / 2);
+    this.#isReleased = options.readsNotifications();
+  }
+
+  /** Whether the program waits for its output to be read. */
+  get isHeld(): boolean {
+    return this.#waiter !== null;
+  }
+
+  /** Retention may evict chunks up to here beyond its budget: the client has them. */
+  get ackedSeq(): number {
+    return this.#ackedSeq;
+  }
+
+  /** Retention may evict chunks up to here beyond twice its budget (notified, maybe lost). */
+  get releasedSeq(): number {
+    return this.#isReleased ? Math.max(this.#ackedSeq, this.#deliveredSeq) : this.#ackedSeq;
+  }
+
+  /** A process/read arrived: the client has everything up to `afterSeq` (at most `newestSeq`). */
+  read(afterSeq: number, newestSeq: number): void {
+    this.#ackedSeq = Math.max(this.#ackedSeq, Math.min(afterSeq, newestSeq));
+    if (this.#ackedSeq >= this.#gapSeq) this.#gapSeq = Number.POSITIVE_INFINITY;
+    this.#hasRead = true;
+    this.#isReleased = false;
+    // Patience counts from the latest read.
+    this.#stopPatience();
+    this.#update();
+  }
+
+  /** Output notifications up to `seq` were flushed to the attached client. */
+  delivered(seq: number): void {
+    this.#flushedSeq = Math.max(this.#flushedSeq, seq);
+    this.#deliveredSeq = Math.max(this.#deliveredSeq, Math.min(seq, this.#gapSeq - 1));
+    if (this.#isReleased) this.#update();
+  }
+
+  /** The output chunk at `seq` was not notified: the client has not had it. */
+  undelivered(seq: number): void {
+    this.#droppedSeq = Math.max(this.#droppedSeq, seq);
+    if (seq > this.#ackedSeq) this.#gapSeq = Math.min(this.#gapSeq, seq);
+  }
+
+  /** The session was attached or detached: a released hold may go on, a patience may end. */
+  attachmentChanged(): void {
+    this.#update();
+  }
+
+  /** Before a pipe read: a promise while the unread output is at the limit. */
+  gate(): Promise<void> | undefined {
+    if (this.#isDraining || !this.#isFull()) return undefined;
+    if (!this.#waiter) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#waiter = { promise, resolve };
+    }
+    this.#startPatience();
+    return this.#waiter.promise;
+  }
+
+  /** A terminated program: what it wrote before it died drains, whoever reads it. */
+  drain(): void {
+    this.#isDraining = true;
+    this.#stopPatience();
+    this.#open();
+  }
+
+  #isFull(): boolean {
+    return this.#buffer.bytesAfter(this.releasedSeq) >= this.#limitBytes;
+  }
+
+  #update(): void {
+    if (this.#waiter && (this.#isDraining || !this.#isFull())) this.#open();
+    else if (this.#waiter) this.#startPatience();
+  }
+
+  #startPatience(): void {
+    // A released hold waits for notifications, unless a gap in them stops it.
+    if (this.#patience || (this.#isReleased && this.#gapSeq === Number.POSITIVE_INFINITY)) return;
+    const { firstReadPatienceMs, readPatienceMs } = this.#options;
+    this.#patience = setTimeout(
+      () => {
+        this.#patience = null;
+        this.#endPatience();
+      },
+      this.#hasRead || this.#options.hasSessionRead() ? readPatienceMs : firstReadPatienceMs,
+    );
+    this.#patience.unref();
+  }
+
+  #stopPatience(): void {
+    if (this.#patience) clearTimeout(this.#patience);
+    this.#patience = null;
+  }
+
+  /**
+   * No read for the whole patience: release only if an attached client was sent and flushed
+   * everything retained after any gap (it takes its output from the notifications, and did not
+   * come for what it missed); otherwise wait another round.
+   */
+  #endPatience(): void {
+    if (!this.#waiter) return;
+    // Everything retained was flushed to the client, or its notification dropped (the client was
+    // told, and has not come for it).
+    const isNotified = Math.max(this.#flushedSeq, this.#droppedSeq) >= this.#buffer.newestSeq;
+    if (this.#options.isAttached() && isNotified) {
+      this.#isReleased = true;
+      this.#gapSeq = Number.POSITIVE_INFINITY;
+      this.#deliveredSeq = this.#flushedSeq;
+      this.#options.releasedByPatience();
+    }
+    this.#update();
+  }
+
+  #open(): void {
+    const waiter = this.#waiter;
+    if (!waiter) return;
+    this.#waiter = null;
+    this.#stopPatience();
+    waiter.resolve();
+  }
+}
