@@ -60,7 +60,7 @@ describe("capability token", () => {
     using dir = tempDir();
     const file = join(dir.path, "token");
     writeFileSync(file, `${TOKEN}\n`);
-    const server = await startCli([
+    await using server = await startCli([
       "--ws-auth",
       "capability-token",
       "--ws-token-file",
@@ -81,7 +81,7 @@ describe("capability token", () => {
   });
 
   test("--ws-token-sha256 works the same", async () => {
-    const server = await startCli([
+    await using server = await startCli([
       "--ws-auth",
       "capability-token",
       "--ws-token-sha256",

@@ -108,7 +108,7 @@ describe("serving", () => {
       ["error", true],
       ["debug", false],
     ] as const) {
-      const server = await startCli(["--log-level", level]);
+      await using server = await startCli(["--log-level", level]);
       const client = await TestClient.session(server.url);
       await client.call("fs/getMetadata", { path: "/" });
       await client.close();

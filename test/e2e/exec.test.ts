@@ -113,7 +113,12 @@ test("a wrong token is named as refused, and the server logs who tried", async (
   using dir = tempDir();
   await Bun.write(`${dir.path}/token`, "right-token-123456\n");
   await Bun.write(`${dir.path}/wrong`, "wrong-token-123456\n");
-  const guarded = await startCli(["--ws-auth", "capability-token", "--ws-token-file", `${dir.path}/token`]);
+  await using guarded = await startCli([
+    "--ws-auth",
+    "capability-token",
+    "--ws-token-file",
+    `${dir.path}/token`,
+  ]);
   const result = await exec(["--url", guarded.url, "--token-file", `${dir.path}/wrong`, "true"]);
   expect(result.stderr).toBe(
     `codex-exec-server exec: ${guarded.url}/: the token was refused (wrong token?); pass --token-file FILE or set CODEX_EXEC_SERVER_TOKEN (HTTP 401)\n`,

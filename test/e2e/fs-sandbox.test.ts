@@ -25,10 +25,7 @@ beforeAll(() => {
   // Dangling links: writing through them creates their target, so they are judged by it.
   symlinkSync(join(outside.path, "created-through-link"), join(work.path, "dangling-out"));
   symlinkSync(join(work.path, ".git/hooks/pre-commit"), join(work.path, "dangling-hook"));
-  symlinkSync(
-    "../" + outside.path.split("/").at(-1) + "/relative-target",
-    join(work.path, "dangling-relative"),
-  );
+  symlinkSync(`../${outside.path.split("/").at(-1)}/relative-target`, join(work.path, "dangling-relative"));
 });
 afterAll(async () => {
   await server.stop();

@@ -10,7 +10,7 @@ import { waitFor } from "../support/wait.ts";
 type Line = Record<string, unknown> & { level: string; msg: string };
 
 test("json lines for every lifecycle event, never a program's arguments", async () => {
-  const server = await startCli(["--log-format", "json", "--session-ttl-ms", "50"]);
+  await using server = await startCli(["--log-format", "json", "--session-ttl-ms", "50"]);
   let stderr = "";
   const collected = (async () => {
     for await (const chunk of server.process.stderr) stderr += new TextDecoder().decode(chunk);

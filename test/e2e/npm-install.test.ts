@@ -62,7 +62,7 @@ test("the installed command prints its version", async () => {
 });
 
 test("the installed command serves a session and stops on SIGTERM", async () => {
-  const server = await startCli([], {}, [command()]);
+  await using server = await startCli([], {}, [command()]);
   const client = await TestClient.session(server.url);
   expect((await run(client, sh("echo via npm"))).stdout).toBe("via npm\n");
   await client.close();

@@ -160,7 +160,7 @@ test("16: on SIGTERM the server reaps its own children before it exits", async (
   const reaper = new OrphanReaper(() => false);
   if (!reaper.isActive) return;
   try {
-    const server = await startCli();
+    await using server = await startCli();
     const client = await TestClient.session(server.url);
     const params = sh("echo $$; exec sleep 60");
     await client.call("process/start", params);
