@@ -3,18 +3,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { InternalError, InvalidParams } from "../../src/errors.ts";
 import { ENVIRONMENTS } from "../support/environments.ts";
+import { serve, stopAfterTest, stopHttpServers } from "../support/http.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-const servers: { stop(force?: boolean): unknown }[] = [];
-afterEach(() => {
-  for (const server of servers.splice(0)) server.stop(true);
-});
-
-function serve(fetch: (request: Request) => Response | Promise<Response>) {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch });
-  servers.push(server);
-  return `http://127.0.0.1:${server.port}`;
-}
+afterEach(stopHttpServers);
 
 describe.each(ENVIRONMENTS)("HttpClient (%s)", (_name, makeEnvironment) => {
   test("request: method, repeated headers and body out; status, headers and body back", async () => {
@@ -121,7 +113,7 @@ describe.each(ENVIRONMENTS)("HttpClient (%s)", (_name, makeEnvironment) => {
         },
       },
     });
-    servers.push(listener);
+    stopAfterTest(listener);
     const stream = await env.http.stream({ method: "GET", url: `http://127.0.0.1:${listener.port}/` });
     const chunks = stream.body[Symbol.asyncIterator]();
     expect(text((await chunks.next()).value)).toBe("only-ten!!");

@@ -159,8 +159,16 @@ test("a session detached for 2 s under load keeps its programs held: nothing is 
   }
   first.ws.close();
   await waitFor(() => server.sessions.get(first.sessionId)?.attachment?.isDetached, { label: "the detach" });
-  // The scenario itself: the client is away for 2 s while its programs have output to give.
-  await Bun.sleep(2000);
+  // The scenario itself: the client is away for 2 s while its programs have output to give (more
+  // than retention each), and all that time they wait for it instead of running on.
+  const detachedAt = performance.now();
+  const session = server.sessions.get(first.sessionId);
+  await waitFor(
+    () =>
+      performance.now() - detachedAt >= 2000 &&
+      ids.every(({ processId }) => session?.process.isHeld(processId)),
+    { label: "2 s detached with every program held", timeoutMs: 10_000 },
+  );
   await using second = await resume(server, first.sessionId);
   for (const { processId } of ids) {
     const r = received.get(processId) as Received;

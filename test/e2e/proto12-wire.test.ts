@@ -7,20 +7,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RpcError, TestClient } from "../support/client.ts";
 import { startTestServer } from "../support/harness.ts";
+import { serve, stopHttpServers } from "../support/http.ts";
 import { RawWebSocket } from "../support/raw-ws.ts";
 import { workspaceSandbox } from "../support/sandbox.ts";
 import { tempDir } from "../support/tmp.ts";
 import { waitFor } from "../support/wait.ts";
 
-const servers: { stop(force?: boolean): unknown }[] = [];
-afterEach(() => {
-  for (const server of servers.splice(0)) server.stop(true);
-});
-function serve(fetch: (request: Request) => Response | Promise<Response>) {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch });
-  servers.push(server);
-  return `http://127.0.0.1:${server.port}`;
-}
+afterEach(stopHttpServers);
 const errorOf = (promise: Promise<unknown>) =>
   promise.then(
     () => null,

@@ -3,19 +3,11 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { InternalError, InvalidParams } from "../../src/errors.ts";
 import { LocalHttpClient } from "../../src/http/local.ts";
+import { serve, stopAfterTest, stopHttpServers } from "../support/http.ts";
 import { waitFor } from "../support/wait.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-const servers: { stop(force?: boolean): unknown }[] = [];
-afterEach(() => {
-  for (const server of servers.splice(0)) server.stop(true);
-});
-
-function serve(fetch: (request: Request) => Response | Promise<Response>) {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch });
-  servers.push(server);
-  return `http://127.0.0.1:${server.port}`;
-}
+afterEach(stopHttpServers);
 
 /**
  * A server that answers every connection with these bytes and keeps it open until cut() (for
@@ -33,7 +25,7 @@ function rawServer(reply: string) {
       },
     },
   });
-  servers.push(listener);
+  stopAfterTest(listener);
   return {
     url: `http://127.0.0.1:${listener.port}`,
     connections: () => sockets.length,
