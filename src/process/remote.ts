@@ -68,22 +68,35 @@ export class RemoteProcess implements ExecProcess {
     return (await this.start(options)).output();
   }
 
-  launch(params: StartParams): Promise<ProcessStartResult> {
+  async launch(params: StartParams): Promise<ProcessStartResult> {
+    const isNew = !this.#streams.has(params.processId);
     this.#track(params.processId);
-    return this.client.call("process/start", { ...params, cwd: wirePath(params.cwd) });
+    try {
+      return await this.client.call("process/start", { ...params, cwd: wirePath(params.cwd) });
+    } catch (error) {
+      // Nothing started: nothing to follow, catch up on or terminate at close.
+      if (isNew) this.#streams.delete(params.processId);
+      throw error;
+    }
   }
 
   /** Terminate every process started here that has not closed (Environment.close does). */
   async terminateAll(timeoutMs = 2000): Promise<void> {
+    if (!this.client.isConnected) return;
     const open = [...this.#streams.values()].filter((stream) => !stream.isClosed);
     const closed = open.map((stream) => this.#closedEvent(stream.processId));
-    await Promise.allSettled(open.map((stream) => this.terminate(stream.processId)));
-    // Their closes are on the way: wait for them (bounded), so handles end as closed, not failed.
+    const answers = await Promise.allSettled(open.map((stream) => this.terminate(stream.processId)));
+    // Only what was running has a close on the way.
+    const running = closed.filter((_, i) => {
+      const answer = answers[i];
+      return answer?.status === "fulfilled" && answer.value.running;
+    });
+    // Wait for those closes (bounded), so handles end as closed, not failed.
     let timer: Timer | undefined;
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
-    await Promise.race([Promise.all(closed), late]);
+    await Promise.race([Promise.all(running), late]);
     clearTimeout(timer);
   }
 
