@@ -115,7 +115,7 @@ for (const workload of workloads) {
 }
 
 const columns: Column[] = [...kinds, "limit"];
-const references = kinds.filter((k) => k === "reference" || k === "ref-0.171");
+const references = kinds.filter((k) => k === "reference" || k === "ref-0.171" || k === "floor");
 const ratioHeads = references.map((r) => `ours/${r}`);
 const format = (n: number | undefined) =>
   n === undefined ? "" : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);

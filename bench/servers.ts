@@ -1,11 +1,12 @@
-// Start a server under test: ours from source, ours compiled, or a Codex reference (0.125, or 0.171
-// with its file:// URI dialect). Each prints its URL as the first stdout line; the time to that
+// Start a server under test: ours from source, ours compiled, a Codex reference (0.125, or 0.171
+// with its file:// URI dialect), or the floor (bench/floor-server.ts: bare Bun doing only the
+// output workloads' work; asked for by name, never run by default). Each prints its URL as the first stdout line; the time to that
 // line is the startup time.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const KINDS = ["ours", "ours-bin", "reference", "ref-0.171"] as const;
+export const KINDS = ["ours", "ours-bin", "reference", "ref-0.171", "floor"] as const;
 export type ServerKind = (typeof KINDS)[number];
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -76,7 +77,9 @@ export async function startBenchServer(kind: ServerKind): Promise<BenchServer> {
       ? [kind === "reference" ? REFERENCE_BINARY : REFERENCE_0171_BINARY, "exec-server", ...listen]
       : kind === "ours-bin"
         ? [OUR_BINARY, ...listen, "--log-level", "error"]
-        : [process.execPath, join(ROOT, "src/index.ts"), ...listen, "--log-level", "error"];
+        : kind === "floor"
+          ? [process.execPath, join(ROOT, "bench/floor-server.ts")]
+          : [process.execPath, join(ROOT, "src/index.ts"), ...listen, "--log-level", "error"];
   const started = performance.now();
   const child = Bun.spawn(command, {
     stdin: "ignore",
