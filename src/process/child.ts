@@ -14,7 +14,7 @@ import {
 } from "../protocol/process.ts";
 import { LINUX_SANDBOX_TYPE, sandboxedPids } from "../sandbox/launch.ts";
 import { killFamily } from "./family.ts";
-import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR } from "./output-buffer.ts";
+import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR, ReadMemory } from "./output-buffer.ts";
 import { type HoldOptions, OutputHold } from "./output-hold.ts";
 import type { StdinPipe } from "./pipes.ts";
 import { spawnChild } from "./spawn.ts";
@@ -22,6 +22,8 @@ import type { ProcessEvent, ReadOptions, ReadResult, StartParams } from "./types
 
 export interface ChildHooks extends Omit<HoldOptions, "budgetBytes"> {
   retainedOutputBytes: number;
+  /** Evicted output's memory is given back at once (see ReadMemory in output-buffer.ts). */
+  releasesEvictedOutput?: boolean;
   /** A promise while whoever reads the output is behind (see LocalProcess.setFlowControl). */
   beforeRead(): Promise<void> | undefined;
   onEvent(event: ProcessEvent): void;
@@ -315,7 +317,8 @@ export class Child {
     const isCut = isCapped && last !== undefined && this.#buffer.hasAfter(last.seq);
     const exit = this.#exit && (!isCut || this.#exit.seq < nextSeq) ? this.#exit : null;
     return {
-      chunks,
+      // Their read's memory may go once they are evicted (ReadMemory): the answer keeps their text.
+      chunks: this.#hooks.releasesEvictedOutput ? chunks.map((chunk) => chunk.withBase64()) : chunks,
       nextSeq,
       exited: exit !== null,
       exitCode: exit?.exitCode ?? null,
@@ -326,8 +329,12 @@ export class Child {
 
   /** Output becomes chunks of at most MAX_CHUNK_BYTES. */
   #output(stream: OutputStream, bytes: Uint8Array): void {
+    const memory = this.#hooks.releasesEvictedOutput
+      ? ReadMemory.of(bytes, Math.ceil(bytes.byteLength / MAX_CHUNK_BYTES))
+      : undefined;
     for (let start = 0; start < bytes.byteLength; start += MAX_CHUNK_BYTES) {
-      const chunk = new OutputChunk(this.#nextSeq++, stream, bytes.subarray(start, start + MAX_CHUNK_BYTES));
+      const part = bytes.subarray(start, start + MAX_CHUNK_BYTES);
+      const chunk = new OutputChunk(this.#nextSeq++, stream, part, memory);
       this.#buffer.push(chunk, this.#hold.ackedSeq, this.#hold.releasedSeq);
       // Detached, the notification goes nowhere.
       if (!this.#hooks.isAttached()) this.#hold.undelivered(chunk.seq);

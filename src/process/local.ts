@@ -36,6 +36,12 @@ export interface LocalProcessOptions {
   firstReadPatienceMs: number;
   /** Added to this table's lifecycle log lines (e.g. the session's short id). */
   logFields?: Record<string, string>;
+  /**
+   * Give evicted output's memory back at once (ReadMemory in output-buffer.ts). Only where every
+   * event is consumed in the tick it is emitted and every read is encoded as it is answered: the
+   * server's sessions. A caller of start() may keep chunks for as long as it likes.
+   */
+  releasesEvictedOutput?: boolean;
 }
 
 export const DEFAULT_PROCESS_OPTIONS: LocalProcessOptions = {
@@ -102,6 +108,7 @@ export class LocalProcess implements ExecProcess {
       { ...options, cwd: absolutePath(options.cwd, "cwd") },
       {
         retainedOutputBytes: this.#options.retainedOutputBytes,
+        releasesEvictedOutput: this.#options.releasesEvictedOutput,
         readPatienceMs: this.#options.readPatienceMs,
         firstReadPatienceMs: this.#options.firstReadPatienceMs,
         isAttached: () => this.#flowControl !== null,

@@ -14,6 +14,8 @@ export class OutputChunk {
     readonly seq: number,
     readonly stream: OutputStream,
     readonly bytes: Uint8Array,
+    /** The read the bytes are part of, where its memory is given back on eviction (ReadMemory). */
+    readonly memory?: ReadMemory,
   ) {}
 
   static fromBase64(seq: number, stream: OutputStream, base64: string): OutputChunk {
@@ -24,6 +26,50 @@ export class OutputChunk {
 
   get base64(): string {
     return this.#base64 ?? this.bytes.toBase64();
+  }
+
+  /** The same chunk with its base64 made now: it stays whole once its read's memory has gone. */
+  withBase64(): OutputChunk {
+    const chunk = new OutputChunk(this.seq, this.stream, this.bytes);
+    chunk.#base64 = this.base64;
+    return chunk;
+  }
+}
+
+/**
+ * The memory of one pipe or terminal read, shared by the chunks cut from it. Bun frees an
+ * ArrayBuffer's memory only when the collector sweeps its cell, which under a flood is long after
+ * the output has gone: dead reads were most of the server's resident growth. Where nothing holds a
+ * chunk's bytes past the tick it is handed out in, the read is detached (`transfer(0)` frees it at
+ * once) as the last of its chunks leaves retention. That holds for a server session: a
+ * notification is encoded as its chunk is emitted, and a process/read answer takes its chunks with
+ * their base64 already made (OutputChunk.withBase64), so a later eviction cannot empty them.
+ */
+export class ReadMemory {
+  #retained: number;
+
+  private constructor(
+    readonly buffer: ArrayBuffer,
+    chunks: number,
+  ) {
+    this.#retained = chunks;
+  }
+
+  /** For a read the runtime handed over whole (its own buffer, nothing else viewing it); else none. */
+  static of(bytes: Uint8Array, chunks: number): ReadMemory | undefined {
+    const { buffer } = bytes;
+    const isWhole =
+      buffer instanceof ArrayBuffer &&
+      !buffer.resizable &&
+      bytes.byteOffset === 0 &&
+      bytes.byteLength === buffer.byteLength;
+    return isWhole && chunks > 0 ? new ReadMemory(buffer, chunks) : undefined;
+  }
+
+  /** One chunk of this read left retention; with the last one the read's memory goes. */
+  release(): void {
+    this.#retained--;
+    if (this.#retained === 0 && !this.buffer.detached) this.buffer.transfer(0);
   }
 }
 
@@ -73,6 +119,7 @@ export class OutputBuffer {
       this.#chunks[this.#head] = undefined as unknown as OutputChunk;
       this.#head++;
       this.#bytes -= oldest.bytes.byteLength;
+      oldest.memory?.release();
     }
     if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
       this.#chunks.splice(0, this.#head);

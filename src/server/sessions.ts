@@ -66,7 +66,13 @@ export class Session {
   hasClientLeft = false;
 
   constructor(processOptions: Partial<LocalProcessOptions>, metrics?: Metrics) {
-    this.process = new LocalProcess({ ...processOptions, logFields: { session: shortId(this.id) } });
+    // Its events are encoded as they come and its reads as they are answered: evicted output
+    // can be given back at once.
+    this.process = new LocalProcess({
+      ...processOptions,
+      logFields: { session: shortId(this.id) },
+      releasesEvictedOutput: true,
+    });
     // Notifications go to whichever connection holds the session now; detached, they are dropped.
     this.process.subscribe((event) => {
       if (event.type === "output") metrics?.output(event.chunk.bytes.byteLength);
