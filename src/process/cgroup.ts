@@ -1,26 +1,43 @@
 // A cgroup v2 per program, where the host lets the server make them (a hierarchy it may write as
 // root, or a subtree delegated to its user, e.g. systemd's Delegate=yes). The server steps into the
-// program's new group for the moment of the spawn, so the program is born in it and so is every
+// program's group for the moment of the spawn, so the program is born in it and so is every
 // process it ever forks: leaving the process group, calling setsid(), scrubbing the environment
 // or losing the parent escapes none of it, and cgroup.kill ends the whole family in one write,
 // with no race against forks. Where no group can be made, family.ts finds the family by process
 // group, session and parent tree instead.
 //
-// Layout: <the server's own cgroup>/codex-exec-server.<pid>/<program>. Groups left by a server
-// that died are removed by the next one to start in the same place.
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+// Layout: <the server's own cgroup>/codex-exec-server.<pid>/<n>. A group whose program has closed
+// and which is empty is kept for the next program (making and removing one costs several times
+// what stepping in and out does), a few at most; groups left by a server that died are removed
+// by the next one to start in the same place.
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { logger } from "../log.ts";
 
 const log = logger("process");
 
 const BASE_PREFIX = "codex-exec-server.";
 const SWEEP_INTERVAL_MS = 200;
+/** Empty groups kept for reuse. */
+const SPARE_GROUPS = 16;
 
-/** A program's group. */
+/**
+ * One program's hold on a group. Once settled into the spare pool it is released: it no longer
+ * reaches the directory, which the next program may be using.
+ */
 export class ProgramCgroup {
   readonly path: string;
   readonly #settle: (group: ProgramCgroup) => void;
-  #removed = false;
+  #isReleased = false;
 
   constructor(path: string, settle: (group: ProgramCgroup) => void) {
     this.path = path;
@@ -28,16 +45,26 @@ export class ProgramCgroup {
   }
 
   /**
-   * Its program has closed or been killed: the group is removed now if it is empty, else as soon
+   * Its program has closed or been killed: the group is released now if it is empty, else as soon
    * as a sweep finds it empty (what the program left running keeps it until it dies or is killed).
    */
   settle(): void {
-    this.#settle(this);
+    if (!this.#isReleased) this.#settle(this);
   }
 
   /** Every live member, in this group and in any group a member made inside it. */
   members(): number[] {
-    return this.#removed ? [] : groupMembers(this.path);
+    return this.#isReleased ? [] : groupMembers(this.path);
+  }
+
+  /** No live process in the group or below it. */
+  isEmpty(): boolean {
+    if (this.#isReleased) return true;
+    try {
+      return readFileSync(`${this.path}/cgroup.events`, "latin1").includes("populated 0");
+    } catch {
+      return true; // removed
+    }
   }
 
   /**
@@ -64,33 +91,35 @@ export class ProgramCgroup {
     return members;
   }
 
-  /** Remove the group once it is empty; false while a member is alive. */
-  remove(): boolean {
-    if (this.#removed) return true;
-    this.#removed = removeTree(this.path);
-    return this.#removed;
+  /** This hold is over (the group was removed, or kept spare for another program). */
+  release(): void {
+    this.#isReleased = true;
   }
 
-  get isRemoved(): boolean {
-    return this.#removed;
+  get isReleased(): boolean {
+    return this.#isReleased;
   }
 }
 
 /** The groups of this server: one per program, under one base group. */
 export class ProgramCgroups {
-  /** The server's own group, which it returns to after each spawn. */
-  readonly #home: string;
   readonly #base: string;
+  /** The server's own group's cgroup.procs, open for writing: how it steps back after a spawn. */
+  readonly #homeProcs: number;
+  /** Groups a program holds (or held, and has not yet been found empty). */
   readonly #groups = new Set<ProgramCgroup>();
-  /** Groups waiting to be empty before they are removed. */
+  /** Groups waiting to be empty before they are released. */
   readonly #settling = new Set<ProgramCgroup>();
+  /** Empty groups for the next programs. */
+  readonly #spare: string[] = [];
   #sweeper: Timer | null = null;
   #next = 0;
   #isBroken = false;
+  #isDisposed = false;
 
-  private constructor(home: string, base: string) {
-    this.#home = home;
+  private constructor(base: string, homeProcs: number) {
     this.#base = base;
+    this.#homeProcs = homeProcs;
   }
 
   /**
@@ -103,22 +132,27 @@ export class ProgramCgroups {
     if (!home) return null;
     removeStaleBases(home);
     const base = `${home}/${BASE_PREFIX}${process.pid}`;
+    let homeProcs: number;
     try {
-      mkdirSync(base, { recursive: true });
+      homeProcs = openSync(`${home}/cgroup.procs`, "w");
     } catch {
       return null;
     }
-    const groups = new ProgramCgroups(home, base);
     try {
-      const group = groups.#enter(true);
-      if (group) {
-        groups.#leave(group);
-        const canKill = isFile(`${group.path}/cgroup.kill`);
-        if (groups.#release(group) && canKill && !groups.#isBroken) return groups;
+      mkdirSync(base, { recursive: true });
+      const groups = new ProgramCgroups(base, homeProcs);
+      const probe = groups.#enter(true);
+      if (probe) {
+        groups.#leave(probe);
+        const canKill = isFile(`${probe.path}/cgroup.kill`);
+        groups.#groups.delete(probe);
+        probe.release();
+        if (canKill && !groups.#isBroken && removeTree(probe.path)) return groups;
       }
     } catch {
       // Not ours to use.
     }
+    closeSync(homeProcs);
     removeTree(base);
     return null;
   }
@@ -128,12 +162,12 @@ export class ProgramCgroups {
   }
 
   /**
-   * Run `spawn` with the server inside a new group, so what it spawns starts there; the server
-   * steps back to its own group before returning, whatever `spawn` did. Where no group can be
-   * made (a limit such as cgroup.max.descendants), `spawn` runs without one.
+   * Run `spawn` with the server inside a group of its own, so what it spawns starts there; the
+   * server steps back to its own group before returning, whatever `spawn` did. Where no group can
+   * be made (a limit such as cgroup.max.descendants), `spawn` runs without one.
    */
   spawnInto<T>(spawn: () => T): { value: T; group: ProgramCgroup | null } {
-    const group = this.#isBroken ? null : this.#enter();
+    const group = this.#isBroken || this.#isDisposed ? null : this.#enter();
     if (!group) return { value: spawn(), group: null };
     try {
       return { value: spawn(), group };
@@ -146,30 +180,32 @@ export class ProgramCgroups {
     }
   }
 
-  /** A new group with the server in it, or null (logged) where one cannot be made. */
+  /** A group with the server in it (a spare one, or new), or null (logged) where none can be had. */
   #enter(isProbe = false): ProgramCgroup | null {
-    const group = new ProgramCgroup(`${this.#base}/${(this.#next++).toString(36)}`, (g) => this.#settle(g));
+    const spare = this.#spare.pop();
+    const path = spare ?? `${this.#base}/${(this.#next++).toString(36)}`;
     try {
-      mkdirSync(group.path);
-      writeFileSync(`${group.path}/cgroup.procs`, String(process.pid));
+      if (!spare) mkdirSync(path);
+      writeFileSync(`${path}/cgroup.procs`, String(process.pid));
     } catch (error) {
-      group.remove();
+      removeTree(path);
       if (isProbe) return null;
       log.warn("could not make a cgroup for a program; its family is found by the process tree", {
-        path: group.path,
+        path,
         error: String(error),
       });
       return null;
     }
+    const group = new ProgramCgroup(path, (g) => this.#settle(g));
     this.#groups.add(group);
     return group;
   }
 
   #leave(group: ProgramCgroup): void {
     try {
-      writeFileSync(`${this.#home}/cgroup.procs`, String(process.pid));
+      writeSync(this.#homeProcs, String(process.pid));
     } catch (error) {
-      // Not expected (the probe moved the same way): stop making groups. kill() spares the server.
+      // Not expected (the probe moved the same way): stop using groups. kill() spares the server.
       this.#isBroken = true;
       log.error("could not leave a program's cgroup; process families fall back to the process tree", {
         path: group.path,
@@ -191,30 +227,35 @@ export class ProgramCgroups {
     this.#sweeper.unref();
   }
 
-  /** Kill what is left in every group (returns the pids), and remove the groups that are empty. */
+  /** An empty group's hold ends: the group is kept spare, or removed. False while it is busy. */
+  #release(group: ProgramCgroup): boolean {
+    if (!group.isEmpty()) return false;
+    const keep = !this.#isDisposed && !this.#isBroken && this.#spare.length < SPARE_GROUPS;
+    if (!keep && !removeTree(group.path)) return false;
+    if (keep) this.#spare.push(group.path);
+    group.release();
+    this.#groups.delete(group);
+    return true;
+  }
+
+  /** Kill what is left in every group (returns the pids), and release the groups that are empty. */
   close(): number[] {
     const killed = [...this.#groups].flatMap((group) => group.kill());
-    this.#removeEmpty();
+    for (const group of this.#groups) this.#release(group);
     return killed;
   }
 
-  /** After close() and the deaths it caused: remove what is left, the base group last. */
+  /** After close() and the deaths it caused: remove every group, the base last. */
   dispose(): void {
+    if (this.#isDisposed) return;
+    this.#isDisposed = true;
     this.close();
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#sweeper = null;
     this.#settling.clear();
+    for (const path of this.#spare.splice(0)) removeTree(path);
     if (this.#groups.size === 0) removeTree(this.#base);
-  }
-
-  #removeEmpty(): void {
-    for (const group of this.#groups) this.#release(group);
-  }
-
-  #release(group: ProgramCgroup): boolean {
-    if (!group.remove()) return false;
-    this.#groups.delete(group);
-    return true;
+    closeSync(this.#homeProcs);
   }
 }
 
@@ -270,9 +311,17 @@ function groupMembers(path: string): number[] {
 /** rmdir a group and the groups inside it, deepest first; true when it is gone. */
 function removeTree(path: string): boolean {
   try {
-    for (const entry of readdirSync(path, { withFileTypes: true })) {
-      if (entry.isDirectory()) removeTree(`${path}/${entry.name}`);
-    }
+    rmdirSync(path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return true;
+    // EBUSY: a member is alive, or a group is inside (made by a program: a nested server).
+    if (code !== "EBUSY") return false;
+  }
+  try {
+    const inner = readdirSync(path, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    if (inner.length === 0 || !inner.every((entry) => removeTree(`${path}/${entry.name}`))) return false;
     rmdirSync(path);
     return true;
   } catch (error) {

@@ -82,19 +82,23 @@ export function familyOf(leaderPid: number, isLeaderAlive: boolean, processes = 
  * Returns the pids that were killed.
  */
 export function killFamily(leaderPid: number, isLeaderAlive: boolean): number[] {
+  // Found before anything dies: a dead member's children are reparented (to us) at once, and the
+  // tree no longer leads from the leader to them.
+  const found = familyOf(leaderPid, isLeaderAlive);
   try {
     process.kill(-leaderPid, "SIGKILL");
   } catch {
     // The group is gone already.
   }
-  return killUntilGone(() => familyOf(leaderPid, isLeaderAlive));
+  return killUntilGone(() => familyOf(leaderPid, isLeaderAlive), found);
 }
 
-/** SIGKILL what `find` finds, and again until it finds nothing new and alive. */
-export function killUntilGone(find: () => number[], maxRounds = 8): number[] {
+/** SIGKILL `first`, then what `find` finds, and again until it finds nothing new and alive. */
+export function killUntilGone(find: () => number[], first: number[] = [], maxRounds = 8): number[] {
   const killed = new Set<number>();
   for (let round = 0; round < maxRounds && HAS_PROC; round++) {
-    const members = find().filter((pid) => !killed.has(pid) || isRunning(pid));
+    const found = round === 0 && first.length > 0 ? first : find();
+    const members = found.filter((pid) => !killed.has(pid) || isRunning(pid));
     if (members.length === 0) break;
     for (const pid of members) {
       try {

@@ -272,7 +272,7 @@ export class LocalProcess implements ExecProcess {
     if (this.#children.get(child.processId) === child) this.#children.delete(child.processId);
     // Its id is gone, but what it left running is still this session's, killed when it ends.
     const group = child.cgroup;
-    if (group && !group.isRemoved) this.#lingering.add(group);
-    for (const lingering of this.#lingering) if (lingering.isRemoved) this.#lingering.delete(lingering);
+    if (group && !group.isReleased) this.#lingering.add(group);
+    for (const lingering of this.#lingering) if (lingering.isReleased) this.#lingering.delete(lingering);
   }
 }
