@@ -10,7 +10,7 @@ import { runCloudExecutor } from "../cloud/rendezvous.ts";
 import { refreshTokenUrl } from "../cloud/token-refresh.ts";
 import { logger } from "../log.ts";
 import type { ServerOptions } from "../server/server.ts";
-import { createServices, finishShutdown, startReaper } from "../server/services.ts";
+import { createServices, finishShutdown, startContainment } from "../server/services.ts";
 import type { CLOUD_FLAGS } from "./cloud-args.ts";
 import { parseCount, UsageError } from "./options.ts";
 
@@ -71,7 +71,7 @@ export async function serveCloud(cloud: CloudOptions, server: ServerOptions): Pr
   });
   const registry = new RegistryClient({ ...cloud, auth });
   const services = createServices(server);
-  const reaper = startReaper(server);
+  const containment = startContainment(server);
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     log.info("shutting down", { signal });
@@ -89,7 +89,7 @@ export async function serveCloud(cloud: CloudOptions, server: ServerOptions): Pr
       signal: stop.signal,
     });
   } finally {
-    await finishShutdown(services.sessions.close(), reaper);
+    await finishShutdown(services.sessions.close(), containment);
   }
   process.exit(0);
 }

@@ -66,21 +66,25 @@ export function parseCount(flag: string, value: string | undefined, fallback: nu
 }
 
 export function parseLogLevel(value: string | undefined): LogLevel {
-  const chosen = fromEnv("log-level", value, "info");
-  if (!(LOG_LEVELS as readonly string[]).includes(chosen.value)) {
+  return parseChoice("log-level", value, LOG_LEVELS, "info");
+}
+
+/** One of a flag's fixed choices (from the flag or its environment variable). */
+export function parseChoice<T extends string>(
+  flag: string,
+  value: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const chosen = fromEnv(flag, value, fallback);
+  if (!(choices as readonly string[]).includes(chosen.value)) {
     throw new UsageError(
-      `invalid ${chosen.source} value '${chosen.value}': expected one of ${LOG_LEVELS.join(", ")}`,
+      `invalid ${chosen.source} value '${chosen.value}': expected one of ${choices.join(", ")}`,
     );
   }
-  return chosen.value as LogLevel;
+  return chosen.value as T;
 }
 
 export function parseLogFormat(value: string | undefined): LogFormat {
-  const chosen = fromEnv("log-format", value, "text");
-  if (!(LOG_FORMATS as readonly string[]).includes(chosen.value)) {
-    throw new UsageError(
-      `invalid ${chosen.source} value '${chosen.value}': expected one of ${LOG_FORMATS.join(", ")}`,
-    );
-  }
-  return chosen.value as LogFormat;
+  return parseChoice("log-format", value, LOG_FORMATS, "text");
 }

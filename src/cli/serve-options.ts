@@ -5,7 +5,7 @@ import { AdmissionError, isLoopback, tokenDigest } from "../server/admission.ts"
 import { DEFAULT_LIMITS } from "../server/limits.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from "../server/server-options.ts";
 import type { Flag, Flags } from "./args.ts";
-import { fromEnv, isStdio, parseCount, parseListen, UsageError } from "./options.ts";
+import { fromEnv, isStdio, parseChoice, parseCount, parseListen, UsageError } from "./options.ts";
 
 const log = logger("cli");
 
@@ -117,6 +117,14 @@ export const SERVE_FLAGS = {
     "Close a connection that has not sent initialize within this long",
     DEFAULT_LIMITS.handshakeTimeoutMs,
   ),
+  cgroups: {
+    type: "string",
+    description:
+      "auto: each program and all it starts in a cgroup v2 group of its own, where the server may make one (root, or a delegated subtree); off: find a program's family by its process group, session and parent tree",
+    hint: "MODE",
+    env: env("cgroups"),
+    fallback: "auto",
+  },
   "max-read-file-bytes": count(
     "max-read-file-bytes",
     "Largest file fs/readFile reads whole",
@@ -179,6 +187,7 @@ export function resolveServeOptions(values: Values): ServerOptions {
     keepaliveMs: parseCount("keepalive-ms", values["keepalive-ms"], DEFAULT_SERVER_OPTIONS.keepaliveMs),
     firstReadPatienceMs: parseCount("first-read-patience-ms", values["first-read-patience-ms"], 1000),
     reapOrphans: true,
+    programCgroups: parseChoice("cgroups", values.cgroups, ["auto", "off"], "auto") === "auto",
     limits: {
       ...DEFAULT_LIMITS,
       maxFrameBytes: limit("max-frame-bytes", DEFAULT_LIMITS.maxFrameBytes),

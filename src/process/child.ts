@@ -3,7 +3,6 @@
 // program has exited and every output stream has ended.
 import { constants } from "node:os";
 import type { Subprocess } from "bun";
-import { nanoid } from "nanoid";
 import { InternalError, InvalidParams, InvalidRequest } from "../errors.ts";
 import {
   type OutputStream,
@@ -13,6 +12,7 @@ import {
   type WriteStatus,
 } from "../protocol/process.ts";
 import { LINUX_SANDBOX_TYPE, sandboxedPids } from "../sandbox/launch.ts";
+import type { ProgramCgroup } from "./cgroup.ts";
 import { killFamily } from "./family.ts";
 import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR, ReadMemory } from "./output-buffer.ts";
 import { type HoldOptions, OutputHold } from "./output-hold.ts";
@@ -91,8 +91,8 @@ export class Child {
   readonly #hold: OutputHold;
   readonly #waiters = new Set<() => void>();
   readonly #subprocess: Subprocess;
-  /** Marks every descendant, so the family can be found even after it leaves the group. */
-  readonly #scope = nanoid();
+  /** The program's own cgroup, where the server could make one (see cgroup.ts). */
+  readonly cgroup: ProgramCgroup | null;
   #stdin: StdinPipe | null;
   /** Stdin bytes written and not yet taken by the program. */
   #stdinQueuedBytes = 0;
@@ -115,7 +115,7 @@ export class Child {
       options.tty ? PTY_UNREAD_FACTOR * retainedOutputBytes : Number.POSITIVE_INFINITY,
     );
     this.#hold = new OutputHold(this.#buffer, { ...hooks, budgetBytes: hooks.retainedOutputBytes });
-    const spawned = spawnChild(options, this.#scope, {
+    const spawned = spawnChild(options, {
       onOutput: (stream, bytes) => this.#output(stream, bytes),
       onStreamEnd: () => this.#streamEnded(),
       beforeRead: () => hooks.beforeRead() ?? this.#hold.gate(),
@@ -124,6 +124,7 @@ export class Child {
     this.sandboxType = spawned.sandboxType;
     this.#stdin = spawned.stdin;
     this.#openStreams = spawned.streamCount;
+    this.cgroup = spawned.cgroup;
     spawned.subprocess.exited.then(() => this.#afterExit());
   }
 
@@ -295,11 +296,12 @@ export class Child {
     if (!terminal.closed) terminal.resize(size.cols, size.rows);
   }
 
-  /** Kill the program's family: its group, its descendants, and every process with its scope. */
+  /** Kill the program's family: its cgroup, and its process group, session and descendants. */
   killFamily(): number[] {
     // What the program wrote before it died must drain, whoever is reading.
     this.#hold.drain();
-    const killed = killFamily(this.#subprocess.pid, this.#scope, this.#exit === null);
+    const inGroup = this.cgroup?.kill() ?? [];
+    const killed = [...new Set([...inGroup, ...killFamily(this.#subprocess.pid, this.#exit === null)])];
     // The group kill may have taken the program before the family search saw it: it is named
     // anyway, so that shutdown waits for it to be reaped.
     return killed.includes(this.pid) ? killed : [this.pid, ...killed];
@@ -404,6 +406,7 @@ export class Child {
     this.#endStdin();
     this.#hooks.onEvent({ type: "closed", processId: this.processId, seq: this.#closedSeq });
     this.#wake();
+    this.cgroup?.settle();
     this.#hooks.onClosed(this);
   }
 

@@ -1,11 +1,10 @@
-// Finding and killing every process a managed program left behind. A program's family is its
-// process group, its descendants by parent pid, and every process that still carries its scope
-// token in the environment: the last catches daemons that called setsid() and lost their parent.
-// Linux reads /proc; elsewhere only the process group is reachable.
+// Finding and killing every process a managed program left behind, by the process tree: where
+// the server could not give the program a cgroup of its own (cgroup.ts), its family is its process
+// group, its session (the program leads both) and its descendants by parent pid. What leaves the
+// session with setsid() and is then orphaned is out of reach here: the server, a subreaper, adopts
+// it (reaper.ts) and kills it when it shuts down. Linux reads /proc; elsewhere only the process
+// group is reachable.
 import { readdirSync, readFileSync } from "node:fs";
-
-/** Set in every managed program's environment; its value is unique to that program. */
-export const SCOPE_VARIABLE = "CODEX_EXEC_SERVER_SCOPE";
 
 const HAS_PROC = (() => {
   try {
@@ -20,6 +19,8 @@ export interface ProcessInfo {
   pid: number;
   ppid: number;
   pgid: number;
+  /** The session id. */
+  sid: number;
   state: string;
 }
 
@@ -34,7 +35,13 @@ export function listProcesses(): ProcessInfo[] {
       const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
       // The command name may hold spaces and parentheses: fields start after the last ")".
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      result.push({ pid, ppid: Number(fields[1]), pgid: Number(fields[2]), state: fields[0] ?? "?" });
+      result.push({
+        pid,
+        ppid: Number(fields[1]),
+        pgid: Number(fields[2]),
+        sid: Number(fields[3]),
+        state: fields[0] ?? "?",
+      });
     } catch {
       // Gone while we looked.
     }
@@ -42,25 +49,8 @@ export function listProcesses(): ProcessInfo[] {
   return result;
 }
 
-/** Whether a process carries the scope token (random, so a plain search cannot match by accident). */
-function carriesScope(pid: number, needle: Buffer): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`).includes(needle);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The live members of a program's family, found in one snapshot of /proc. Descent by parent pid
- * starts at `leaderPid` only while the leader is alive (`isLeaderAlive`): a reaped pid can be reused.
- */
-export function familyOf(
-  leaderPid: number,
-  scope: string,
-  isLeaderAlive: boolean,
-  processes = listProcesses(),
-): number[] {
+/** The live processes that match `isRoot`, and their descendants, in one snapshot of /proc. */
+export function treesOf(isRoot: (p: ProcessInfo) => boolean, processes = listProcesses()): number[] {
   const children = new Map<number, number[]>();
   for (const p of processes) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
   const members = new Set<number>();
@@ -69,36 +59,46 @@ export function familyOf(
     members.add(pid);
     for (const child of children.get(pid) ?? []) visit(child);
   };
-  const needle = Buffer.from(`${SCOPE_VARIABLE}=${scope}`);
   for (const p of processes) {
-    if (p.state === "Z" || p.pid === process.pid) continue;
-    // The kernel never hands out a pid that is still some group's id, so the group test is safe.
-    const isLeader = isLeaderAlive && p.pid === leaderPid;
-    if (isLeader || p.pgid === leaderPid || carriesScope(p.pid, needle)) visit(p.pid);
+    if (p.state !== "Z" && p.pid !== process.pid && isRoot(p)) visit(p.pid);
   }
   return [...members];
+}
+
+/**
+ * The live members of a program's family. Descent by parent pid starts at `leaderPid` only while
+ * the leader is alive (`isLeaderAlive`): a reaped pid can be reused. The kernel never hands out a
+ * pid that is still some group's or session's id, so the group and session tests are safe after.
+ */
+export function familyOf(leaderPid: number, isLeaderAlive: boolean, processes = listProcesses()): number[] {
+  return treesOf(
+    (p) => (isLeaderAlive && p.pid === leaderPid) || p.pgid === leaderPid || p.sid === leaderPid,
+    processes,
+  );
 }
 
 /**
  * SIGKILL the whole family, rescanning until no member is left (a member may fork while we kill).
  * Returns the pids that were killed.
  */
-export function killFamily(
-  leaderPid: number,
-  scope: string,
-  isLeaderAlive: boolean,
-  maxRounds = 8,
-): number[] {
+export function killFamily(leaderPid: number, isLeaderAlive: boolean): number[] {
+  // Found before anything dies: a dead member's children are reparented (to us) at once, and the
+  // tree no longer leads from the leader to them.
+  const found = familyOf(leaderPid, isLeaderAlive);
   try {
     process.kill(-leaderPid, "SIGKILL");
   } catch {
     // The group is gone already.
   }
+  return killUntilGone(() => familyOf(leaderPid, isLeaderAlive), found);
+}
+
+/** SIGKILL `first`, then what `find` finds, and again until it finds nothing new and alive. */
+export function killUntilGone(find: () => number[], first: number[] = [], maxRounds = 8): number[] {
   const killed = new Set<number>();
   for (let round = 0; round < maxRounds && HAS_PROC; round++) {
-    const members = familyOf(leaderPid, scope, isLeaderAlive).filter(
-      (pid) => !killed.has(pid) || isRunning(pid),
-    );
+    const found = round === 0 && first.length > 0 ? first : find();
+    const members = found.filter((pid) => !killed.has(pid) || isRunning(pid));
     if (members.length === 0) break;
     for (const pid of members) {
       try {

@@ -9,6 +9,7 @@ import type {
   TerminalSize,
   WriteStatus,
 } from "../protocol/process.ts";
+import type { ProgramCgroup } from "./cgroup.ts";
 import { Child } from "./child.ts";
 import { type ProcessHandle, type RunResult, startParams, startProcess } from "./handle.ts";
 import type {
@@ -63,6 +64,8 @@ export class LocalProcess implements ExecProcess {
   /** Closed processes still readable, oldest closed first. */
   readonly #closed = new Set<Child>();
   #closedBytes = 0;
+  /** Cgroups of forgotten processes that still hold what their program left running. */
+  readonly #lingering = new Set<ProgramCgroup>();
   /** When each running program started, for its exit line's duration. */
   readonly #startedAt = new Map<string, number>();
   #isShutDown = false;
@@ -223,6 +226,8 @@ export class LocalProcess implements ExecProcess {
   shutdown(): number[] {
     this.#isShutDown = true;
     const killed = [...this.#children.values()].flatMap((child) => child.killFamily());
+    for (const group of this.#lingering) killed.push(...group.kill());
+    this.#lingering.clear();
     for (const timer of this.#forgetTimers) clearTimeout(timer);
     this.#forgetTimers.clear();
     this.#listeners.clear();
@@ -272,5 +277,9 @@ export class LocalProcess implements ExecProcess {
     if (!this.#closed.delete(child)) return;
     this.#closedBytes -= child.retainedBytes;
     if (this.#children.get(child.processId) === child) this.#children.delete(child.processId);
+    // Its id is gone, but what it left running is still this session's, killed when it ends.
+    const group = child.cgroup;
+    if (group && !group.isReleased) this.#lingering.add(group);
+    for (const lingering of this.#lingering) if (lingering.isReleased) this.#lingering.delete(lingering);
   }
 }

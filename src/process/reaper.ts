@@ -2,7 +2,7 @@
 // to us instead of to init, so none escapes the family search, and we reap them when they die
 // (init in a container often does not). Only processes Bun did not spawn are reaped here: Bun
 // waits for its own children, and reaping one first would lose its exit status.
-import { listProcesses } from "./family.ts";
+import { killUntilGone, listProcesses, treesOf } from "./family.ts";
 
 const PR_SET_CHILD_SUBREAPER = 36;
 const WNOHANG = 1;
@@ -60,6 +60,15 @@ export class OrphanReaper {
       if (libc.waitpid(p.pid, null, WNOHANG) === p.pid) reaped++;
     }
     return reaped;
+  }
+
+  /**
+   * SIGKILL every adopted orphan that is alive, and its descendants: only our programs' families
+   * are reparented to us, so at shutdown these are what escaped them. Returns the pids.
+   */
+  killAdopted(): number[] {
+    if (!this.#libc) return [];
+    return killUntilGone(() => treesOf((p) => p.ppid === process.pid && !this.#isOwnChild(p.pid)));
   }
 
   start(intervalMs: number): void {

@@ -5,8 +5,8 @@ import { InternalError } from "../errors.ts";
 import { osErrorText } from "../os-error.ts";
 import type { OutputStream } from "../protocol/process.ts";
 import { type SandboxLaunch, sandboxLaunch } from "../sandbox/launch.ts";
+import type { ProgramCgroup, ProgramCgroups } from "./cgroup.ts";
 import { childEnvironment } from "./env.ts";
-import { SCOPE_VARIABLE } from "./family.ts";
 import { openPipes, StdinPipe } from "./pipes.ts";
 import type { StartParams } from "./types.ts";
 
@@ -20,6 +20,17 @@ export interface SpawnCallbacks {
 /** Pids Bun spawned and has not yet seen exit: Bun reaps these itself. */
 const spawnedPids = new Set<number>();
 
+/** A cgroup per program, when the server made them possible (process-wide: the CLI does). */
+let programCgroups: ProgramCgroups | null = null;
+
+export function useProgramCgroups(groups: ProgramCgroups | null): void {
+  programCgroups = groups;
+}
+
+export function currentProgramCgroups(): ProgramCgroups | null {
+  return programCgroups;
+}
+
 export function isSpawnedChild(pid: number): boolean {
   return spawnedPids.has(pid);
 }
@@ -31,6 +42,8 @@ export interface Spawned {
   streamCount: number;
   /** What confined the program: `none`, or the sandbox it runs in (see sandbox/launch.ts). */
   sandboxType: string;
+  /** The program's own cgroup, which it and every descendant are born in (see cgroup.ts). */
+  cgroup: ProgramCgroup | null;
 }
 
 const DEFAULT_SIZE = { rows: 24, cols: 80 };
@@ -43,19 +56,26 @@ function resolveProgram(program: string, env: Record<string, string>, cwd: strin
   return found;
 }
 
-/** Spawn a program whose every descendant carries `scope` in its environment (see family.ts). */
-export function spawnChild(options: StartParams, scope: string, callbacks: SpawnCallbacks): Spawned {
-  const spawned = spawnProgram(options, scope, callbacks);
+/** Spawn a program, in a cgroup of its own where the server can make one. */
+export function spawnChild(options: StartParams, callbacks: SpawnCallbacks): Spawned {
+  const groups = programCgroups;
+  let spawned: Spawned;
+  if (groups) {
+    const { value, group } = groups.spawnInto(() => spawnProgram(options, callbacks));
+    spawned = { ...value, cgroup: group };
+  } else {
+    spawned = spawnProgram(options, callbacks);
+  }
   const { pid } = spawned.subprocess;
   spawnedPids.add(pid);
   spawned.subprocess.exited.finally(() => spawnedPids.delete(pid));
   return spawned;
 }
 
-function spawnProgram(options: StartParams, scope: string, callbacks: SpawnCallbacks): Spawned {
+function spawnProgram(options: StartParams, callbacks: SpawnCallbacks): Spawned {
   const [program, ...args] = options.argv;
   if (program === undefined) throw new InternalError("argv must not be empty");
-  const env = childEnvironment({ ...options.env, [SCOPE_VARIABLE]: scope }, options.envPolicy);
+  const env = childEnvironment(options.env, options.envPolicy);
   let resolved: string;
   try {
     resolved = resolveProgram(program, env, options.cwd);
@@ -103,7 +123,7 @@ function spawnResolved(
           exit: () => callbacks.onStreamEnd(),
         },
       });
-      return { subprocess, stdin: null, streamCount: 1, sandboxType };
+      return { subprocess, stdin: null, streamCount: 1, sandboxType, cgroup: null };
     }
     const pipes = openPipes(options.pipeStdin === true);
     if (pipes) {
@@ -117,7 +137,7 @@ function spawnResolved(
       pipes.spawned(true);
       pump(pipes.stdout, "stdout", callbacks, () => pipes.releaseOutput("stdout"));
       pump(pipes.stderr, "stderr", callbacks, () => pipes.releaseOutput("stderr"));
-      return { subprocess, stdin: pipes.stdin, streamCount: 2, sandboxType };
+      return { subprocess, stdin: pipes.stdin, streamCount: 2, sandboxType, cgroup: null };
     }
     // No libc to make pipes with: Bun's own (socket pairs).
     const subprocess = Bun.spawn(cmd, {
@@ -133,6 +153,7 @@ function spawnResolved(
       stdin: sink ? new StdinPipe(sink, () => {}) : null,
       streamCount: 2,
       sandboxType,
+      cgroup: null,
     };
   } catch (error) {
     if (error instanceof InternalError) throw error;

@@ -4,12 +4,12 @@
 // after it, and a socket that opens before they are ready has its frames queued until they are.
 import type { Server, ServerWebSocket } from "bun";
 import { logger } from "../log.ts";
-import type { OrphanReaper } from "../process/reaper.ts";
 import { refusal } from "./admission.ts";
 import type { ConnectionServices, ServerConnection } from "./connection.ts";
 import { Keepalive } from "./keepalive.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions, type ServerOverrides } from "./server-options.ts";
+import type { Containment } from "./services.ts";
 import type { SessionRegistry } from "./sessions.ts";
 
 export * from "./server-options.ts";
@@ -53,13 +53,13 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
   };
   const keepalive = new Keepalive(options.keepaliveMs);
   let loaded: { services: ConnectionServices; Connection: typeof ServerConnection; core: Core } | null = null;
-  let reaper: OrphanReaper | null = null;
+  let containment: Containment | null = null;
   // After this tick: the caller prints the URL first, then the services load.
   const ready = new Promise((resolve) => setImmediate(resolve))
     .then(() => import("./services.ts"))
     .then((core) => {
       loaded = { services: core.createServices(options), Connection: core.ServerConnection, core };
-      reaper = core.startReaper(options);
+      containment = core.startContainment(options);
     });
   const attach = (ws: ServerWebSocket<SocketData>) => {
     if (!loaded || ws.data.isClosed) return;
@@ -162,7 +162,7 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
       await ready;
       const killed = servicesOf().sessions.close();
       await server.stop(true);
-      await (loaded as unknown as { core: Core }).core.finishShutdown(killed, reaper);
+      await (loaded as unknown as { core: Core }).core.finishShutdown(killed, containment);
     },
   };
 }

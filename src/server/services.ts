@@ -4,10 +4,12 @@ import { LocalEnvironmentConfig } from "../config/local.ts";
 import { LocalFileSystem } from "../fs/local.ts";
 import { LocalHttpClient } from "../http/local.ts";
 import { LocalHostInfo } from "../info/local.ts";
+import { logger } from "../log.ts";
+import { ProgramCgroups } from "../process/cgroup.ts";
 import { listProcesses } from "../process/family.ts";
 import { DEFAULT_PROCESS_OPTIONS } from "../process/local.ts";
 import { OrphanReaper } from "../process/reaper.ts";
-import { isSpawnedChild } from "../process/spawn.ts";
+import { isSpawnedChild, useProgramCgroups } from "../process/spawn.ts";
 import { ConfigHandler } from "./config-handler.ts";
 import type { ConnectionServices } from "./connection.ts";
 import { FsHandler } from "./fs-handler.ts";
@@ -54,19 +56,41 @@ export function createServices(options: ServerOverrides = {}): ConnectionService
   };
 }
 
-/** The orphan reaper, when asked for (it is process-wide: the CLI asks, in-process servers do not). */
-export function startReaper(options: Pick<ServerOptions, "reapOrphans">): OrphanReaper | null {
+/**
+ * What the server does process-wide so that nothing a program starts outlives it: it becomes the
+ * orphans' subreaper, and gives each program a cgroup where the host lets it (cgroup.ts).
+ */
+export interface Containment {
+  reaper: OrphanReaper;
+  cgroups: ProgramCgroups | null;
+}
+
+const log = logger("process");
+
+/** Containment, when asked for (it is process-wide: the CLI asks, in-process servers do not). */
+export function startContainment(
+  options: Pick<ServerOptions, "reapOrphans" | "programCgroups">,
+): Containment | null {
   if (!options.reapOrphans) return null;
   const reaper = new OrphanReaper(isSpawnedChild);
   reaper.start(1000);
-  return reaper;
+  const cgroups = options.programCgroups ? ProgramCgroups.open() : null;
+  useProgramCgroups(cgroups);
+  log.debug("process families", cgroups ? { cgroup: cgroups.basePath } : { by: "process tree" });
+  return { reaper, cgroups };
 }
 
-/** After the kills: wait for the killed to die, then reap what was orphaned to us. */
-export async function finishShutdown(killed: number[], reaper: OrphanReaper | null): Promise<void> {
-  await waitUntilGone(killed, 3000);
-  reaper?.reap();
-  reaper?.stop();
+/**
+ * After the sessions' kills: kill what is left in the programs' cgroups and what was orphaned to
+ * us, wait for all of it to die, reap it, and remove the cgroups.
+ */
+export async function finishShutdown(killed: number[], containment: Containment | null): Promise<void> {
+  const escaped = [...(containment?.cgroups?.close() ?? []), ...(containment?.reaper.killAdopted() ?? [])];
+  await waitUntilGone([...killed, ...escaped], 3000);
+  containment?.reaper.reap();
+  containment?.reaper.stop();
+  containment?.cgroups?.dispose();
+  if (containment?.cgroups) useProgramCgroups(null);
 }
 
 /**

@@ -27,7 +27,7 @@ export async function serveStdio(
   };
   const core = await import("./services.ts");
   const services = core.createServices(options);
-  const reaper = core.startReaper(options);
+  const containment = core.startContainment(options);
   const { input, output } = streams;
   let isClosed = false;
   const connection = new core.ServerConnection(
@@ -59,6 +59,6 @@ export async function serveStdio(
   output.off("drain", onDrain);
   connection.closed();
   const killed = services.sessions.close();
-  await core.finishShutdown(killed, reaper);
+  await core.finishShutdown(killed, containment);
   log.info("stdin closed: stopped");
 }

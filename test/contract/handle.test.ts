@@ -32,12 +32,9 @@ describe.each(ENVIRONMENTS)("process handles (%s)", (_name, makeEnvironment) => 
       exitCode: 0,
       signal: null,
     });
-    // An explicit env is exactly the environment (less the family marker, while there is one).
+    // An explicit env is exactly the environment: the server adds nothing of its own.
     const { stdout } = await env.process.run({ argv: ["/usr/bin/env"], env: { ONLY: "1" } });
-    expect(stdout.split("\n").filter((line) => !line.startsWith("CODEX_EXEC_SERVER_SCOPE="))).toEqual([
-      "ONLY=1",
-      "",
-    ]);
+    expect(stdout.split("\n")).toEqual(["ONLY=1", ""]);
   });
 
   test("write, closeStdin, signal, resize and terminate act on the handle's process", async () => {

@@ -1,8 +1,11 @@
 // Guards "nothing left running" (hardening §3): terminate, session expiry, SIGTERM and SIGINT each
 // leave zero descendants — grandchildren, great-grandchildren, a setsid'd subtree and an orphaned
-// setsid daemon — and no zombies under the server.
+// setsid daemon with a scrubbed environment — and no zombies under the server. The last is found
+// by its cgroup; with --cgroups off (or a host that allows none) it outlives a terminate
+// (SECURITY.md says so) and dies when the server shuts down.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import { ownCgroupDirectory } from "../../src/process/cgroup.ts";
 import { listProcesses } from "../../src/process/family.ts";
 import { TestClient } from "../support/client.ts";
 import { type CliServer, startCli } from "../support/harness.ts";
@@ -10,15 +13,33 @@ import { sh } from "../support/process.ts";
 import { waitFor } from "../support/wait.ts";
 
 /** A family whose every member runs `sleep <tag>`, so /proc can find them by command line. */
-function familyScript(tag: string): string {
+function familyScript(tag: string, escapeTag: string): string {
   return [
     `sleep ${tag} &`, // grandchild
     `sh -c 'sleep ${tag} & wait' &`, // grandchild with a great-grandchild
     `setsid sh -c 'sleep ${tag} & wait' &`, // a subtree in a new session (out of the process group)
-    `(setsid sh -c 'sleep ${tag} & wait' &)`, // an orphaned daemon: its parent subshell is gone
+    // An orphaned daemon out of the group and the session (its parent subshell is gone), with
+    // nothing of ours in its environment.
+    `(setsid env -i /bin/sh -c 'sleep ${escapeTag} & wait' &)`,
     "echo ready; wait",
   ].join("\n");
 }
+
+/** Whether this host lets us (and so the servers we start) make cgroup v2 groups. */
+function hostAllowsCgroups(): boolean {
+  const own = ownCgroupDirectory();
+  try {
+    if (!own) return false;
+    accessSync(own, constants.W_OK);
+    accessSync(`${own}/cgroup.procs`, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The server's own base group, which exists while it runs in cgroup mode. */
+const baseGroupOf = (server: CliServer) => `${ownCgroupDirectory()}/codex-exec-server.${server.process.pid}`;
 
 /** Live (non-zombie) processes whose command line contains the tag. */
 function withTag(tag: string): number[] {
@@ -42,25 +63,83 @@ const zombiesUnder = (pid: number) => listProcesses().filter((p) => p.ppid === p
 let counter = 0;
 const newTag = () => `${3000 + (process.pid % 1000)}.${Date.now() % 100000}${++counter}`;
 
-async function startFamily(server: CliServer, client: TestClient, tty = false) {
+/**
+ * Start a family. Where the server makes cgroups the orphaned daemon is found like the rest (its
+ * tag is the family's); elsewhere, or when `separate`, it gets a tag of its own (`escapeTag`).
+ */
+async function startFamily(server: CliServer, client: TestClient, tty = false, separate = false) {
   const tag = newTag();
-  const params = sh(familyScript(tag), { tty });
+  const escapeTag = separate || !existsSync(baseGroupOf(server)) ? newTag() : tag;
+  const params = sh(familyScript(tag, escapeTag), { tty });
   await client.call("process/start", params);
+  const isApart = escapeTag !== tag;
   await waitFor(
-    () => client.outputOf(params.processId).toString().includes("ready") && withTag(tag).length >= 8,
-    {
-      label: `the family of ${tag} to be up`,
-    },
+    () =>
+      client.outputOf(params.processId).toString().includes("ready") &&
+      withTag(tag).length >= (isApart ? 6 : 8) &&
+      withTag(escapeTag).length >= 2 &&
+      // Orphaned already: adopted by the server, out of the program's tree.
+      listProcesses().some((p) => p.ppid === server.process.pid && withTag(escapeTag).includes(p.pid)),
+    { label: `the family of ${tag} to be up` },
   );
-  expect(server.process.pid).toBeGreaterThan(0);
-  return { tag, params };
+  return { tag, escapeTag, params };
 }
+
+/** Where the daemon was apart: it is gone once the server has shut down (it adopted it). */
+async function expectEscapeGoneAtShutdown(server: CliServer, tag: string, escapeTag: string) {
+  if (escapeTag === tag) return;
+  expect(await server.stop("SIGTERM")).toBe(0);
+  expect(withTag(escapeTag)).toEqual([]);
+}
+
+test("a server on a host that allows cgroups makes one per program, and removes them", async () => {
+  const allowed = hostAllowsCgroups();
+  await using server = await startCli();
+  await using client = await TestClient.session(server.url);
+  const params = sh("cat /proc/self/cgroup");
+  await client.call("process/start", params);
+  await client.waitForClosed(params.processId);
+  const cgroupLine = client
+    .outputOf(params.processId)
+    .toString()
+    .split("\n")
+    .find((line) => line.startsWith("0::"));
+  const base = baseGroupOf(server);
+  expect(existsSync(base)).toBe(allowed);
+  if (!allowed) return;
+  expect(`${ownCgroupDirectory()}${cgroupLine?.slice(3)}`.startsWith(`${base}/`)).toBe(true);
+  // The program has closed: its group is empty (kept for the next program); the base goes with
+  // the server.
+  const groups = () => readdirSync(base, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+  expect(groups().length).toBeGreaterThan(0);
+  await waitFor(
+    () =>
+      groups().every((entry) =>
+        readFileSync(`${base}/${entry.name}/cgroup.events`, "latin1").includes("populated 0"),
+      ),
+    { label: "the program's group empty" },
+  );
+  expect(await server.stop("SIGTERM")).toBe(0);
+  expect(existsSync(base)).toBe(false);
+});
+
+test("with --cgroups off, what escapes the group, the session and the tree dies at shutdown", async () => {
+  await using server = await startCli(["--cgroups", "off"]);
+  await using client = await TestClient.session(server.url);
+  const { tag, escapeTag, params } = await startFamily(server, client, false, true);
+  await client.call("process/terminate", { processId: params.processId });
+  await waitFor(() => withTag(tag).length === 0, { label: `no process of ${tag}` });
+  // The documented escape: out of reach of a terminate without a cgroup...
+  expect(withTag(escapeTag).length).toBeGreaterThan(0);
+  // ...but adopted by the server (a subreaper), which kills it when it shuts down.
+  await expectEscapeGoneAtShutdown(server, tag, escapeTag);
+}, 15_000);
 
 describe.each([false, true])("tty %p", (tty) => {
   test("process/terminate leaves no descendant", async () => {
     await using server = await startCli();
     await using client = await TestClient.session(server.url);
-    const { tag, params } = await startFamily(server, client, tty);
+    const { tag, escapeTag, params } = await startFamily(server, client, tty);
     expect(await client.call("process/terminate", { processId: params.processId })).toEqual({
       running: true,
     });
@@ -69,17 +148,19 @@ describe.each([false, true])("tty %p", (tty) => {
     await waitFor(() => zombiesUnder(server.process.pid).length === 0, {
       label: "no zombie under the server",
     });
+    await expectEscapeGoneAtShutdown(server, tag, escapeTag);
   });
 
   test("session expiry leaves no descendant", async () => {
     await using server = await startCli(["--session-ttl-ms", "100"]);
     const client = await TestClient.session(server.url);
-    const { tag } = await startFamily(server, client, tty);
+    const { tag, escapeTag } = await startFamily(server, client, tty);
     await client.close();
     await waitFor(() => withTag(tag).length === 0, { label: `no process of ${tag}` });
     await waitFor(() => zombiesUnder(server.process.pid).length === 0, {
       label: "no zombie under the server",
     });
+    await expectEscapeGoneAtShutdown(server, tag, escapeTag);
   });
 });
 
@@ -89,7 +170,8 @@ describe.each(["SIGTERM", "SIGINT"] as const)("%s", (signal) => {
     const tags: string[] = [];
     for (const tty of [false, true]) {
       const client = await TestClient.session(server.url);
-      tags.push((await startFamily(server, client, tty)).tag);
+      const { tag, escapeTag } = await startFamily(server, client, tty);
+      tags.push(tag, escapeTag);
     }
     expect(await server.stop(signal)).toBe(0);
     // The server waited for the kills before exiting: nothing is left even right after.

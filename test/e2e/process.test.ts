@@ -289,10 +289,10 @@ describe("process/start", () => {
     });
   });
 
-  test("without envPolicy the child gets exactly env, plus its scope marker", async () => {
+  test("without envPolicy the child gets exactly env, and nothing of the server's", async () => {
     await using client = await server.session();
     const result = await run(client, startParams(["/usr/bin/env"], { env: { ONLY: "this" } }));
-    expect(result.stdout).toMatch(/^CODEX_EXEC_SERVER_SCOPE=[\w-]{21}\nONLY=this\n$/);
+    expect(result.stdout).toBe("ONLY=this\n");
   });
 
   test("envPolicy shapes the inherited environment and env is laid over it", async () => {
@@ -328,16 +328,10 @@ describe("process/start", () => {
       set: { A: "1" },
       includeOnly: [],
     };
-    const bare = await run(
-      client,
-      startParams(["/usr/bin/env", "-u", "CODEX_EXEC_SERVER_SCOPE"], { env: { B: "2" }, envPolicy: none }),
-    );
+    const bare = await run(client, startParams(["/usr/bin/env"], { env: { B: "2" }, envPolicy: none }));
     expect(bare.stdout).toBe("A=1\nB=2\n");
     const core = { inherit: "core", ignoreDefaultExcludes: true, exclude: [], set: {}, includeOnly: ["P*"] };
-    const onlyPath = await run(
-      client,
-      startParams(["/usr/bin/env", "-u", "CODEX_EXEC_SERVER_SCOPE"], { env: {}, envPolicy: core }),
-    );
+    const onlyPath = await run(client, startParams(["/usr/bin/env"], { env: {}, envPolicy: core }));
     expect(onlyPath.stdout).toBe(`PATH=${process.env.PATH}\n`);
   });
 

@@ -1,0 +1,58 @@
+// The cgroup per program (src/process/cgroup.ts), on this host's real cgroup v2 hierarchy where it
+// lets us make groups; where it does not, open() must say so (null) rather than half-work.
+import { expect, test } from "bun:test";
+import { accessSync, constants, existsSync } from "node:fs";
+import { ownCgroupDirectory, ProgramCgroups } from "../../src/process/cgroup.ts";
+import { listProcesses } from "../../src/process/family.ts";
+import { waitFor } from "../support/wait.ts";
+
+function hostAllowsCgroups(): boolean {
+  const own = ownCgroupDirectory();
+  try {
+    if (!own) return false;
+    accessSync(`${own}/cgroup.procs`, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Running (a zombie waiting for its reaper is not). */
+const isAlive = (pid: number) => listProcesses().some((p) => p.pid === pid && p.state !== "Z");
+
+test("a program and what it forks are born in its group; one kill ends them; a reused group is not reached through an old hold", async () => {
+  const groups = ProgramCgroups.open();
+  expect(groups !== null).toBe(hostAllowsCgroups());
+  if (!groups) return;
+  try {
+    // Out of its group's process group and session, orphaned at once: still in the cgroup.
+    const { value: first, group: held } = groups.spawnInto(() =>
+      Bun.spawn(["sh", "-c", "setsid sleep 30 >/dev/null 2>&1 & echo $!"], { stdout: "pipe" }),
+    );
+    const escapee = Number((await new Response(first.stdout).text()).trim());
+    await first.exited;
+    expect(held).not.toBeNull();
+    const group = held as NonNullable<typeof held>;
+    await waitFor(() => group.members().includes(escapee), { label: "the orphan in the group" });
+    expect(group.members()).not.toContain(process.pid);
+    expect(group.isEmpty()).toBe(false);
+    expect(group.kill()).toEqual([escapee]);
+    await waitFor(() => group.isEmpty(), { label: "the group empty" });
+    expect(isAlive(escapee)).toBe(false);
+    group.settle();
+    expect(group.isReleased).toBe(true);
+
+    // The next program gets the spare group; the old hold reaches nothing.
+    const { value: second, group: next } = groups.spawnInto(() => Bun.spawn(["sleep", "30"]));
+    expect(next?.path).toBe(group.path);
+    expect(group.kill()).toEqual([]);
+    expect(group.members()).toEqual([]);
+    expect(next?.members()).toEqual([second.pid]);
+    expect(isAlive(second.pid)).toBe(true);
+    next?.kill();
+    await second.exited;
+  } finally {
+    groups.dispose();
+  }
+  expect(existsSync(groups.basePath)).toBe(false);
+});
