@@ -69,7 +69,12 @@ export class ReadMemory {
   /** One chunk of this read left retention; with the last one the read's memory goes. */
   release(): void {
     this.#retained--;
-    if (this.#retained === 0 && !this.buffer.detached) this.buffer.transfer(0);
+    if (this.#retained !== 0 || this.buffer.detached) return;
+    try {
+      this.buffer.transfer(0);
+    } catch {
+      // A buffer the runtime made non-detachable: its memory goes with the collector, as before.
+    }
   }
 }
 
