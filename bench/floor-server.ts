@@ -56,7 +56,12 @@ function start(ws: ServerWebSocket<Socket>, id: number, params: StartParams): vo
     });
     children.set(processId, child);
     ws.sendText(JSON.stringify({ id, result: { processId } }));
-    Promise.all([child.exited, ended.promise]).then(() => finish(child.exitCode ?? 137));
+    // The terminal's exit (its end of file) closes it; a run once waited for one that never came
+    // (10 minutes, not reproduced in 6 more), so after the program's exit it waits 1 s at most.
+    void child.exited.then(async () => {
+      await Promise.race([ended.promise, Bun.sleep(1000)]);
+      finish(child.exitCode ?? 137);
+    });
     return;
   }
   const child = Bun.spawn(params.argv, { ...options, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
