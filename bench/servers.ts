@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const KINDS = ["ours", "ours-bin", "ours-base", "reference", "ref-0.171"] as const;
+export const KINDS = ["ours", "ours-bin", "ours-base", "floor", "reference", "ref-0.171"] as const;
 export type ServerKind = (typeof KINDS)[number];
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -87,7 +87,9 @@ export async function startBenchServer(kind: ServerKind): Promise<BenchServer> {
       ? [kind === "reference" ? REFERENCE_BINARY : REFERENCE_0171_BINARY, "exec-server", ...listen]
       : kind === "ours-bin" || kind === "ours-base"
         ? [kind === "ours-bin" ? OUR_BINARY : ourBaseBinary(), ...listen, "--log-level", "error"]
-        : [process.execPath, join(ROOT, "src/index.ts"), ...listen, "--log-level", "error"];
+        : kind === "floor"
+          ? [process.execPath, join(ROOT, "bench/floor-server.ts")]
+          : [process.execPath, join(ROOT, "src/index.ts"), ...listen, "--log-level", "error"];
   const started = performance.now();
   const child = Bun.spawn(command, {
     stdin: "ignore",
