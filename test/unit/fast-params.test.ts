@@ -67,7 +67,11 @@ const plainParams: Record<string, Record<string, unknown>[]> = {
     { processId: "p", afterSeq: 3, maxBytes: null, waitMs: 0 },
     ...paramsOf("process/read"),
   ],
-  "process/terminate": [{ processId: "p" }, { processId: "p", extra: true }, ...paramsOf("process/terminate")],
+  "process/terminate": [
+    { processId: "p" },
+    { processId: "p", extra: true },
+    ...paramsOf("process/terminate"),
+  ],
 };
 
 /** Values that are wrong, or right, for some member or other. */
