@@ -346,14 +346,14 @@ export class Child {
       this.#exited();
       return;
     }
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.#onStreamsEnded = resolve;
-    const timer = setTimeout(resolve, EXIT_DRAIN_MS);
-    promise.then(() => {
+    // Whichever comes first, the end of the streams or the timer, reports the exit (once).
+    const report = () => {
       clearTimeout(timer);
       this.#onStreamsEnded = null;
       this.#exited();
-    });
+    };
+    const timer = setTimeout(report, EXIT_DRAIN_MS);
+    this.#onStreamsEnded = report;
   }
 
   #exited(): void {

@@ -70,7 +70,7 @@ export class LocalProcess implements ExecProcess {
   }
 
   start(options: StartOptions): Promise<ProcessHandle> {
-    return startProcess(this, startParams(options, process.cwd()), (params) => this.launch(params));
+    return startProcess(this, startParams(options, process.cwd()), async (params) => this.launch(params));
   }
 
   /** The session's client takes output from the notifications (see output-hold.ts). */
@@ -82,8 +82,11 @@ export class LocalProcess implements ExecProcess {
     return (await this.start(options)).output();
   }
 
-  /** Spawn with every param given (the server's process/start); nothing is kept for a handle. */
-  async launch(options: StartParams): Promise<ProcessStartResult> {
+  /**
+   * Spawn with every param given (the server's process/start); nothing is kept for a handle.
+   * Synchronous, so the server answers in the same tick (a refusal is thrown).
+   */
+  launch(options: StartParams): ProcessStartResult {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
     // Live processes count; a closed one only holds retained output, bounded on its own.
