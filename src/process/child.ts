@@ -180,7 +180,7 @@ export class Child {
    * A writeId is taken when its write starts (a repeat in flight is not written twice) and given
    * back when the write did not go through, so a retry after a failure is written.
    */
-  async write(bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
+  write(bytes: Uint8Array, writeId?: string): WriteStatus {
     if (writeId === "") throw new InvalidParams("writeId must not be empty");
     if (writeId === undefined) return this.#write(bytes);
     if (this.#writeIds.has(writeId)) return "accepted";
@@ -189,7 +189,7 @@ export class Child {
     if (this.#writeIds.size > MAX_WRITE_IDS)
       this.#writeIds.delete(this.#writeIds.values().next().value as string);
     try {
-      const status = await this.#write(bytes);
+      const status = this.#write(bytes);
       if (status !== "accepted") this.#writeIds.delete(writeId);
       return status;
     } catch (error) {
@@ -198,7 +198,8 @@ export class Child {
     }
   }
 
-  async #write(bytes: Uint8Array): Promise<WriteStatus> {
+  /** Synchronous: the bytes are queued (or refused) at once; what the program has not read drains later. */
+  #write(bytes: Uint8Array): WriteStatus {
     if (this.isTty) {
       const terminal = this.#subprocess.terminal;
       if (!terminal || terminal.closed) throw new InternalError("failed to write to process stdin");

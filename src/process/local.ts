@@ -137,6 +137,11 @@ export class LocalProcess implements ExecProcess {
   }
 
   async write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
+    return this.writeNow(processId, bytes, writeId);
+  }
+
+  /** write() answered at once (the server's process/write); a failure is thrown. */
+  writeNow(processId: string, bytes: Uint8Array, writeId?: string): WriteStatus {
     const child = this.#children.get(processId);
     return child ? child.write(bytes, writeId) : "unknownProcess";
   }
