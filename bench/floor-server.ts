@@ -106,3 +106,5 @@ const server = Bun.serve({
   },
 });
 console.log(`ws://127.0.0.1:${server.port}`);
+// Exits on SIGINT/SIGTERM through process.exit, so a --cpu-prof run writes its profile.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));

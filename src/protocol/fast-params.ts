@@ -30,22 +30,26 @@ const isInt = (value: unknown): value is number => Number.isSafeInteger(value);
 const isOsText = (value: unknown): value is string =>
   typeof value === "string" && value.isWellFormed() && !value.includes("\0");
 
-/** Undefined when the member is absent, null when it is null, else `check(value)`. */
-function nullish<T>(
-  params: Plain,
-  key: string,
-  check: (value: unknown) => T | undefined,
-): T | null | undefined {
-  const value = params[key];
-  return value === null ? null : value === undefined ? undefined : check(value);
-}
+type Check = (value: unknown) => unknown;
 
-/** The member set in `out` as zod sets an optional one: only when present in the input. */
-function setPresent(out: Plain, params: Plain, key: string, value: unknown): void {
-  if (key in params) out[key] = value;
+/**
+ * The nullish members of a schema, as zod sets them: copied only when present, null as null,
+ * anything else through its check. False when a check answers undefined (zod decides then).
+ */
+function optionals(params: Plain, out: Plain, members: readonly (readonly [string, Check])[]): boolean {
+  for (const [key, check] of members) {
+    if (!(key in params)) continue;
+    const value = params[key];
+    if (value === null || value === undefined) {
+      out[key] = value;
+      continue;
+    }
+    const checked = check(value);
+    if (checked === undefined) return false;
+    out[key] = checked;
+  }
+  return true;
 }
-
-const FAILED = Symbol("failed");
 
 /** EnvMap: a record of OsText whose names are non-empty, without `=`, not `__proto__`, OsText. */
 function envMap(value: unknown): Record<string, string> | undefined {
@@ -116,7 +120,7 @@ function sandboxContext(value: unknown): SandboxContext | undefined {
  * The optional members of ProcessStartParams in the schema's order, each with its check; a check
  * answering undefined fails the whole fast parse. (`networkProxy` is z.unknown(): taken as sent.)
  */
-const START_OPTIONAL: [string, (value: unknown) => unknown][] = [
+const START_OPTIONAL: [string, Check][] = [
   ["pipeStdin", asBoolean],
   ["arg0", asOsText],
   ["envPolicy", envPolicy],
@@ -136,37 +140,34 @@ export function fastStartParams(params: unknown): ProcessStartParams | undefined
   const env = envMap(params.env);
   if (!argv || cwd === undefined || !env) return undefined;
   const out: Plain = { processId, argv, cwd, env, tty };
-  for (const [key, check] of START_OPTIONAL) {
-    const value = nullish(params, key, (v) => check(v) ?? FAILED);
-    if (value === FAILED) return undefined;
-    setPresent(out, params, key, value);
-  }
-  setPresent(out, params, "networkProxy", params.networkProxy);
+  if (!optionals(params, out, START_OPTIONAL)) return undefined;
+  if ("networkProxy" in params) out.networkProxy = params.networkProxy;
   return out as ProcessStartParams;
 }
+
+const WRITE_OPTIONAL: [string, Check][] = [
+  ["writeId", (value) => (typeof value === "string" && value.length > 0 ? value : undefined)],
+];
 
 export function fastWriteParams(params: unknown): ProcessWriteParams | undefined {
   if (!isPlain(params)) return undefined;
   const { processId, chunk } = params;
   if (typeof processId !== "string" || typeof chunk !== "string" || !isBase64(chunk)) return undefined;
-  const writeId = nullish(params, "writeId", (v) => (typeof v === "string" && v.length > 0 ? v : FAILED));
-  if (writeId === FAILED) return undefined;
   const out: Plain = { processId, chunk };
-  setPresent(out, params, "writeId", writeId);
-  return out as ProcessWriteParams;
+  return optionals(params, out, WRITE_OPTIONAL) ? (out as ProcessWriteParams) : undefined;
 }
 
-const asCount = (value: unknown) => (isInt(value) && value >= 0 ? value : FAILED);
+const asCount = (value: unknown) => (isInt(value) && value >= 0 ? value : undefined);
+const READ_OPTIONAL: [string, Check][] = [
+  ["afterSeq", asCount],
+  ["maxBytes", asCount],
+  ["waitMs", asCount],
+];
 
 export function fastReadParams(params: unknown): ProcessReadParams | undefined {
   if (!isPlain(params) || typeof params.processId !== "string") return undefined;
   const out: Plain = { processId: params.processId };
-  for (const key of ["afterSeq", "maxBytes", "waitMs"]) {
-    const value = nullish(params, key, asCount);
-    if (value === FAILED) return undefined;
-    setPresent(out, params, key, value);
-  }
-  return out as ProcessReadParams;
+  return optionals(params, out, READ_OPTIONAL) ? (out as ProcessReadParams) : undefined;
 }
 
 export function fastProcessIdParams(params: unknown): ProcessTerminateParams | undefined {
