@@ -9,7 +9,7 @@ import type {
   TerminalSize,
   WriteStatus,
 } from "../protocol/process.ts";
-import { Child } from "./child.ts";
+import { Child, type ChildHooks } from "./child.ts";
 import { type ProcessHandle, type RunResult, startParams, startProcess } from "./handle.ts";
 import type {
   ExecProcess,
@@ -65,8 +65,25 @@ export class LocalProcess implements ExecProcess {
   #readsNotifications = false;
   #hasRead = false;
 
+  /** What every child of this table is given: nothing in it is one child's (made once, not per spawn). */
+  readonly #childHooks: ChildHooks;
+
   constructor(options: Partial<LocalProcessOptions> = {}) {
     this.#options = { ...DEFAULT_PROCESS_OPTIONS, ...options };
+    this.#childHooks = {
+      retainedOutputBytes: this.#options.retainedOutputBytes,
+      readPatienceMs: this.#options.readPatienceMs,
+      firstReadPatienceMs: this.#options.firstReadPatienceMs,
+      isAttached: () => this.#flowControl !== null,
+      readsNotifications: () => this.#readsNotifications,
+      hasSessionRead: () => this.#hasRead,
+      releasedByPatience: () => {
+        this.#readsNotifications = true;
+      },
+      beforeRead: () => this.#flowControl?.(),
+      onEvent: (event) => this.#emit(event),
+      onClosed: (closed) => this.#forgetLater(closed),
+    };
   }
 
   start(options: StartOptions): Promise<ProcessHandle> {
@@ -101,23 +118,7 @@ export class LocalProcess implements ExecProcess {
     // the first-read patience a 0.125 client (which reads after each notification) is given.
     if (options.metadata != null) this.#readsNotifications = true;
     // Spawning is synchronous, so the id is taken before anything else can run.
-    const child = new Child(
-      { ...options, cwd: absolutePath(options.cwd, "cwd") },
-      {
-        retainedOutputBytes: this.#options.retainedOutputBytes,
-        readPatienceMs: this.#options.readPatienceMs,
-        firstReadPatienceMs: this.#options.firstReadPatienceMs,
-        isAttached: () => this.#flowControl !== null,
-        readsNotifications: () => this.#readsNotifications,
-        hasSessionRead: () => this.#hasRead,
-        releasedByPatience: () => {
-          this.#readsNotifications = true;
-        },
-        beforeRead: () => this.#flowControl?.(),
-        onEvent: (event) => this.#emit(event),
-        onClosed: (closed) => this.#forgetLater(closed),
-      },
-    );
+    const child = new Child({ ...options, cwd: absolutePath(options.cwd, "cwd") }, this.#childHooks);
     this.#children.set(options.processId, child);
     this.#startedAt.set(options.processId, performance.now());
     // argv[0] only: arguments and the environment may carry secrets.
