@@ -50,6 +50,18 @@ const plainStarts: Record<string, unknown>[] = [
   },
 ];
 
+// Names an object already has (and integer-like names, which objects order first), a
+// `__proto__` member at the top (JSON.parse makes it an own member; both parses drop it), a path
+// to normalize, unknown members inside the nested objects.
+plainStarts.push(
+  ...[
+    '{"processId":"p","argv":["a"],"cwd":"/","env":{"constructor":"x","toString":"y","1":"one","0":"z"},"tty":false}',
+    '{"processId":"p","argv":["a"],"cwd":"/","env":{},"tty":false,"__proto__":{"pipeStdin":true}}',
+    '{"processId":"p","argv":[],"cwd":"//a//b/../c/.","env":{},"tty":false,"arg0":"","size":{"rows":1,"cols":1,"x":3}}',
+    '{"processId":"p","argv":["a"],"cwd":"/","env":{},"tty":false,"metadata":{"constructor":1},"envPolicy":{"inherit":"none","ignoreDefaultExcludes":false,"exclude":[],"set":{"1":"a"},"includeOnly":[],"extra":1}}',
+  ].map((text) => JSON.parse(text) as Record<string, unknown>),
+);
+
 const fixtures = fixtureFrames();
 const paramsOf = (method: string) =>
   fixtures.filter((frame) => frame.method === method).map((frame) => frame.params as Record<string, unknown>);
