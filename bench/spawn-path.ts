@@ -3,12 +3,13 @@
 // straight into a ServerConnection whose transport only watches for the answer. CPU per operation
 // is this process's (its threads, not the children's), in batches: the first batch is a fresh
 // server (what a bench round sees), the last a warm one.
-// `bun bench/spawn-path.ts [--batches 6] [--size 100] [--only spawn|echo]`; `--cpu-prof-md`
+// `bun bench/spawn-path.ts [--batches 6] [--size 100] [--only spawn|echo|env]`; `--cpu-prof-md`
 // before the file name profiles it. Instruction counts per batch, which load on the machine does
 // not blur: `valgrind --tool=callgrind --dump-before=umask bun bench/spawn-path.ts ...` (each
 // batch starts with a process.umask() call; the dumps' totals, in order, are the batches).
 import { parseArgs } from "node:util";
 import { setLogLevel } from "../src/log.ts";
+import { childEnvironment } from "../src/process/env.ts";
 import { createServices, ServerConnection } from "../src/server/services.ts";
 
 setLogLevel("error");
@@ -104,6 +105,33 @@ if (!values.only || values.only === "echo") {
     }
   });
   await exchange(request("process/terminate", { processId }), '"process/closed"');
+}
+if (!values.only || values.only === "env") {
+  // The environment of a start as Codex 0.171 asks for it (its envPolicy and env, from
+  // test/fixtures/sandbox/), over this server's own variables.
+  const policy = {
+    inherit: "all" as const,
+    ignoreDefaultExcludes: true,
+    exclude: [
+      "CODEX_PERMISSION_PROFILE",
+      "CODEX_VERSION",
+      "CODEX_APPLY_PATCH_PRESERVE_LINE_ENDINGS",
+      "CODEX_PLUGIN_METRICS_OUTPUT",
+    ],
+    set: {},
+    includeOnly: [],
+  };
+  const codexEnv = {
+    GIT_PAGER: "cat",
+    PAGER: "cat",
+    TERM: "dumb",
+    CODEX_CI: "1",
+    LC_ALL: "C.UTF-8",
+    NO_COLOR: "1",
+  };
+  await measure("env policy", async () => {
+    for (let i = 0; i < size; i++) childEnvironment({ ...codexEnv, CODEX_THREAD_ID: String(i) }, policy);
+  });
 }
 connection.closed();
 process.exit(0);
