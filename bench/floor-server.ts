@@ -1,11 +1,14 @@
-// The floor for the output workloads: a bare Bun websocket server doing only the work they time
-// (pipe or terminal → base64 → one text frame per 32 KiB chunk), with none of the server's
-// retention, output hold, sessions, schemas or logging. Not a server: it answers initialize,
-// process/start, process/write and process/terminate enough for bench/workloads.ts's
-// pipe-output, pty-output and pty-echo, and nothing else. What it costs is what Bun itself costs
-// for the job; `bun run bench --kinds ours-bin,reference,floor` measures it like the others.
-// `bun bench/floor-server.ts` prints its URL and serves until SIGTERM.
+// The floor: a bare Bun websocket server doing only the work the process workloads time, with
+// none of the server's schemas, sessions, retention, output hold or logging. It answers
+// initialize, process/start (real pipes, or a terminal), process/write and process/terminate,
+// sends output as one text frame per 32 KiB chunk (pipes wait while the send buffer is past the
+// server's default, as ours do), then exited after the pipes end, then closed. What it spends is
+// Bun's (spawn, pipes, terminal, websocket) and the kernel's; what ours spends above it is ours to
+// cut. `bun run bench --kinds ours-bin,reference,floor` runs it like a server (bench/servers.ts);
+// `bun bench/floor-server.ts` prints its URL and serves until SIGINT/SIGTERM. Not a server to use:
+// no checks, no limits.
 import type { ServerWebSocket, Subprocess } from "bun";
+import { openPipes, type StdinPipe } from "../src/process/pipes.ts";
 
 const CHUNK_BYTES = 32 * 1024;
 /** Pipes wait while this much is unsent, as the server's default send buffer. */
@@ -21,9 +24,15 @@ interface StartParams {
   cwd: string;
   env: Record<string, string>;
   tty: boolean;
+  pipeStdin?: boolean;
 }
 
-const children = new Map<string, Subprocess>();
+interface Started {
+  child: Subprocess;
+  stdin: StdinPipe | null;
+}
+
+const processes = new Map<string, Started>();
 
 function start(ws: ServerWebSocket<Socket>, id: number, params: StartParams): void {
   const { processId } = params;
@@ -38,9 +47,15 @@ function start(ws: ServerWebSocket<Socket>, id: number, params: StartParams): vo
     }
   };
   const finish = (exitCode: number) => {
-    ws.sendText(JSON.stringify({ method: "process/exited", params: { processId, seq: ++seq, exitCode } }));
+    ws.sendText(
+      JSON.stringify({
+        method: "process/exited",
+        params: { processId, seq: ++seq, exitCode, sandboxDenied: false },
+      }),
+    );
     ws.sendText(JSON.stringify({ method: "process/closed", params: { processId, seq: ++seq } }));
-    children.delete(processId);
+    void processes.get(processId)?.stdin?.end();
+    processes.delete(processId);
   };
   const options = { cwd: params.cwd, env: params.env };
   if (params.tty) {
@@ -54,21 +69,24 @@ function start(ws: ServerWebSocket<Socket>, id: number, params: StartParams): vo
         exit: () => ended.resolve(),
       },
     });
-    children.set(processId, child);
-    ws.sendText(JSON.stringify({ id, result: { processId } }));
-    // The terminal's exit (its end of file) closes it; a run once waited for one that never came
-    // (10 minutes, not reproduced in 6 more), so after the program's exit it waits 1 s at most.
+    processes.set(processId, { child, stdin: null });
+    ws.sendText(JSON.stringify({ id, result: { processId, sandboxType: "none" } }));
+    // The terminal's end of file closes it; a run once waited for one that never came, so after
+    // the program's exit it waits 1 s at most.
     void child.exited.then(async () => {
       await Promise.race([ended.promise, Bun.sleep(1000)]);
       finish(child.exitCode ?? 137);
     });
     return;
   }
-  const child = Bun.spawn(params.argv, { ...options, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
-  children.set(processId, child);
-  ws.sendText(JSON.stringify({ id, result: { processId } }));
-  void (async () => {
-    const reader = child.stdout.getReader();
+  const pipes = openPipes(params.pipeStdin === true);
+  if (!pipes) throw new Error("no libc for pipes");
+  const child = Bun.spawn(params.argv, { ...options, detached: true, stdio: pipes.stdio });
+  pipes.spawned(true);
+  processes.set(processId, { child, stdin: pipes.stdin });
+  ws.sendText(JSON.stringify({ id, result: { processId, sandboxType: "none" } }));
+  const pump = async (stream: "stdout" | "stderr") => {
+    const reader = pipes[stream].getReader();
     for (;;) {
       while (ws.getBufferedAmount() > SEND_BUFFER_BYTES) {
         await new Promise<void>((resolve) => {
@@ -77,11 +95,16 @@ function start(ws: ServerWebSocket<Socket>, id: number, params: StartParams): vo
       }
       const { value, done } = await reader.read();
       if (done) break;
-      output("stdout", value);
+      output(stream, value);
     }
-    await child.exited;
-    finish(child.exitCode ?? 137);
-  })();
+    reader.releaseLock();
+    pipes.releaseOutput(stream);
+  };
+  const ended = Promise.all([pump("stdout"), pump("stderr")]);
+  void child.exited.then(async (exitCode) => {
+    await ended;
+    finish(exitCode);
+  });
 }
 
 function answer(ws: ServerWebSocket<Socket>, id: number, result: unknown): void {
@@ -97,6 +120,7 @@ const server = Bun.serve<Socket>({
       : new Response("websocket only\n", { status: 426 });
   },
   websocket: {
+    perMessageDeflate: false,
     idleTimeout: 0,
     sendPings: false,
     drain(ws) {
@@ -108,18 +132,30 @@ const server = Bun.serve<Socket>({
       const { id, method, params } = message;
       if (method === "initialize") return answer(ws, id, { sessionId: "floor" });
       if (method === "process/start") return start(ws, id, params);
-      const child = children.get(params?.processId);
+      const started = processes.get(params?.processId);
       if (method === "process/write") {
-        child?.terminal?.write(Buffer.from(params.chunk, "base64"));
-        return answer(ws, id, { status: child ? "accepted" : "unknownProcess" });
+        const bytes = Buffer.from(params.chunk, "base64");
+        if (started?.child.terminal) started.child.terminal.write(bytes);
+        else {
+          started?.stdin?.write(bytes);
+          started?.stdin?.flush();
+        }
+        return answer(ws, id, { status: started ? "accepted" : "unknownProcess" });
       }
       if (method === "process/terminate") {
-        child?.kill("SIGKILL");
-        return answer(ws, id, { running: child !== undefined });
+        if (started) {
+          try {
+            process.kill(started.child.terminal ? started.child.pid : -started.child.pid, "SIGKILL");
+          } catch {
+            // Gone already.
+          }
+        }
+        return answer(ws, id, { running: started !== undefined });
       }
       ws.sendText(JSON.stringify({ id, error: { code: -32601, message: `not in the floor: ${method}` } }));
     },
   },
 });
-process.on("SIGTERM", () => process.exit(0));
 console.log(`ws://127.0.0.1:${server.port}`);
+// Exits on SIGINT/SIGTERM through process.exit, so a --cpu-prof run writes its profile.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));

@@ -1,8 +1,9 @@
-// `bun run bench [--rounds 3] [--only w1,w2] [--kinds ours,ours-bin,reference,ref-0.171]`: every
-// workload, alternating the servers round by round, each round on a fresh server, with the load
-// generator in its own process. Prints the median of each metric per server, the ratio of ours to
-// each reference, and the limit (the same job with no server at all). A workload that fails for a
-// server is reported as failed and the run goes on.
+// `bun run bench [--rounds 3] [--only w1,w2] [--kinds ours,ours-bin,ours-base,reference,ref-0.171]`:
+// every workload, alternating the servers round by round, each round on a fresh server, with the
+// load generator in its own process. Prints the median of each metric per server, the ratio of ours
+// to each reference (and to ours-base, another build of ours: bench/servers.ts), and the limit (the
+// same job with no server at all). A workload that fails for a server is reported as failed and
+// the run goes on.
 import { parseArgs } from "node:util";
 import { LeanClient } from "./lean-client.ts";
 import { availableKinds, rssBytes, type ServerKind, speaksUris, startBenchServer } from "./servers.ts";
@@ -115,7 +116,9 @@ for (const workload of workloads) {
 }
 
 const columns: Column[] = [...kinds, "limit"];
-const references = kinds.filter((k) => k === "reference" || k === "ref-0.171" || k === "floor");
+const references = kinds.filter(
+  (k) => k === "reference" || k === "ref-0.171" || k === "ours-base" || k === "floor",
+);
 const ratioHeads = references.map((r) => `ours/${r}`);
 const format = (n: number | undefined) =>
   n === undefined ? "" : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);

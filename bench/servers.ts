@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const KINDS = ["ours", "ours-bin", "reference", "ref-0.171", "floor"] as const;
+export const KINDS = ["ours", "ours-bin", "ours-base", "floor", "reference", "ref-0.171"] as const;
 export type ServerKind = (typeof KINDS)[number];
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -18,6 +18,11 @@ export const REFERENCE_BINARY =
   (existsSync(FETCHED_REFERENCE)
     ? FETCHED_REFERENCE
     : "/work/ref/0.125/package/vendor/x86_64-unknown-linux-musl/codex/codex");
+/**
+ * Another build of ours to compare against (`bun build.ts --outdir DIR` from a checkout of main):
+ * BENCH_BASE_BIN=DIR/codex-exec-server and `--kinds ours-bin,ours-base` alternates the two.
+ */
+export const BASE_BINARY = process.env.BENCH_BASE_BIN;
 /** Codex 0.171 (the same variable as bench/codex-servers.ts reads). */
 export const REFERENCE_0171_BINARY =
   process.env.CODEX_0171_BIN ?? "/work/ref/0.171/package/vendor/x86_64-unknown-linux-musl/bin/codex";
@@ -25,6 +30,7 @@ export const REFERENCE_0171_BINARY =
 export function availableKinds(): ServerKind[] {
   const kinds: ServerKind[] = ["ours"];
   if (existsSync(OUR_BINARY)) kinds.push("ours-bin");
+  if (BASE_BINARY && existsSync(BASE_BINARY)) kinds.push("ours-base");
   if (existsSync(REFERENCE_BINARY)) kinds.push("reference");
   if (existsSync(REFERENCE_0171_BINARY)) kinds.push("ref-0.171");
   return kinds;
@@ -67,6 +73,11 @@ export const rssBytes = (pid: number) => statusBytes(pid, "VmRSS");
 /** The peak resident set over the process's life so far (the kernel's high-water mark). */
 export const peakRssBytes = (pid: number) => statusBytes(pid, "VmHWM");
 
+function ourBaseBinary(): string {
+  if (!BASE_BINARY) throw new Error("ours-base needs BENCH_BASE_BIN (another build of ours)");
+  return BASE_BINARY;
+}
+
 export async function startBenchServer(kind: ServerKind): Promise<BenchServer> {
   if (!KINDS.includes(kind))
     throw new Error(`unknown server kind ${kind}; expected one of ${KINDS.join(", ")}`);
@@ -75,8 +86,8 @@ export async function startBenchServer(kind: ServerKind): Promise<BenchServer> {
   const command =
     kind === "reference" || kind === "ref-0.171"
       ? [kind === "reference" ? REFERENCE_BINARY : REFERENCE_0171_BINARY, "exec-server", ...listen]
-      : kind === "ours-bin"
-        ? [OUR_BINARY, ...listen, "--log-level", "error"]
+      : kind === "ours-bin" || kind === "ours-base"
+        ? [kind === "ours-bin" ? OUR_BINARY : ourBaseBinary(), ...listen, "--log-level", "error"]
         : kind === "floor"
           ? [process.execPath, join(ROOT, "bench/floor-server.ts")]
           : [process.execPath, join(ROOT, "src/index.ts"), ...listen, "--log-level", "error"];

@@ -183,7 +183,7 @@ export class Child {
    * A writeId is taken when its write starts (a repeat in flight is not written twice) and given
    * back when the write did not go through, so a retry after a failure is written.
    */
-  async write(bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
+  write(bytes: Uint8Array, writeId?: string): WriteStatus {
     if (writeId === "") throw new InvalidParams("writeId must not be empty");
     if (writeId === undefined) return this.#write(bytes);
     if (this.#writeIds.has(writeId)) return "accepted";
@@ -192,7 +192,7 @@ export class Child {
     if (this.#writeIds.size > MAX_WRITE_IDS)
       this.#writeIds.delete(this.#writeIds.values().next().value as string);
     try {
-      const status = await this.#write(bytes);
+      const status = this.#write(bytes);
       if (status !== "accepted") this.#writeIds.delete(writeId);
       return status;
     } catch (error) {
@@ -201,7 +201,8 @@ export class Child {
     }
   }
 
-  async #write(bytes: Uint8Array): Promise<WriteStatus> {
+  /** Synchronous: the bytes are queued (or refused) at once; what the program has not read drains later. */
+  #write(bytes: Uint8Array): WriteStatus {
     if (this.isTty) {
       const terminal = this.#subprocess.terminal;
       if (!terminal || terminal.closed) throw new InternalError("failed to write to process stdin");
@@ -355,14 +356,14 @@ export class Child {
       this.#exited();
       return;
     }
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.#onStreamsEnded = resolve;
-    const timer = setTimeout(resolve, EXIT_DRAIN_MS);
-    promise.then(() => {
+    // Whichever comes first, the end of the streams or the timer, reports the exit (once).
+    const report = () => {
       clearTimeout(timer);
       this.#onStreamsEnded = null;
       this.#exited();
-    });
+    };
+    const timer = setTimeout(report, EXIT_DRAIN_MS);
+    this.#onStreamsEnded = report;
   }
 
   #exited(): void {

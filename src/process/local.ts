@@ -10,7 +10,7 @@ import type {
   WriteStatus,
 } from "../protocol/process.ts";
 import type { ProgramCgroup } from "./cgroup.ts";
-import { Child } from "./child.ts";
+import { Child, type ChildHooks } from "./child.ts";
 import { type ProcessHandle, type RunResult, startParams, startProcess } from "./handle.ts";
 import type {
   ExecProcess,
@@ -74,12 +74,30 @@ export class LocalProcess implements ExecProcess {
   #readsNotifications = false;
   #hasRead = false;
 
+  /** What every child of this table is given: nothing in it is one child's (made once, not per spawn). */
+  readonly #childHooks: ChildHooks;
+
   constructor(options: Partial<LocalProcessOptions> = {}) {
     this.#options = { ...DEFAULT_PROCESS_OPTIONS, ...options };
+    this.#childHooks = {
+      retainedOutputBytes: this.#options.retainedOutputBytes,
+      releasesEvictedOutput: this.#options.releasesEvictedOutput,
+      readPatienceMs: this.#options.readPatienceMs,
+      firstReadPatienceMs: this.#options.firstReadPatienceMs,
+      isAttached: () => this.#flowControl !== null,
+      readsNotifications: () => this.#readsNotifications,
+      hasSessionRead: () => this.#hasRead,
+      releasedByPatience: () => {
+        this.#readsNotifications = true;
+      },
+      beforeRead: () => this.#flowControl?.(),
+      onEvent: (event) => this.#emit(event),
+      onClosed: (closed) => this.#forgetLater(closed),
+    };
   }
 
   start(options: StartOptions): Promise<ProcessHandle> {
-    return startProcess(this, startParams(options, process.cwd()), (params) => this.launch(params));
+    return startProcess(this, startParams(options, process.cwd()), async (params) => this.launch(params));
   }
 
   /** The session's client takes output from the notifications (see output-hold.ts). */
@@ -91,8 +109,11 @@ export class LocalProcess implements ExecProcess {
     return (await this.start(options)).output();
   }
 
-  /** Spawn with every param given (the server's process/start); nothing is kept for a handle. */
-  async launch(options: StartParams): Promise<ProcessStartResult> {
+  /**
+   * Spawn with every param given (the server's process/start); nothing is kept for a handle.
+   * Synchronous, so the server answers in the same tick (a refusal is thrown).
+   */
+  launch(options: StartParams): ProcessStartResult {
     if (options.argv.length === 0) throw new InvalidParams("argv must not be empty");
     if (this.#isShutDown) throw new InvalidRequest("the session has ended");
     // Live processes count; a closed one only holds retained output, bounded on its own.
@@ -107,24 +128,7 @@ export class LocalProcess implements ExecProcess {
     // the first-read patience a 0.125 client (which reads after each notification) is given.
     if (options.metadata != null) this.#readsNotifications = true;
     // Spawning is synchronous, so the id is taken before anything else can run.
-    const child = new Child(
-      { ...options, cwd: absolutePath(options.cwd, "cwd") },
-      {
-        retainedOutputBytes: this.#options.retainedOutputBytes,
-        releasesEvictedOutput: this.#options.releasesEvictedOutput,
-        readPatienceMs: this.#options.readPatienceMs,
-        firstReadPatienceMs: this.#options.firstReadPatienceMs,
-        isAttached: () => this.#flowControl !== null,
-        readsNotifications: () => this.#readsNotifications,
-        hasSessionRead: () => this.#hasRead,
-        releasedByPatience: () => {
-          this.#readsNotifications = true;
-        },
-        beforeRead: () => this.#flowControl?.(),
-        onEvent: (event) => this.#emit(event),
-        onClosed: (closed) => this.#forgetLater(closed),
-      },
-    );
+    const child = new Child({ ...options, cwd: absolutePath(options.cwd, "cwd") }, this.#childHooks);
     this.#children.set(options.processId, child);
     this.#startedAt.set(options.processId, performance.now());
     // argv[0] only: arguments and the environment may carry secrets.
@@ -144,6 +148,11 @@ export class LocalProcess implements ExecProcess {
   }
 
   async write(processId: string, bytes: Uint8Array, writeId?: string): Promise<WriteStatus> {
+    return this.writeNow(processId, bytes, writeId);
+  }
+
+  /** write() answered at once (the server's process/write); a failure is thrown. */
+  writeNow(processId: string, bytes: Uint8Array, writeId?: string): WriteStatus {
     const child = this.#children.get(processId);
     return child ? child.write(bytes, writeId) : "unknownProcess";
   }

@@ -30,19 +30,53 @@ export function decodeFrame(data: string | ArrayBuffer | Uint8Array): RpcMessage
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { type: "invalid", reason: "expected a JSON-RPC message object" };
   }
+  const object = value as Record<string, unknown>;
   if ("method" in value) {
     if ("id" in value) {
+      const fast = fastRequest(object);
+      if (fast) return { type: "request", message: fast };
       const request = RpcRequest.safeParse(value);
       if (request.success) return { type: "request", message: request.data };
       return { type: "invalid", reason: "invalid JSON-RPC request" };
     }
+    const fast = fastNotification(object);
+    if (fast) return { type: "notification", message: fast };
     const notification = RpcNotification.safeParse(value);
     if (notification.success) return { type: "notification", message: notification.data };
     return { type: "invalid", reason: "invalid JSON-RPC notification" };
   }
+  const fast = fastResponse(object);
+  if (fast) return { type: "response", message: fast };
   const response = RpcResponse.safeParse(value);
   if (response.success) return { type: "response", message: response.data };
   return { type: "invalid", reason: "expected a JSON-RPC request, notification or response" };
+}
+
+// The envelope by hand, for the plain cases (what the schemas in jsonrpc.ts give, or undefined
+// for the schema to decide): every frame has one, and a fresh server would run its zod parse in
+// the interpreter for the first thousands. Held to the schemas by test/unit/codec.test.ts.
+
+/** A RequestId: a string or a z.int() (a safe integer). */
+const isRequestId = (value: unknown): value is string | number =>
+  typeof value === "string" || Number.isSafeInteger(value);
+
+export function fastRequest(value: Record<string, unknown>): RpcRequest | undefined {
+  const { id, method } = value;
+  if (!isRequestId(id) || typeof method !== "string") return undefined;
+  return "params" in value ? { id, method, params: value.params } : { id, method };
+}
+
+export function fastNotification(value: Record<string, unknown>): RpcNotification | undefined {
+  const { method } = value;
+  if (typeof method !== "string") return undefined;
+  return "params" in value ? { method, params: value.params } : { method };
+}
+
+/** Only a successful answer (`id` and `result`); an error answer takes the schema. */
+export function fastResponse(value: Record<string, unknown>): RpcResponse | undefined {
+  const { id } = value;
+  if (!isRequestId(id) || !("result" in value)) return undefined;
+  return { id, result: value.result };
 }
 
 export function encodeRequest(id: RequestId, method: string, params: unknown): string {

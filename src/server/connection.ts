@@ -7,6 +7,7 @@ import { MissingWatcher } from "../fs/watch-missing.ts";
 import type { HttpClient } from "../http/types.ts";
 import type { LocalHostInfo } from "../info/local.ts";
 import { logger } from "../log.ts";
+import { FAST_PARAMS } from "../protocol/fast-params.ts";
 import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
 import { isMethod, METHODS, type Method, type ParsedParamsOf } from "../protocol/methods.ts";
@@ -198,7 +199,7 @@ export class ServerConnection {
     log.debug("request", { method, id });
     if (method === "initialize") return this.#initialize(parseParams(InitializeParams, params));
     // The reference's order: method lookup, then params, then the handshake state.
-    const parsed = parseParams(METHODS[method].params, params);
+    const parsed = FAST_PARAMS[method]?.(params) ?? parseParams(METHODS[method].params, params);
     const [attachment, handlers] = this.#gate(method);
     const route = ROUTES[method] as (h: Handlers, params: unknown, attachment: Attachment) => unknown;
     const result = route(handlers, parsed, attachment);

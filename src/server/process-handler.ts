@@ -56,9 +56,9 @@ export class ProcessHandler {
     return encodeReadResult(await this.process.read({ ...params, signal }));
   }
 
-  async write(params: ProcessWriteParams) {
+  write(params: ProcessWriteParams) {
     const bytes = Buffer.from(params.chunk, "base64");
-    return { status: await this.process.write(params.processId, bytes, params.writeId ?? undefined) };
+    return { status: this.process.writeNow(params.processId, bytes, params.writeId ?? undefined) };
   }
 
   async signal(params: ProcessSignalParams) {

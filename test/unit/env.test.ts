@@ -1,6 +1,6 @@
 // Guards the envPolicy pipeline (SPEC §5): inherit, default excludes, exclude, set, includeOnly, env.
 import { expect, test } from "bun:test";
-import { childEnvironment, globMatcher } from "../../src/process/env.ts";
+import { childEnvironment, globMatcher, globMatches, patternTest } from "../../src/process/env.ts";
 
 const server = {
   HOME: "/root",
@@ -81,4 +81,50 @@ test("globs match as the regex they stand for, without backtracking", () => {
   // A pattern that takes a backtracking regex exponential time.
   expect(globMatcher([`${"*a".repeat(30)}*b`])("a".repeat(60))).toBe(false);
   expect(globMatcher([`${"*a".repeat(30)}*b`])(`${"a".repeat(60)}b`)).toBe(true);
+});
+
+test("each pattern's fast test answers what the one-pass glob answers", () => {
+  const strings = (alphabet: string[], max: number): string[] => {
+    const out = [""];
+    for (let length = 1, last = [""]; length <= max; length++) {
+      last = last.flatMap((prefix) => alphabet.map((c) => prefix + c));
+      out.push(...last);
+    }
+    return out;
+  };
+  const patterns = [
+    ...strings(["a", "b", "*", "?"], 4),
+    "*key*",
+    "*secret*",
+    "*token*",
+    "codex_version",
+    "codex_*",
+    "*_version",
+  ];
+  const names = [
+    ...strings(["a", "b"], 4),
+    "openai_api_key",
+    "codex_version",
+    "codex_ci",
+    "path",
+    "my_secret",
+    "",
+  ];
+  for (const pattern of patterns) {
+    const matches = patternTest(pattern);
+    for (const name of names) {
+      expect([pattern, name, matches(name)]).toEqual([pattern, name, globMatches(pattern, name)]);
+    }
+  }
+});
+
+test("the child's variables come in code-unit order of their names, whatever the names", () => {
+  const env = JSON.parse(
+    '{"b":"1","B":"2","10":"3","2":"4","_x":"5","é":"6","😀":"7","a b":"8","__proto__":"9","":"10","Z":"11"}',
+  ) as Record<string, string>;
+  const obvious = Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const sorted = childEnvironment(env, null);
+  expect(Object.entries(sorted)).toEqual(Object.entries(obvious));
+  expect(Object.getPrototypeOf(sorted)).toBe(Object.prototype);
+  expect(Object.hasOwn(sorted, "__proto__")).toBe(true);
 });

@@ -1,0 +1,184 @@
+// Hand-written checks for the params that come by the thousand: those of process/start,
+// process/write, process/read and process/terminate (the envelope's are in codec.ts). Each
+// answers, for a value JSON.parse made, what its zod schema would give, or `undefined` when the
+// input is anything but plainly valid; the caller then parses with zod, which alone decides
+// errors and their messages. A fresh server runs every schema in the interpreter first, and the
+// zod parse of a process/start cost more instructions than the rest of the server's work for it
+// (bench/spawn-path.ts). test/unit/fast-params.test.ts holds each of these to its schema on
+// valid, invalid and odd inputs.
+import { isBase64 } from "./codec.ts";
+import { decodePath, PathError } from "./path.ts";
+import type {
+  EnvPolicy,
+  ProcessReadParams,
+  ProcessStartParams,
+  ProcessTerminateParams,
+  ProcessWriteParams,
+  TerminalSize,
+} from "./process.ts";
+import { SandboxContext } from "./sandbox.ts";
+
+type Plain = Record<string, unknown>;
+
+const isPlain = (value: unknown): value is Plain =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** What z.int() takes. */
+const isInt = (value: unknown): value is number => Number.isSafeInteger(value);
+
+/** OsText: well-formed, no NUL. */
+const isOsText = (value: unknown): value is string =>
+  typeof value === "string" && value.isWellFormed() && !value.includes("\0");
+
+type Check = (value: unknown) => unknown;
+
+/**
+ * The nullish members of a schema, as zod sets them: copied only when present, null as null,
+ * anything else through its check. False when a check answers undefined (zod decides then).
+ */
+function optionals(params: Plain, out: Plain, members: readonly (readonly [string, Check])[]): boolean {
+  for (const [key, check] of members) {
+    if (!(key in params)) continue;
+    const value = params[key];
+    if (value === null || value === undefined) {
+      out[key] = value;
+      continue;
+    }
+    const checked = check(value);
+    if (checked === undefined) return false;
+    out[key] = checked;
+  }
+  return true;
+}
+
+/** EnvMap: a record of OsText whose names are non-empty, without `=`, not `__proto__`, OsText. */
+function envMap(value: unknown): Record<string, string> | undefined {
+  if (!isPlain(value)) return undefined;
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(value)) {
+    if (name === "" || name.includes("=") || name === "__proto__" || !isOsText(name)) return undefined;
+    const text = value[name];
+    if (!isOsText(text)) return undefined;
+    out[name] = text;
+  }
+  return out;
+}
+
+function stringArray(value: unknown, isItem: (item: unknown) => boolean): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  for (const item of value) if (!isItem(item)) return undefined;
+  return value.slice() as string[];
+}
+
+const isString = (value: unknown): value is string => typeof value === "string";
+
+function envPolicy(value: unknown): EnvPolicy | undefined {
+  if (!isPlain(value)) return undefined;
+  const { inherit, ignoreDefaultExcludes } = value;
+  if (inherit !== "all" && inherit !== "core" && inherit !== "none") return undefined;
+  if (typeof ignoreDefaultExcludes !== "boolean") return undefined;
+  const exclude = stringArray(value.exclude, isString);
+  const set = envMap(value.set);
+  const includeOnly = stringArray(value.includeOnly, isString);
+  if (!exclude || !set || !includeOnly) return undefined;
+  return { inherit, ignoreDefaultExcludes, exclude, set, includeOnly };
+}
+
+const isDimension = (value: unknown) => isInt(value) && value >= 1 && value <= 65535;
+
+function terminalSize(value: unknown): TerminalSize | undefined {
+  if (!isPlain(value) || !isDimension(value.rows) || !isDimension(value.cols)) return undefined;
+  return { rows: value.rows as number, cols: value.cols as number };
+}
+
+/** z.looseObject({}): a copy with every member (a `__proto__` member is left to the schema). */
+function looseObject(value: unknown): Plain | undefined {
+  if (!isPlain(value) || Object.hasOwn(value, "__proto__")) return undefined;
+  return { ...value };
+}
+
+const isBoolean = (value: unknown): value is boolean => typeof value === "boolean";
+const asBoolean = (value: unknown) => (isBoolean(value) ? value : undefined);
+const asOsText = (value: unknown) => (isOsText(value) ? value : undefined);
+
+function absolutePath(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  try {
+    return decodePath(value);
+  } catch (error) {
+    if (error instanceof PathError) return undefined;
+    throw error;
+  }
+}
+
+function sandboxContext(value: unknown): SandboxContext | undefined {
+  const parsed = SandboxContext.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * The optional members of ProcessStartParams in the schema's order, each with its check; a check
+ * answering undefined fails the whole fast parse. (`networkProxy` is z.unknown(): taken as sent.)
+ */
+const START_OPTIONAL: [string, Check][] = [
+  ["pipeStdin", asBoolean],
+  ["arg0", asOsText],
+  ["envPolicy", envPolicy],
+  ["size", terminalSize],
+  ["metadata", looseObject],
+  ["sandbox", sandboxContext],
+  ["enforceManagedNetwork", asBoolean],
+  ["managedNetwork", looseObject],
+];
+
+export function fastStartParams(params: unknown): ProcessStartParams | undefined {
+  if (!isPlain(params)) return undefined;
+  const { processId, tty } = params;
+  if (typeof processId !== "string" || typeof tty !== "boolean") return undefined;
+  const argv = stringArray(params.argv, isOsText);
+  const cwd = absolutePath(params.cwd);
+  const env = envMap(params.env);
+  if (!argv || cwd === undefined || !env) return undefined;
+  const out: Plain = { processId, argv, cwd, env, tty };
+  if (!optionals(params, out, START_OPTIONAL)) return undefined;
+  if ("networkProxy" in params) out.networkProxy = params.networkProxy;
+  return out as ProcessStartParams;
+}
+
+const WRITE_OPTIONAL: [string, Check][] = [
+  ["writeId", (value) => (typeof value === "string" && value.length > 0 ? value : undefined)],
+];
+
+export function fastWriteParams(params: unknown): ProcessWriteParams | undefined {
+  if (!isPlain(params)) return undefined;
+  const { processId, chunk } = params;
+  if (typeof processId !== "string" || typeof chunk !== "string" || !isBase64(chunk)) return undefined;
+  const out: Plain = { processId, chunk };
+  return optionals(params, out, WRITE_OPTIONAL) ? (out as ProcessWriteParams) : undefined;
+}
+
+const asCount = (value: unknown) => (isInt(value) && value >= 0 ? value : undefined);
+const READ_OPTIONAL: [string, Check][] = [
+  ["afterSeq", asCount],
+  ["maxBytes", asCount],
+  ["waitMs", asCount],
+];
+
+export function fastReadParams(params: unknown): ProcessReadParams | undefined {
+  if (!isPlain(params) || typeof params.processId !== "string") return undefined;
+  const out: Plain = { processId: params.processId };
+  return optionals(params, out, READ_OPTIONAL) ? (out as ProcessReadParams) : undefined;
+}
+
+export function fastProcessIdParams(params: unknown): ProcessTerminateParams | undefined {
+  if (!isPlain(params) || typeof params.processId !== "string") return undefined;
+  return { processId: params.processId };
+}
+
+/** The fast parse of a method's params, where there is one. */
+export const FAST_PARAMS: Partial<Record<string, (params: unknown) => unknown>> = {
+  "process/start": fastStartParams,
+  "process/write": fastWriteParams,
+  "process/read": fastReadParams,
+  "process/terminate": fastProcessIdParams,
+};
