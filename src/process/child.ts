@@ -319,6 +319,7 @@ export class Child {
     const nextSeq = last ? last.seq + 1 : this.#nextSeq;
     const isCut = isCapped && last !== undefined && this.#buffer.hasAfter(last.seq);
     const exit = this.#exit && (!isCut || this.#exit.seq < nextSeq) ? this.#exit : null;
+    if (last) this.#hold.answered(last.seq);
     return {
       // Their read's memory may go once they are evicted (ReadMemory): the answer keeps their text.
       chunks: this.#hooks.releasesEvictedOutput ? chunks.map((chunk) => chunk.withBase64()) : chunks,

@@ -13,6 +13,11 @@
 // Output whose notification was dropped (a stalled reader, a detached session) never counts as
 // notified: a released program is held after such a gap until the client reads it, or for one
 // more patience without a read.
+//
+// A client that reads after each notification (Codex 0.125) and was answered every chunk there
+// is reads again only once told of more output: a held program then takes one more pipe read
+// (one per advance of its afterSeq), so that a notification goes out and the client's next read says what it
+// has. Unread is still what its afterSeq says.
 import type { OutputBuffer } from "./output-buffer.ts";
 
 export interface HoldOptions {
@@ -50,6 +55,10 @@ export class OutputHold {
   #hasRead = false;
   #isReleased: boolean;
   #isDraining = false;
+  /** One pipe read is let through the closed gate (see answered()). */
+  #isProbing = false;
+  /** The acknowledged seq the last such read was let through at: one per advance. */
+  #probedAtSeq = -1;
   #waiter: { promise: Promise<void>; resolve: () => void } | null = null;
   #patience: Timer | null = null;
 
@@ -87,6 +96,19 @@ export class OutputHold {
     this.#update();
   }
 
+  /**
+   * A process/read is answered with every chunk up to `seq`. If that is all there is and the
+   * program is held, it takes one more pipe read, once per advance of what the client has said it
+   * has (so the unread output passes the limit by one read at most): the client that reads only
+   * when notified then has a notification to read after.
+   */
+  answered(seq: number): void {
+    if (!this.#waiter || seq < this.#buffer.newestSeq || this.#probedAtSeq === this.#ackedSeq) return;
+    this.#probedAtSeq = this.#ackedSeq;
+    this.#isProbing = true;
+    this.#open();
+  }
+
   /** Output notifications up to `seq` were flushed to the attached client. */
   delivered(seq: number): void {
     this.#flushedSeq = Math.max(this.#flushedSeq, seq);
@@ -107,7 +129,14 @@ export class OutputHold {
 
   /** Before a pipe read: a promise while the unread output is at the limit. */
   gate(): Promise<void> | undefined {
-    if (this.#isDraining || !this.#isFull()) return undefined;
+    if (this.#isDraining || !this.#isFull()) {
+      this.#isProbing = false;
+      return undefined;
+    }
+    if (this.#isProbing) {
+      this.#isProbing = false;
+      return undefined;
+    }
     if (!this.#waiter) {
       const { promise, resolve } = Promise.withResolvers<void>();
       this.#waiter = { promise, resolve };

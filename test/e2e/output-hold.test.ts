@@ -179,6 +179,39 @@ test("a session detached for 2 s under load keeps its programs held: nothing is 
   expect(whole).toBe(PROCESSES);
 }, 60_000);
 
+test("a client that reads only after a notification (Codex 0.125) is never left waiting on a held program", async () => {
+  // Patience longer than the test: only a hold that tells the client of more output can finish.
+  await using server = startTestServer({
+    retainedOutputBytes: RETAINED,
+    readPatienceMs: 600_000,
+    firstReadPatienceMs: 600_000,
+  });
+  await using client = await server.session();
+  const params = startParams(["seq", "1", "300000"]);
+  await client.call("process/start", params);
+  const received = new Received();
+  const notifiedAfter = (seq: number) =>
+    client.notifications.some(
+      (n) =>
+        n.params?.processId === params.processId &&
+        (n.method === "process/closed" || (n.method === "process/output" && Number(n.params?.seq) > seq)),
+    );
+  let answeredTo = 0;
+  for (;;) {
+    // It says it has what earlier answers gave it, and reads again only when told of more.
+    const result = (await client.call("process/read", {
+      processId: params.processId,
+      afterSeq: answeredTo,
+      waitMs: 0,
+    })) as ReadResult;
+    received.addRead(result);
+    answeredTo = result.nextSeq - 1;
+    if (result.closed) break;
+    await waitFor(() => notifiedAfter(answeredTo), { label: `a notification after seq ${answeredTo}` });
+  }
+  expect(received.text() === seqText(300000)).toBe(true);
+}, 30_000);
+
 test("a client that takes output only from notifications is not held for ever", async () => {
   await using server = startTestServer({ retainedOutputBytes: RETAINED, readPatienceMs: 100 });
   await using client = await server.session();
