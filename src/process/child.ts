@@ -13,7 +13,7 @@ import {
 } from "../protocol/process.ts";
 import { LINUX_SANDBOX_TYPE, sandboxedPids } from "../sandbox/launch.ts";
 import type { ProgramCgroup } from "./cgroup.ts";
-import { killFamily } from "./family.ts";
+import { killFamily, type ProcessInfo } from "./family.ts";
 import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR, ReadMemory } from "./output-buffer.ts";
 import { type HoldOptions, OutputHold } from "./output-hold.ts";
 import type { StdinPipe } from "./pipes.ts";
@@ -298,14 +298,15 @@ export class Child {
   }
 
   /** Kill the program's family: its cgroup, and its process group, session and descendants. */
-  killFamily(): number[] {
+  killFamily(processes?: ProcessInfo[]): number[] {
     // What the program wrote before it died must drain, whoever is reading.
     this.#hold.drain();
+    const isRunning = this.#exit === null;
     const inGroup = this.cgroup?.kill() ?? [];
-    const killed = [...new Set([...inGroup, ...killFamily(this.#subprocess.pid, this.#exit === null)])];
-    // The group kill may have taken the program before the family search saw it: it is named
-    // anyway, so that shutdown waits for it to be reaped.
-    return killed.includes(this.pid) ? killed : [this.pid, ...killed];
+    const killed = [...new Set([...inGroup, ...killFamily(this.#subprocess.pid, isRunning, processes)])];
+    // The group kill may have taken a running program before the family search saw it: it is
+    // named anyway, so that shutdown waits for it to be reaped (an exited one's pid may be reused).
+    return !isRunning || killed.includes(this.pid) ? killed : [this.pid, ...killed];
   }
 
   /**

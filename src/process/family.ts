@@ -79,12 +79,17 @@ export function familyOf(leaderPid: number, isLeaderAlive: boolean, processes = 
 
 /**
  * SIGKILL the whole family, rescanning until no member is left (a member may fork while we kill).
- * Returns the pids that were killed.
+ * Returns the pids that were killed. A family with nothing left is not scanned again.
  */
-export function killFamily(leaderPid: number, isLeaderAlive: boolean): number[] {
+export function killFamily(
+  leaderPid: number,
+  isLeaderAlive: boolean,
+  processes: ProcessInfo[] = listProcesses(),
+): number[] {
   // Found before anything dies: a dead member's children are reparented (to us) at once, and the
-  // tree no longer leads from the leader to them.
-  const found = familyOf(leaderPid, isLeaderAlive);
+  // tree no longer leads from the leader to them. `processes`: one snapshot for many families.
+  const found = familyOf(leaderPid, isLeaderAlive, processes);
+  if (HAS_PROC && found.length === 0 && !isLeaderAlive) return [];
   try {
     process.kill(-leaderPid, "SIGKILL");
   } catch {

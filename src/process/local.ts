@@ -11,6 +11,7 @@ import type {
 } from "../protocol/process.ts";
 import type { ProgramCgroup } from "./cgroup.ts";
 import { Child, type ChildHooks } from "./child.ts";
+import { listProcesses } from "./family.ts";
 import { type ProcessHandle, type RunResult, startParams, startProcess } from "./handle.ts";
 import type {
   ExecProcess,
@@ -234,7 +235,9 @@ export class LocalProcess implements ExecProcess {
 
   shutdown(): number[] {
     this.#isShutDown = true;
-    const killed = [...this.#children.values()].flatMap((child) => child.killFamily());
+    // One look at the process table for every family: most are of programs long closed.
+    const processes = listProcesses();
+    const killed = [...this.#children.values()].flatMap((child) => child.killFamily(processes));
     for (const group of this.#lingering) killed.push(...group.kill());
     this.#lingering.clear();
     for (const timer of this.#forgetTimers) clearTimeout(timer);
