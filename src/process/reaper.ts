@@ -2,6 +2,7 @@
 // to us instead of to init, so none escapes the family search, and we reap them when they die
 // (init in a container often does not). Only processes Bun did not spawn are reaped here: Bun
 // waits for its own children, and reaping one first would lose its exit status.
+import { readdirSync, readFileSync } from "node:fs";
 import { killUntilGone, listProcesses, treesOf } from "./family.ts";
 
 const PR_SET_CHILD_SUBREAPER = 36;
@@ -55,9 +56,9 @@ export class OrphanReaper {
     const libc = this.#libc;
     if (!libc) return 0;
     let reaped = 0;
-    for (const p of listProcesses()) {
-      if (p.ppid !== process.pid || p.state !== "Z" || this.#isOwnChild(p.pid)) continue;
-      if (libc.waitpid(p.pid, null, WNOHANG) === p.pid) reaped++;
+    for (const pid of ownChildren()) {
+      if (this.#isOwnChild(pid) || !isZombie(pid)) continue;
+      if (libc.waitpid(pid, null, WNOHANG) === pid) reaped++;
     }
     return reaped;
   }
@@ -80,5 +81,33 @@ export class OrphanReaper {
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+  }
+}
+
+/**
+ * This process's children: from each thread's children list where the kernel keeps one (a look
+ * at a dozen small files, not the whole process table), else from the process table.
+ */
+function ownChildren(): number[] {
+  try {
+    const children: number[] = [];
+    for (const tid of readdirSync("/proc/self/task")) {
+      const list = readFileSync(`/proc/self/task/${tid}/children`, "latin1").trim();
+      if (list !== "") for (const pid of list.split(" ")) children.push(Number(pid));
+    }
+    return children;
+  } catch {
+    return listProcesses()
+      .filter((p) => p.ppid === process.pid)
+      .map((p) => p.pid);
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return stat.charAt(stat.lastIndexOf(")") + 2) === "Z";
+  } catch {
+    return false;
   }
 }
