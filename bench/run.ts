@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { LeanClient } from "./lean-client.ts";
 import { availableKinds, rssBytes, type ServerKind, speaksUris, startBenchServer } from "./servers.ts";
 import type { Metrics } from "./workloads.ts";
-import { WORKLOADS } from "./workloads.ts";
+import { firstCommand, WORKLOADS } from "./workloads.ts";
 
 const { values } = parseArgs({
   options: {
@@ -58,7 +58,8 @@ async function runLoadgen(workload: string, url: string, pid: string, dialect = 
 
 /**
  * Exec → first `initialize` answered: the URL line, then a connection and its `initialize`
- * (work deferred to the first connection counts). Idle RSS is read after that connection closed.
+ * (work deferred to the first connection counts); then exec → a first `true` closed on it (work
+ * deferred past the handshake counts too). Idle RSS is read after that connection closed.
  */
 async function startup(kind: ServerKind): Promise<Metrics> {
   const server = await startBenchServer(kind);
@@ -66,12 +67,15 @@ async function startup(kind: ServerKind): Promise<Metrics> {
     const connecting = performance.now();
     const client = await LeanClient.connect(server.url);
     const initializeMs = performance.now() - connecting;
+    await firstCommand(client, speaksUris(kind));
+    const commandMs = performance.now() - connecting;
     client.close();
     await new Promise((resolve) => setTimeout(resolve, 500));
     return {
       "startup: exec to URL ms": server.startupMs,
       "startup: URL to initialize answered ms": initializeMs,
       "startup: exec to initialize answered ms": server.startupMs + initializeMs,
+      "startup: exec to a first `true` closed ms": server.startupMs + commandMs,
       "idle RSS after one initialize MB": rssBytes(server.pid) / 2 ** 20,
     };
   } finally {

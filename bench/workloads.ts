@@ -300,6 +300,15 @@ const WORKLOAD_FUNCTIONS: Record<string, (target: Target) => Promise<Metrics>> =
   sleepers,
 };
 
+/**
+ * A fresh server's first useful work, for run.ts's startup: one `true` started and closed on an
+ * initialized client (a handshake answered before the server can run anything does not count).
+ */
+export async function firstCommand(client: LeanClient, uris: boolean): Promise<void> {
+  isUriDialect = uris;
+  await runToClose(client, ["/bin/true"]);
+}
+
 /** The workloads by name; each sets the path dialect from its target first. */
 export const WORKLOADS: Record<string, (target: Target) => Promise<Metrics>> = Object.fromEntries(
   Object.entries(WORKLOAD_FUNCTIONS).map(([name, run]) => [
