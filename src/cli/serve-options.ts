@@ -120,7 +120,7 @@ export const SERVE_FLAGS = {
   cgroups: {
     type: "string",
     description:
-      "auto: each program and all it starts in a cgroup v2 group of its own, where the server may make one (root, or a delegated subtree); off: find a program's family by its process group, session and parent tree",
+      "on: each program and all it starts in a cgroup v2 group of its own, where the server may make one (root, or a delegated subtree); auto: so only where moving between groups is cheap (cgroup2 mounted with favordynmods); off: find a program's family by its process group, session and parent tree",
     hint: "MODE",
     env: env("cgroups"),
     fallback: "auto",
@@ -187,7 +187,7 @@ export function resolveServeOptions(values: Values): ServerOptions {
     keepaliveMs: parseCount("keepalive-ms", values["keepalive-ms"], DEFAULT_SERVER_OPTIONS.keepaliveMs),
     firstReadPatienceMs: parseCount("first-read-patience-ms", values["first-read-patience-ms"], 1000),
     reapOrphans: true,
-    programCgroups: parseChoice("cgroups", values.cgroups, ["auto", "off"], "auto") === "auto",
+    programCgroups: parseChoice("cgroups", values.cgroups, ["auto", "on", "off"], "auto"),
     limits: {
       ...DEFAULT_LIMITS,
       maxFrameBytes: limit("max-frame-bytes", DEFAULT_LIMITS.maxFrameBytes),

@@ -14,8 +14,11 @@ export interface ServerOptions extends AdmissionOptions {
   keepaliveMs: number;
   /** Become a child subreaper and reap orphans (Linux; the CLI turns it on: it is process-wide). */
   reapOrphans: boolean;
-  /** With reapOrphans: a cgroup v2 group per program where the host lets the server make one. */
-  programCgroups: boolean;
+  /**
+   * With reapOrphans, a cgroup v2 group per program where the host lets the server make one:
+   * "on"; "auto" only where moving between groups is cheap (cgroup.ts); "off".
+   */
+  programCgroups: "auto" | "on" | "off";
   /** How long a closed process stays readable (30 s, shorter in tests). */
   closedRetentionMs?: number;
   /** How long a held program waits for a process/read before notified output counts as read (default: the slow-reader time; at most 1 s before its first read). */
@@ -37,7 +40,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   limits: DEFAULT_LIMITS,
   keepaliveMs: 30_000,
   reapOrphans: false,
-  programCgroups: false,
+  programCgroups: "off",
   allowedOrigins: [],
   tokenSha256: null,
 };

@@ -74,7 +74,7 @@ export function startContainment(
   if (!options.reapOrphans) return null;
   const reaper = new OrphanReaper(isSpawnedChild);
   reaper.start(1000);
-  const cgroups = options.programCgroups ? ProgramCgroups.open() : null;
+  const cgroups = options.programCgroups === "off" ? null : ProgramCgroups.open(options.programCgroups);
   useProgramCgroups(cgroups);
   log.debug("process families", cgroups ? { cgroup: cgroups.basePath } : { by: "process tree" });
   return { reaper, cgroups };

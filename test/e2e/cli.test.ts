@@ -70,7 +70,7 @@ describe("flags", () => {
     [["--listen", "ws://127.0.0.1:99999"], "must be 0-65535"],
     [["--session-ttl-ms", "soon"], "invalid --session-ttl-ms value 'soon'"],
     [["--log-level", "loud"], "invalid --log-level value 'loud'"],
-    [["--cgroups", "on"], "invalid --cgroups value 'on': expected one of auto, off"],
+    [["--cgroups", "yes"], "invalid --cgroups value 'yes': expected one of auto, on, off"],
     [["--no-such-flag"], "unknown option '--no-such-flag'"],
   ])("%p is a one-line error with exit code 2", async (args, message) => {
     const result = await runCli(args);

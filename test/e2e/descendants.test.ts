@@ -1,8 +1,9 @@
 // Guards "nothing left running" (hardening §3): terminate, session expiry, SIGTERM and SIGINT each
 // leave zero descendants — grandchildren, great-grandchildren, a setsid'd subtree and an orphaned
 // setsid daemon with a scrubbed environment — and no zombies under the server. The last is found
-// by its cgroup; with --cgroups off (or a host that allows none) it outlives a terminate
-// (SECURITY.md says so) and dies when the server shuts down.
+// by its cgroup (--cgroups on, or auto where the host mounts cgroup2 with favordynmods); with
+// --cgroups off (or a host that allows none) it outlives a terminate (SECURITY.md says so) and
+// dies when the server shuts down.
 import { describe, expect, test } from "bun:test";
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
 import { ownCgroupDirectory } from "../../src/process/cgroup.ts";
@@ -20,7 +21,7 @@ function familyScript(tag: string, escapeTag: string): string {
     `setsid sh -c 'sleep ${tag} & wait' &`, // a subtree in a new session (out of the process group)
     // An orphaned daemon out of the group and the session (its parent subshell is gone), with
     // nothing of ours in its environment.
-    `(setsid env -i /bin/sh -c 'sleep ${escapeTag} & wait' &)`,
+    `(setsid env -i /bin/sh -c 'sleep ${escapeTag} & wait' >/dev/null 2>&1 &)`,
     "echo ready; wait",
   ].join("\n");
 }
@@ -92,9 +93,9 @@ async function expectEscapeGoneAtShutdown(server: CliServer, tag: string, escape
   expect(withTag(escapeTag)).toEqual([]);
 }
 
-test("a server on a host that allows cgroups makes one per program, and removes them", async () => {
+test("with --cgroups on, a server on a host that allows cgroups makes one per program, and empties them", async () => {
   const allowed = hostAllowsCgroups();
-  await using server = await startCli();
+  await using server = await startCli(["--cgroups", "on"]);
   await using client = await TestClient.session(server.url);
   const params = sh("cat /proc/self/cgroup");
   await client.call("process/start", params);
@@ -135,9 +136,14 @@ test("with --cgroups off, what escapes the group, the session and the tree dies 
   await expectEscapeGoneAtShutdown(server, tag, escapeTag);
 }, 15_000);
 
-describe.each([false, true])("tty %p", (tty) => {
+describe.each([
+  [false, "on"],
+  [true, "on"],
+  [false, "auto"],
+  [true, "auto"],
+])("tty %p, --cgroups %s", (tty, cgroups) => {
   test("process/terminate leaves no descendant", async () => {
-    await using server = await startCli();
+    await using server = await startCli(["--cgroups", cgroups]);
     await using client = await TestClient.session(server.url);
     const { tag, escapeTag, params } = await startFamily(server, client, tty);
     expect(await client.call("process/terminate", { processId: params.processId })).toEqual({
@@ -152,7 +158,7 @@ describe.each([false, true])("tty %p", (tty) => {
   });
 
   test("session expiry leaves no descendant", async () => {
-    await using server = await startCli(["--session-ttl-ms", "100"]);
+    await using server = await startCli(["--session-ttl-ms", "100", "--cgroups", cgroups]);
     const client = await TestClient.session(server.url);
     const { tag, escapeTag } = await startFamily(server, client, tty);
     await client.close();
@@ -164,9 +170,12 @@ describe.each([false, true])("tty %p", (tty) => {
   });
 });
 
-describe.each(["SIGTERM", "SIGINT"] as const)("%s", (signal) => {
+describe.each([
+  ["SIGTERM", "on"],
+  ["SIGINT", "auto"],
+] as const)("%s, --cgroups %s", (signal, cgroups) => {
   test("shutdown leaves no descendant of any session", async () => {
-    await using server = await startCli();
+    await using server = await startCli(["--cgroups", cgroups]);
     const tags: string[] = [];
     for (const tty of [false, true]) {
       const client = await TestClient.session(server.url);
