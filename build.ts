@@ -45,17 +45,17 @@ export function gitCommit(): string {
   }
 }
 
-// bench/startup.ts (median time from exec to the URL line, linux-x64, 2 cores): plain 50 ms,
-// minify 47 ms, bytecode 28 ms, both 28 ms. Bytecode is what counts; minify costs nothing and
-// takes 0.2 MB off the binary, so both stay on.
+// Bytecode is what makes a start fast (the compiled chunks are not parsed at run time); minify
+// costs nothing at start and makes the binary smaller, so both stay on. bench/startup.ts measures
+// the four combinations (figures in bench/RESULTS.md).
 export async function compile({ outfile, target, minify = true, bytecode = true }: CompileOptions) {
   const result = await Bun.build({
     entrypoints: [join(import.meta.dir, "src/index.ts")],
     minify,
     bytecode,
-    // ESM split into chunks: a start loads only the listener's (~30 KB of the ~190 KB); the
-    // services, exec and cloud chunks load when imported. One CommonJS bundle costs ~2.5 M more
-    // instructions before the URL line, one ESM bundle ~14 M more.
+    // ESM split into chunks: a start loads only the listener's; the handshake, services, exec and
+    // cloud chunks load when imported. One bundle (CommonJS or ESM) costs more instructions before
+    // the URL line (bench/RESULTS.md).
     format: "esm",
     splitting: true,
     sourcemap: "none",
