@@ -132,9 +132,11 @@ export class ProgramCgroups {
   static open(mode: "auto" | "on" = "on"): ProgramCgroups | null {
     if (process.platform !== "linux") return null;
     const mount = ownCgroupMount();
-    if (!mount || (mode === "auto" && !mount.favorsDynamicChanges)) return null;
+    if (!mount) return null;
     const home = mount.directory;
+    // Whatever this server does, what a dead one left is cleaned up.
     removeStaleBases(home);
+    if (mode === "auto" && !mount.favorsDynamicChanges) return null;
     const base = `${home}/${BASE_PREFIX}${process.pid}`;
     let homeProcs: number;
     try {

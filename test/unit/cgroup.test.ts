@@ -1,7 +1,7 @@
 // The cgroup per program (src/process/cgroup.ts), on this host's real cgroup v2 hierarchy where it
 // lets us make groups; where it does not, open() must say so (null) rather than half-work.
 import { expect, test } from "bun:test";
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { ownCgroupDirectory, ProgramCgroups } from "../../src/process/cgroup.ts";
 import { listProcesses } from "../../src/process/family.ts";
 import { waitFor } from "../support/wait.ts";
@@ -55,4 +55,33 @@ test("a program and what it forks are born in its group; one kill ends them; a r
     groups.dispose();
   }
   expect(existsSync(groups.basePath)).toBe(false);
+});
+
+test("the groups a dead server left are removed, and what ran in them killed, by the next to open", async () => {
+  const own = ownCgroupDirectory();
+  if (!hostAllowsCgroups() || !own) {
+    expect(ProgramCgroups.open()).toBeNull();
+    return;
+  }
+  // A pid no process has now: one that has just been reaped.
+  const gone = Bun.spawn(["true"]);
+  await gone.exited;
+  const stale = `${own}/codex-exec-server.${gone.pid}`;
+  mkdirSync(`${stale}/0`, { recursive: true });
+  const left = Bun.spawn(["sleep", "30"]);
+  writeFileSync(`${stale}/0/cgroup.procs`, String(left.pid));
+  try {
+    // Whichever mode: auto cleans up even where it then makes no groups of its own.
+    ProgramCgroups.open("auto")?.dispose();
+    expect(await left.exited).not.toBe(0);
+    await waitFor(
+      () => {
+        ProgramCgroups.open("auto")?.dispose();
+        return !existsSync(stale);
+      },
+      { label: "the stale groups removed" },
+    );
+  } finally {
+    left.kill("SIGKILL");
+  }
 });
