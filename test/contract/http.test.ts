@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { InternalError, InvalidParams } from "../../src/errors.ts";
 import { ENVIRONMENTS } from "../support/environments.ts";
-import { serve, stopAfterTest, stopHttpServers } from "../support/http.ts";
+import { serve, steppedBody, stopAfterTest, stopHttpServers } from "../support/http.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 afterEach(stopHttpServers);
@@ -73,17 +73,9 @@ describe.each(ENVIRONMENTS)("HttpClient (%s)", (_name, makeEnvironment) => {
     const gate = Promise.withResolvers<void>();
     const base = serve(
       () =>
-        new Response(
-          new ReadableStream({
-            async start(controller) {
-              controller.enqueue(new TextEncoder().encode("part1-"));
-              await gate.promise;
-              controller.enqueue(new Uint8Array(600 * 1024).fill(7));
-              controller.close();
-            },
-          }),
-          { status: 203 },
-        ),
+        new Response(steppedBody("part1-", gate.promise, new Uint8Array(600 * 1024).fill(7)), {
+          status: 203,
+        }),
     );
     const stream = await env.http.stream({ method: "GET", url: base });
     expect(stream.status).toBe(203);

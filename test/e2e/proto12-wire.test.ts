@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RpcError, TestClient } from "../support/client.ts";
 import { startTestServer } from "../support/harness.ts";
-import { serve, stopHttpServers } from "../support/http.ts";
+import { serve, steppedBody, stopHttpServers } from "../support/http.ts";
 import { RawWebSocket } from "../support/raw-ws.ts";
 import { workspaceSandbox } from "../support/sandbox.ts";
 import { tempDir } from "../support/tmp.ts";
@@ -54,19 +54,7 @@ test("http/request streamResponse: the result, then ordered deltas ending in don
   await using server = startTestServer();
   await using client = await TestClient.session(server.url);
   const gate = Promise.withResolvers<void>();
-  const base = serve(
-    () =>
-      new Response(
-        new ReadableStream({
-          async start(controller) {
-            controller.enqueue(new TextEncoder().encode("part1-"));
-            await gate.promise;
-            controller.enqueue(new TextEncoder().encode("part2"));
-            controller.close();
-          },
-        }),
-      ),
-  );
+  const base = serve(() => new Response(steppedBody("part1-", gate.promise, "part2")));
   const params = { method: "GET", url: base, requestId: "s1", streamResponse: true };
   const result = (await client.call("http/request", params)) as { status: number; bodyBase64: string };
   expect([result.status, result.bodyBase64]).toEqual([200, ""]);

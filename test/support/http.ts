@@ -17,3 +17,21 @@ export function serve(fetch: (request: Request) => Response | Promise<Response>)
 export function stopHttpServers(): void {
   for (const server of servers.splice(0)) server.stop(true);
 }
+
+/**
+ * A response body sent step by step: each string or byte array is sent as a chunk, each promise
+ * waited for, then the body ends (never, if a promise never settles).
+ */
+export function steppedBody(
+  ...steps: (string | Uint8Array | Promise<unknown>)[]
+): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    async start(controller) {
+      for (const step of steps) {
+        if (step instanceof Promise) await step;
+        else controller.enqueue(typeof step === "string" ? new TextEncoder().encode(step) : step);
+      }
+      controller.close();
+    },
+  });
+}

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { InternalError, InvalidParams } from "../../src/errors.ts";
 import { LocalHttpClient } from "../../src/http/local.ts";
-import { serve, stopAfterTest, stopHttpServers } from "../support/http.ts";
+import { serve, steppedBody, stopAfterTest, stopHttpServers } from "../support/http.ts";
 import { waitFor } from "../support/wait.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -147,18 +147,7 @@ describe("LocalHttpClient.request", () => {
   test("the timeout covers the body; a body cut short is an error", async () => {
     const http = new LocalHttpClient();
     const { promise: never, resolve: release } = Promise.withResolvers<void>();
-    const base = serve(
-      () =>
-        new Response(
-          new ReadableStream({
-            async start(controller) {
-              controller.enqueue(new TextEncoder().encode("first"));
-              await never;
-              controller.close();
-            },
-          }),
-        ),
-    );
+    const base = serve(() => new Response(steppedBody("first", never)));
     const slow = await http.request({ method: "GET", url: base, timeoutMs: 100 }).catch((e) => e);
     release();
     expect(slow).toBeInstanceOf(InternalError);
@@ -241,18 +230,9 @@ describe("LocalHttpClient.stream", () => {
     const second = Promise.withResolvers<void>();
     const base = serve(
       () =>
-        new Response(
-          new ReadableStream({
-            async start(controller) {
-              controller.enqueue(new TextEncoder().encode("part1-"));
-              await first.promise;
-              controller.enqueue(new TextEncoder().encode("part2"));
-              await second.promise;
-              controller.close();
-            },
-          }),
-          { headers: { "x-kind": "stream" } },
-        ),
+        new Response(steppedBody("part1-", first.promise, "part2", second.promise), {
+          headers: { "x-kind": "stream" },
+        }),
     );
     const stream = await new LocalHttpClient().stream({ method: "GET", url: base });
     expect(stream.status).toBe(200);
@@ -277,17 +257,7 @@ describe("LocalHttpClient.stream", () => {
     expect(error.message).toStartWith("error decoding response body");
 
     const { promise: never, resolve: release } = Promise.withResolvers<void>();
-    const endless = serve(
-      () =>
-        new Response(
-          new ReadableStream({
-            async start(controller) {
-              controller.enqueue(new TextEncoder().encode("x"));
-              await never;
-            },
-          }),
-        ),
-    );
+    const endless = serve(() => new Response(steppedBody("x", never)));
     const open = await http.stream({ method: "GET", url: endless });
     const iterator = open.body[Symbol.asyncIterator]();
     expect(text((await iterator.next()).value)).toBe("x");
