@@ -358,12 +358,10 @@ function removeStaleBases(home: string): void {
     const pid = Number(name.slice(BASE_PREFIX.length));
     if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
     const stale = `${home}/${name}`;
-    if (groupMembers(stale).length > 0) {
-      try {
-        writeFileSync(`${stale}/cgroup.kill`, "1");
-      } catch {
-        // Not ours to kill after all; left as it is.
-      }
+    try {
+      writeFileSync(`${stale}/cgroup.kill`, "1");
+    } catch {
+      // Not ours to kill after all; left as it is.
     }
     removeTree(stale);
   }

@@ -117,11 +117,17 @@ export function killUntilGone(find: () => number[], first: number[] = [], maxRou
   return [...killed];
 }
 
-function isRunning(pid: number): boolean {
+/** A process's state letter from /proc (Z for a zombie), or null once it is gone. */
+export function processState(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+    return stat.charAt(stat.lastIndexOf(")") + 2);
   } catch {
-    return false;
+    return null;
   }
+}
+
+function isRunning(pid: number): boolean {
+  const state = processState(pid);
+  return state !== null && state !== "Z";
 }

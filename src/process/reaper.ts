@@ -3,7 +3,7 @@
 // (init in a container often does not). Only processes Bun did not spawn are reaped here: Bun
 // waits for its own children, and reaping one first would lose its exit status.
 import { readdirSync, readFileSync } from "node:fs";
-import { killUntilGone, listProcesses, treesOf } from "./family.ts";
+import { killUntilGone, listProcesses, processState, treesOf } from "./family.ts";
 
 const PR_SET_CHILD_SUBREAPER = 36;
 const WNOHANG = 1;
@@ -57,7 +57,7 @@ export class OrphanReaper {
     if (!libc) return 0;
     let reaped = 0;
     for (const pid of ownChildren()) {
-      if (this.#isOwnChild(pid) || !isZombie(pid)) continue;
+      if (this.#isOwnChild(pid) || processState(pid) !== "Z") continue;
       if (libc.waitpid(pid, null, WNOHANG) === pid) reaped++;
     }
     return reaped;
@@ -100,14 +100,5 @@ function ownChildren(): number[] {
     return listProcesses()
       .filter((p) => p.ppid === process.pid)
       .map((p) => p.pid);
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return stat.charAt(stat.lastIndexOf(")") + 2) === "Z";
-  } catch {
-    return false;
   }
 }

@@ -27,10 +27,6 @@ export function useProgramCgroups(groups: ProgramCgroups | null): void {
   programCgroups = groups;
 }
 
-export function currentProgramCgroups(): ProgramCgroups | null {
-  return programCgroups;
-}
-
 export function isSpawnedChild(pid: number): boolean {
   return spawnedPids.has(pid);
 }
@@ -46,6 +42,9 @@ export interface Spawned {
   cgroup: ProgramCgroup | null;
 }
 
+/** What a spawn gives before the cgroup it was made in is known. */
+type SpawnedProgram = Omit<Spawned, "cgroup">;
+
 const DEFAULT_SIZE = { rows: 24, cols: 80 };
 
 /** Look a bare program name up in the child's PATH (the server's when the child has none). */
@@ -58,21 +57,16 @@ function resolveProgram(program: string, env: Record<string, string>, cwd: strin
 
 /** Spawn a program, in a cgroup of its own where the server can make one. */
 export function spawnChild(options: StartParams, callbacks: SpawnCallbacks): Spawned {
-  const groups = programCgroups;
-  let spawned: Spawned;
-  if (groups) {
-    const { value, group } = groups.spawnInto(() => spawnProgram(options, callbacks));
-    spawned = { ...value, cgroup: group };
-  } else {
-    spawned = spawnProgram(options, callbacks);
-  }
+  const spawn = () => spawnProgram(options, callbacks);
+  const { value, group } = programCgroups?.spawnInto(spawn) ?? { value: spawn(), group: null };
+  const spawned = { ...value, cgroup: group };
   const { pid } = spawned.subprocess;
   spawnedPids.add(pid);
   spawned.subprocess.exited.finally(() => spawnedPids.delete(pid));
   return spawned;
 }
 
-function spawnProgram(options: StartParams, callbacks: SpawnCallbacks): Spawned {
+function spawnProgram(options: StartParams, callbacks: SpawnCallbacks): SpawnedProgram {
   const [program, ...args] = options.argv;
   if (program === undefined) throw new InternalError("argv must not be empty");
   const env = childEnvironment(options.env, options.envPolicy);
@@ -103,7 +97,7 @@ function spawnResolved(
   program: string,
   sandbox: SandboxLaunch | null,
   callbacks: SpawnCallbacks,
-): Spawned {
+): SpawnedProgram {
   // Inside bwrap argv0 would name bwrap itself (its --argv0 is newer than most distributions' bwrap).
   const base = { cwd: options.cwd, env, argv0: sandbox ? undefined : (options.arg0 ?? program) };
   const cmd = sandbox ? sandbox.argv : command;
@@ -123,7 +117,7 @@ function spawnResolved(
           exit: () => callbacks.onStreamEnd(),
         },
       });
-      return { subprocess, stdin: null, streamCount: 1, sandboxType, cgroup: null };
+      return { subprocess, stdin: null, streamCount: 1, sandboxType };
     }
     const pipes = openPipes(options.pipeStdin === true);
     if (pipes) {
@@ -137,7 +131,7 @@ function spawnResolved(
       pipes.spawned(true);
       pump(pipes.stdout, "stdout", callbacks, () => pipes.releaseOutput("stdout"));
       pump(pipes.stderr, "stderr", callbacks, () => pipes.releaseOutput("stderr"));
-      return { subprocess, stdin: pipes.stdin, streamCount: 2, sandboxType, cgroup: null };
+      return { subprocess, stdin: pipes.stdin, streamCount: 2, sandboxType };
     }
     // No libc to make pipes with: Bun's own (socket pairs).
     const subprocess = Bun.spawn(cmd, {
@@ -153,7 +147,6 @@ function spawnResolved(
       stdin: sink ? new StdinPipe(sink, () => {}) : null,
       streamCount: 2,
       sandboxType,
-      cgroup: null,
     };
   } catch (error) {
     if (error instanceof InternalError) throw error;

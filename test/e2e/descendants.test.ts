@@ -5,9 +5,10 @@
 // --cgroups off (or a host that allows none) it outlives a terminate (SECURITY.md says so) and
 // dies when the server shuts down.
 import { describe, expect, test } from "bun:test";
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { ownCgroupDirectory } from "../../src/process/cgroup.ts";
 import { listProcesses } from "../../src/process/family.ts";
+import { hostAllowsCgroups } from "../support/cgroup.ts";
 import { TestClient } from "../support/client.ts";
 import { type CliServer, startCli } from "../support/harness.ts";
 import { sh } from "../support/process.ts";
@@ -24,19 +25,6 @@ function familyScript(tag: string, escapeTag: string): string {
     `(setsid env -i /bin/sh -c 'sleep ${escapeTag} & wait' >/dev/null 2>&1 &)`,
     "echo ready; wait",
   ].join("\n");
-}
-
-/** Whether this host lets us (and so the servers we start) make cgroup v2 groups. */
-function hostAllowsCgroups(): boolean {
-  const own = ownCgroupDirectory();
-  try {
-    if (!own) return false;
-    accessSync(own, constants.W_OK);
-    accessSync(`${own}/cgroup.procs`, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The server's own base group, which exists while it runs in cgroup mode. */

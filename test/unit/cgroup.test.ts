@@ -1,24 +1,14 @@
 // The cgroup per program (src/process/cgroup.ts), on this host's real cgroup v2 hierarchy where it
 // lets us make groups; where it does not, open() must say so (null) rather than half-work.
 import { expect, test } from "bun:test";
-import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { ownCgroupDirectory, ProgramCgroups } from "../../src/process/cgroup.ts";
-import { listProcesses } from "../../src/process/family.ts";
+import { processState } from "../../src/process/family.ts";
+import { hostAllowsCgroups } from "../support/cgroup.ts";
 import { waitFor } from "../support/wait.ts";
 
-function hostAllowsCgroups(): boolean {
-  const own = ownCgroupDirectory();
-  try {
-    if (!own) return false;
-    accessSync(`${own}/cgroup.procs`, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Running (a zombie waiting for its reaper is not). */
-const isAlive = (pid: number) => listProcesses().some((p) => p.pid === pid && p.state !== "Z");
+const isAlive = (pid: number) => ![null, "Z"].includes(processState(pid));
 
 test("a program and what it forks are born in its group; one kill ends them; a reused group is not reached through an old hold", async () => {
   const groups = ProgramCgroups.open();
