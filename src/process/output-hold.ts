@@ -16,8 +16,8 @@
 //
 // A client that reads after each notification (Codex 0.125) and was answered every chunk there
 // is reads again only once told of more output: a held program then takes one more pipe read
-// (one per advance of its afterSeq), so that a notification goes out and the client's next read says what it
-// has. Unread is still what its afterSeq says.
+// (one per advance of its afterSeq), so that a notification goes out and the client's next read
+// says what it has. Unread is still what its afterSeq says.
 import type { OutputBuffer } from "./output-buffer.ts";
 
 export interface HoldOptions {
@@ -129,14 +129,10 @@ export class OutputHold {
 
   /** Before a pipe read: a promise while the unread output is at the limit. */
   gate(): Promise<void> | undefined {
-    if (this.#isDraining || !this.#isFull()) {
-      this.#isProbing = false;
-      return undefined;
-    }
-    if (this.#isProbing) {
-      this.#isProbing = false;
-      return undefined;
-    }
+    // A read let through by answered() is this one, or none if the gate was open anyway.
+    const isProbe = this.#isProbing;
+    this.#isProbing = false;
+    if (this.#isDraining || isProbe || !this.#isFull()) return undefined;
     if (!this.#waiter) {
       const { promise, resolve } = Promise.withResolvers<void>();
       this.#waiter = { promise, resolve };
