@@ -1,84 +1,93 @@
 // The filesystem methods of the 0.169+ dialect: file handles, walk, canonicalize, watchMissing.
 // Request paths are the path codec's (plain or file:// URI); result paths are always URIs.
 import { z } from "zod";
+import { Empty, Sandboxed } from "./fs-fields.ts";
+import { lazy } from "./lazy.ts";
 import { AbsolutePath, PathUri } from "./path.ts";
-import { SandboxContext } from "./sandbox.ts";
 import { unitVariant } from "./variant.ts";
 
-const Sandboxed = { sandbox: SandboxContext.nullish() };
-const Empty = z.object({});
 /** u64 on the reference: negative or fractional numbers are refused. */
-const Offset = z.int().min(0);
+const Offset = lazy(() => z.int().min(0));
 
-export const FileHandleMode = unitVariant(["read", "replace"]);
+export const FileHandleMode = lazy(() => unitVariant(["read", "replace"]));
 export type FileHandleMode = z.infer<typeof FileHandleMode>;
 
-export const FsOpenParams = z.object({
-  handleId: z.string(),
-  path: AbsolutePath,
-  mode: FileHandleMode.optional(),
-  ...Sandboxed,
-});
+export const FsOpenParams = lazy(() =>
+  z.object({
+    handleId: z.string(),
+    path: AbsolutePath,
+    mode: FileHandleMode.optional(),
+    ...Sandboxed,
+  }),
+);
 export type FsOpenParams = z.infer<typeof FsOpenParams>;
-export const FsOpenResult = z.object({ handleId: z.string() });
+export const FsOpenResult = lazy(() => z.object({ handleId: z.string() }));
 export type FsOpenResult = z.infer<typeof FsOpenResult>;
 
-export const FsReadBlockParams = z.object({ handleId: z.string(), offset: Offset, len: Offset });
+export const FsReadBlockParams = lazy(() => z.object({ handleId: z.string(), offset: Offset, len: Offset }));
 export type FsReadBlockParams = z.infer<typeof FsReadBlockParams>;
-export const FsReadBlockResult = z.object({ chunk: z.string(), eof: z.boolean() });
+export const FsReadBlockResult = lazy(() => z.object({ chunk: z.string(), eof: z.boolean() }));
 export type FsReadBlockResult = z.infer<typeof FsReadBlockResult>;
 
 /** chunk is checked by the handler: bad base64 is -32602, a bad length -32600. */
-export const FsWriteBlockParams = z.object({ handleId: z.string(), offset: Offset, chunk: z.string() });
+export const FsWriteBlockParams = lazy(() =>
+  z.object({ handleId: z.string(), offset: Offset, chunk: z.string() }),
+);
 export type FsWriteBlockParams = z.infer<typeof FsWriteBlockParams>;
 export const FsWriteBlockResult = Empty;
 
-export const FsCloseParams = z.object({ handleId: z.string() });
+export const FsCloseParams = lazy(() => z.object({ handleId: z.string() }));
 export type FsCloseParams = z.infer<typeof FsCloseParams>;
 export const FsCloseResult = Empty;
 
-export const WalkOptions = z.object({
-  maxDepth: Offset,
-  maxDirectories: Offset,
-  maxEntries: Offset,
-  followDirectorySymlinks: z.boolean(),
-  pruneHiddenDirectories: z.boolean().optional(),
-});
+export const WalkOptions = lazy(() =>
+  z.object({
+    maxDepth: Offset,
+    maxDirectories: Offset,
+    maxEntries: Offset,
+    followDirectorySymlinks: z.boolean(),
+    pruneHiddenDirectories: z.boolean().optional(),
+  }),
+);
 export type WalkOptions = z.infer<typeof WalkOptions>;
 
-export const FsWalkParams = z.object({ path: AbsolutePath, options: WalkOptions, ...Sandboxed });
+export const FsWalkParams = lazy(() => z.object({ path: AbsolutePath, options: WalkOptions, ...Sandboxed }));
 export type FsWalkParams = z.infer<typeof FsWalkParams>;
-export const WalkEntry = z.object({ path: PathUri, kind: z.enum(["file", "directory"]) });
+export const WalkEntry = lazy(() => z.object({ path: PathUri, kind: z.enum(["file", "directory"]) }));
 export type WalkEntry = z.infer<typeof WalkEntry>;
-export const WalkError = z.object({ path: PathUri, message: z.string() });
+export const WalkError = lazy(() => z.object({ path: PathUri, message: z.string() }));
 export type WalkError = z.infer<typeof WalkError>;
-export const FsWalkResult = z.object({
-  entries: z.array(WalkEntry),
-  errors: z.array(WalkError),
-  truncated: z.boolean(),
-});
+export const FsWalkResult = lazy(() =>
+  z.object({
+    entries: z.array(WalkEntry),
+    errors: z.array(WalkError),
+    truncated: z.boolean(),
+  }),
+);
 export type FsWalkResult = z.infer<typeof FsWalkResult>;
 
-export const FsCanonicalizeParams = z.object({ path: AbsolutePath, ...Sandboxed });
+export const FsCanonicalizeParams = lazy(() => z.object({ path: AbsolutePath, ...Sandboxed }));
 export type FsCanonicalizeParams = z.infer<typeof FsCanonicalizeParams>;
-export const FsCanonicalizeResult = z.object({ path: PathUri });
+export const FsCanonicalizeResult = lazy(() => z.object({ path: PathUri }));
 export type FsCanonicalizeResult = z.infer<typeof FsCanonicalizeResult>;
 
 /**
  * A u64 on the reference. Ids past 2^53 arrive rounded (JSON numbers are doubles here), which only
  * matters for telling two such ids apart.
  */
-const WatchId = z.number().min(0).refine(Number.isInteger, "expected an integer");
+const WatchId = lazy(() => z.number().min(0).refine(Number.isInteger, "expected an integer"));
 
-export const FsWatchMissingParams = z.object({
-  watchId: WatchId,
-  missing: z.array(AbsolutePath),
-  present: AbsolutePath.nullish(),
-  ...Sandboxed,
-});
+export const FsWatchMissingParams = lazy(() =>
+  z.object({
+    watchId: WatchId,
+    missing: z.array(AbsolutePath),
+    present: AbsolutePath.nullish(),
+    ...Sandboxed,
+  }),
+);
 export type FsWatchMissingParams = z.infer<typeof FsWatchMissingParams>;
-export const FsWatchMissingResult = z.object({ watching: z.boolean() });
+export const FsWatchMissingResult = lazy(() => z.object({ watching: z.boolean() }));
 export type FsWatchMissingResult = z.infer<typeof FsWatchMissingResult>;
 
-export const FsMissingChangedNotification = z.object({ watchId: WatchId });
+export const FsMissingChangedNotification = lazy(() => z.object({ watchId: WatchId }));
 export type FsMissingChangedNotification = z.infer<typeof FsMissingChangedNotification>;

@@ -3,6 +3,7 @@
 // every path field accepts both forms, decided per value. Results of methods only today's clients
 // call carry URIs.
 import { z } from "zod";
+import { lazy } from "./lazy.ts";
 
 export class PathError extends Error {}
 
@@ -83,15 +84,17 @@ export function wirePath(path: string): string {
 }
 
 /** A path field: a plain absolute path or a file:// URI, decoded to a normalized absolute path. */
-export const AbsolutePath = z.string().transform((text, context) => {
-  try {
-    return decodePath(text);
-  } catch (error) {
-    if (!(error instanceof PathError)) throw error;
-    context.addIssue({ code: "custom", message: error.message });
-    return z.NEVER;
-  }
-});
+export const AbsolutePath = lazy(() =>
+  z.string().transform((text, context) => {
+    try {
+      return decodePath(text);
+    } catch (error) {
+      if (!(error instanceof PathError)) throw error;
+      context.addIssue({ code: "custom", message: error.message });
+      return z.NEVER;
+    }
+  }),
+);
 
 /** A path in a result: always a file:// URI (only today's clients call the methods that send them). */
-export const PathUri = z.string().startsWith("file:");
+export const PathUri = lazy(() => z.string().startsWith("file:"));
