@@ -41,11 +41,26 @@ function detail(arg: unknown): string {
   }
 }
 
+// On Bun, lines go to fd 2 through Bun's own writer: process.stderr is a Node stream, and making it
+// costs more than the rest of a start. Each line is flushed as it is written (a full pipe keeps the
+// rest queued in the writer, in order). The library on Node writes to process.stderr.
+let stderrSink: Bun.FileSink | null = null;
+
+function writeLine(line: string): void {
+  if (typeof Bun === "undefined") {
+    process.stderr.write(line);
+    return;
+  }
+  stderrSink ??= Bun.stderr.writer();
+  stderrSink.write(line);
+  void stderrSink.flush();
+}
+
 const lineReporter: ConsolaReporter = {
   log(entry) {
     const tag = entry.tag ? ` [${entry.tag}]` : "";
     const text = entry.args.map(detail).join(" ");
-    process.stderr.write(`${entry.date.toISOString()} ${LABELS[entry.level] ?? "INFO "}${tag} ${text}\n`);
+    writeLine(`${entry.date.toISOString()} ${LABELS[entry.level] ?? "INFO "}${tag} ${text}\n`);
   },
 };
 
@@ -77,7 +92,7 @@ function jsonLine(entry: Parameters<ConsolaReporter["log"]>[0]): string {
 
 const jsonReporter: ConsolaReporter = {
   log(entry) {
-    process.stderr.write(`${jsonLine(entry)}\n`);
+    writeLine(`${jsonLine(entry)}\n`);
   },
 };
 

@@ -143,8 +143,7 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
 
   const port = server.port ?? options.port;
   const url = formatWsUrl(options.host, port);
-  // After the caller's URL line (a microtask): the first write to stderr builds process.stderr,
-  // which costs more than the rest of the startup.
+  // After the caller's URL line (a microtask): the first message makes the loggers.
   queueMicrotask(() => log.info("listening", { url }));
   const servicesOf = () => {
     if (!loaded) throw new Error("the server is still starting");
