@@ -1,5 +1,7 @@
 // Hand-written checks for the params that come by the thousand: those of process/start,
-// process/write, process/read and process/terminate (the envelope's are in codec.ts). Each
+// process/write, process/read and process/terminate (the envelope's are in codec.ts); and those
+// of initialize, which every connection sends first, so that a well-formed handshake is answered
+// without building and compiling a schema (a start's first answer waits for it). Each
 // answers, for a value JSON.parse made, what its zod schema would give, or `undefined` when the
 // input is anything but plainly valid; the caller then parses with zod, which alone decides
 // errors and their messages. A fresh server runs every schema in the interpreter first, and the
@@ -7,6 +9,7 @@
 // (bench/spawn-path.ts). test/unit/fast-params.test.ts holds each of these to its schema on
 // valid, invalid and odd inputs.
 import { isBase64 } from "./codec.ts";
+import type { InitializeParams } from "./initialize.ts";
 import { decodePath, PathError } from "./path.ts";
 import type {
   EnvPolicy,
@@ -175,8 +178,20 @@ export function fastProcessIdParams(params: unknown): ProcessTerminateParams | u
   return { processId: params.processId };
 }
 
+const INITIALIZE_OPTIONAL: [string, Check][] = [
+  ["resumeSessionId", (value) => (typeof value === "string" ? value : undefined)],
+  ["outputFromNotifications", asBoolean],
+];
+
+export function fastInitializeParams(params: unknown): InitializeParams | undefined {
+  if (!isPlain(params) || typeof params.clientName !== "string") return undefined;
+  const out: Plain = { clientName: params.clientName };
+  return optionals(params, out, INITIALIZE_OPTIONAL) ? (out as InitializeParams) : undefined;
+}
+
 /** The fast parse of a method's params, where there is one. */
 export const FAST_PARAMS: Partial<Record<string, (params: unknown) => unknown>> = {
+  initialize: fastInitializeParams,
   "process/start": fastStartParams,
   "process/write": fastWriteParams,
   "process/read": fastReadParams,

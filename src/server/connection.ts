@@ -8,7 +8,7 @@ import type { HttpClient } from "../http/types.ts";
 import type { LocalHostInfo } from "../info/local.ts";
 import { logger } from "../log.ts";
 import { FAST_PARAMS } from "../protocol/fast-params.ts";
-import { InitializeParams, type InitializeResult } from "../protocol/initialize.ts";
+import type { InitializeParams, InitializeResult } from "../protocol/initialize.ts";
 import type { RequestId } from "../protocol/jsonrpc.ts";
 import { isMethod, METHODS, type Method, type ParsedParamsOf } from "../protocol/methods.ts";
 import { RpcPeer, type Transport } from "../rpc/peer.ts";
@@ -197,9 +197,9 @@ export class ServerConnection {
   #handle(method: string, params: unknown, id: RequestId): unknown {
     if (!isMethod(method)) throw new MethodNotFound(method);
     log.debug("request", { method, id });
-    if (method === "initialize") return this.#initialize(parseParams(InitializeParams, params));
     // The reference's order: method lookup, then params, then the handshake state.
     const parsed = FAST_PARAMS[method]?.(params) ?? parseParams(METHODS[method].params, params);
+    if (method === "initialize") return this.#initialize(parsed as InitializeParams);
     const [attachment, handlers] = this.#gate(method);
     const route = ROUTES[method] as (h: Handlers, params: unknown, attachment: Attachment) => unknown;
     const result = route(handlers, parsed, attachment);

@@ -67,6 +67,12 @@ const paramsOf = (method: string) =>
   fixtures.filter((frame) => frame.method === method).map((frame) => frame.params as Record<string, unknown>);
 
 const plainParams: Record<string, Record<string, unknown>[]> = {
+  initialize: [
+    { clientName: "codex" },
+    { clientName: "", resumeSessionId: "s-1", outputFromNotifications: true },
+    { clientName: "c", resumeSessionId: null, outputFromNotifications: null, extra: [1] },
+    ...paramsOf("initialize"),
+  ],
   "process/start": [...plainStarts, ...paramsOf("process/start")],
   "process/write": [
     { processId: "p", chunk: "eAo=" },
