@@ -37,6 +37,7 @@ import {
 } from "./fs-extra.ts";
 import { HttpBodyDeltaNotification, HttpRequestParams, HttpRequestResult } from "./http.ts";
 import { EnvironmentInfo, EnvironmentInfoParams, InitializeParams, InitializeResult } from "./initialize.ts";
+import { lazy } from "./lazy.ts";
 import {
   ProcessClosedNotification,
   ProcessCloseStdinParams,
@@ -119,7 +120,7 @@ export const METHODS = {
 
 /** Notifications: `initialized` from the client, the rest from the server. */
 export const NOTIFICATIONS = {
-  initialized: z.unknown(),
+  initialized: lazy(() => z.unknown()),
   "process/output": ProcessOutputNotification,
   "process/exited": ProcessExitedNotification,
   "process/closed": ProcessClosedNotification,
