@@ -102,20 +102,20 @@ let reporter: ConsolaReporter = lineReporter;
 export function setLogFormat(format: LogFormat): void {
   reporter = format === "json" ? jsonReporter : lineReporter;
   root?.setReporters([reporter]);
-  for (const instance of tagged) instance.setReporters([reporter]);
 }
 
-// The consola instances are made on a logger's first message, not at import: each costs a deep
-// merge of its options, and a server logs nothing before its URL line.
+// The one consola instance is made on the first message, not at import: a server logs nothing
+// before its URL line. Each logger passes its tag with the message (a log object) instead of
+// holding an instance of its own: withTag() makes a whole instance, a deep merge of its options,
+// on each component's first message. `throttle: 0`: every event is its own line (consola would
+// fold a message repeated within a second into "repeated N times", and serializes every message
+// to find out).
 let root: ConsolaInstance | null = null;
 let currentLevel: number = LogLevels.info;
 
-// withTag() copies the level, so every tagged instance is kept to follow later level changes.
-const tagged = new Set<ConsolaInstance>();
-
 export function setLogLevel(level: LogLevel): void {
   currentLevel = LogLevels[level];
-  for (const instance of tagged) instance.level = currentLevel;
+  if (root) root.level = currentLevel;
 }
 
 type LogMethod = (message: unknown, ...args: unknown[]) => void;
@@ -130,20 +130,15 @@ export interface Logger {
 }
 
 export function logger(tag: string): Logger {
-  let instance: ConsolaInstance | null = null;
   const consola = () => {
-    if (instance) return instance;
-    root ??= createConsola({ level: currentLevel, reporters: [reporter] });
-    instance = root.withTag(tag);
-    instance.level = currentLevel;
-    tagged.add(instance);
-    return instance;
+    root ??= createConsola({ level: currentLevel, reporters: [reporter], throttle: 0 });
+    return root;
   };
-  // A message below the level is dropped here, as consola would, without making an instance.
+  // A message below the level is dropped here, as consola would, without making the instance.
   const method =
     (name: "error" | "warn" | "info" | "debug", level: number): LogMethod =>
     (message, ...args) => {
-      if (level <= currentLevel) consola()[name](message, ...args);
+      if (level <= currentLevel) consola()[name]({ tag, args: [message, ...args] });
     };
   return {
     get level() {

@@ -53,3 +53,22 @@ test("a bad --log-format is a usage mistake", async () => {
     "codex-exec-server: invalid --log-format value 'xml': expected one of text, json\n",
   );
 });
+
+test("every event is a line of its own, however often it repeats", async () => {
+  await using server = await startCli(["--log-format", "json"]);
+  let stderr = "";
+  const collected = (async () => {
+    for await (const chunk of server.process.stderr) stderr += new TextDecoder().decode(chunk);
+  })();
+  const metrics = server.url.replace(/^ws:/, "http:").replace(/\/?$/, "/metrics");
+  for (let i = 0; i < 12; i++) {
+    const response = await fetch(metrics, { headers: { Origin: "http://evil.example" } });
+    expect(response.status).toBe(403);
+  }
+  const refusals = () => stderr.split("\n").filter((line) => line.includes('"msg":"metrics refused"'));
+  await waitFor(() => refusals().length >= 12, { label: "a line for each refusal" });
+  expect(await server.stop()).toBe(0);
+  await collected;
+  expect(refusals()).toHaveLength(12);
+  expect(stderr).not.toContain("repeated");
+});
