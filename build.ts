@@ -26,6 +26,8 @@ export type Target = keyof typeof TARGETS;
 
 export interface CompileOptions {
   outfile: string;
+  /** What to compile: the server (src/index.ts) unless told (the bench compiles its floors). */
+  entrypoint?: string;
   target?: Bun.Build.CompileTarget;
   minify?: boolean;
   bytecode?: boolean;
@@ -48,9 +50,15 @@ export function gitCommit(): string {
 // Bytecode is what makes a start fast (the compiled chunks are not parsed at run time); minify
 // costs nothing at start and makes the binary smaller, so both stay on. bench/startup.ts measures
 // the four combinations (figures in bench/RESULTS.md).
-export async function compile({ outfile, target, minify = true, bytecode = true }: CompileOptions) {
+export async function compile({
+  outfile,
+  entrypoint = join(import.meta.dir, "src/index.ts"),
+  target,
+  minify = true,
+  bytecode = true,
+}: CompileOptions) {
   const result = await Bun.build({
-    entrypoints: [join(import.meta.dir, "src/index.ts")],
+    entrypoints: [entrypoint],
     minify,
     bytecode,
     // ESM split into chunks: a start loads only the listener's; the handshake, services, exec and

@@ -121,7 +121,7 @@ for (const workload of workloads) {
 
 const columns: Column[] = [...kinds, "limit"];
 const references = kinds.filter(
-  (k) => k === "reference" || k === "ref-0.171" || k === "ours-base" || k === "floor",
+  (k) => k === "reference" || k === "ref-0.171" || k === "ours-base" || k.startsWith("floor"),
 );
 const ratioHeads = references.map((r) => `ours/${r}`);
 const format = (n: number | undefined) =>

@@ -6,7 +6,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const KINDS = ["ours", "ours-bin", "ours-base", "floor", "reference", "ref-0.171"] as const;
+export const KINDS = [
+  "ours",
+  "ours-bin",
+  "ours-base",
+  "floor",
+  "floor-bin",
+  "floor-libs-bin",
+  "reference",
+  "ref-0.171",
+] as const;
 export type ServerKind = (typeof KINDS)[number];
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -73,6 +82,27 @@ export const rssBytes = (pid: number) => statusBytes(pid, "VmRSS");
 /** The peak resident set over the process's life so far (the kernel's high-water mark). */
 export const peakRssBytes = (pid: number) => statusBytes(pid, "VmHWM");
 
+/**
+ * `floor-bin`: the floor compiled as ours is (build.ts), for start-up, where `bun floor-server.ts`
+ * pays a transpile our binary does not; `floor-libs-bin`: the same with the stack's libraries
+ * loaded first (bench/floor-libs.ts). Built once per bench run, into a directory removed at exit.
+ */
+const floorBuilds = new Map<string, Promise<string>>();
+function floorBinary(kind: "floor-bin" | "floor-libs-bin"): Promise<string> {
+  let build = floorBuilds.get(kind);
+  if (!build) {
+    const dir = mkdtempSync(join(tmpdir(), "bench-floor-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const outfile = join(dir, kind);
+    const entry = kind === "floor-bin" ? "bench/floor-server.ts" : "bench/floor-libs.ts";
+    build = import("../build.ts")
+      .then(({ compile }) => compile({ outfile, entrypoint: join(ROOT, entry) }))
+      .then(() => outfile);
+    floorBuilds.set(kind, build);
+  }
+  return build;
+}
+
 function ourBaseBinary(): string {
   if (!BASE_BINARY) throw new Error("ours-base needs BENCH_BASE_BIN (another build of ours)");
   return BASE_BINARY;
@@ -90,7 +120,9 @@ export async function startBenchServer(kind: ServerKind): Promise<BenchServer> {
         ? [kind === "ours-bin" ? OUR_BINARY : ourBaseBinary(), ...listen, "--log-level", "error"]
         : kind === "floor"
           ? [process.execPath, join(ROOT, "bench/floor-server.ts")]
-          : [process.execPath, join(ROOT, "src/index.ts"), ...listen, "--log-level", "error"];
+          : kind === "floor-bin" || kind === "floor-libs-bin"
+            ? [await floorBinary(kind)]
+            : [process.execPath, join(ROOT, "src/index.ts"), ...listen, "--log-level", "error"];
   const started = performance.now();
   const child = Bun.spawn(command, {
     stdin: "ignore",
