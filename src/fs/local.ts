@@ -1,5 +1,14 @@
 // Filesystem calls on this host, with the reference's defaults and link rules.
-import { lstatSync, readFileSync, type Stats, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import {
   copyFile,
   mkdir,
@@ -88,6 +97,34 @@ export class LocalFileSystem implements FileSystem {
       this.#checkSize(target, data.byteLength);
       return data;
     });
+  }
+
+  /**
+   * What readFile gives, as standard base64 (fs/readFile's answer carries nothing else). A whole
+   * file up to SYNC_IO_BYTES is read into one buffer that every call reuses and encoded before this
+   * returns, a value then and not a promise, so the server answers in the same tick: a buffer of
+   * the file's size made for every call was most of what the garbage collector had to collect.
+   * Anything else is readFile's bytes, encoded. test/unit/fs-local.test.ts holds the two together.
+   */
+  readFileBase64(path: string, options: { maxBytes?: number | null } = {}): string | Promise<string> {
+    const target = absolutePath(path);
+    let text: string | null;
+    try {
+      const info = statSync(target);
+      const isWhole = options.maxBytes == null || options.maxBytes >= info.size;
+      if (isSpecial(info) || !isWhole || info.size > SYNC_IO_BYTES) text = null;
+      else {
+        this.#checkSize(target, info.size);
+        const data = readSmall(target);
+        // It may have grown since the stat.
+        if (data) this.#checkSize(target, data.byteLength);
+        text = data?.toBase64() ?? null;
+      }
+    } catch (error) {
+      throw error instanceof AppError ? error : fsError(error);
+    }
+    // A special file, a prefix, a large file, or one that grew past SYNC_IO_BYTES since the stat.
+    return text ?? this.readFile(path, options).then((data) => data.toBase64());
   }
 
   #checkSize(target: string, size: number): void {
@@ -240,6 +277,30 @@ export class LocalFileSystem implements FileSystem {
 }
 
 /** The first `length` bytes of a file (fewer if it shrank). */
+/** readFileBase64's buffer (one more byte than it takes, to see a file that grew past it). */
+let smallFileBuffer: Buffer | null = null;
+
+/**
+ * The file when it is at most SYNC_IO_BYTES long (null when longer), in smallFileBuffer: valid
+ * only until the next call, so the caller is done with it before it returns.
+ */
+function readSmall(path: string): Buffer | null {
+  smallFileBuffer ??= Buffer.allocUnsafe(SYNC_IO_BYTES + 1);
+  const buffer = smallFileBuffer;
+  const fd = openSync(path, "r");
+  try {
+    let filled = 0;
+    while (filled < buffer.length) {
+      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled > SYNC_IO_BYTES ? null : buffer.subarray(0, filled);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function readPrefix(path: string, length: number): Promise<Uint8Array> {
   const file = await open(path, "r");
   try {

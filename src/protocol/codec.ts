@@ -116,16 +116,21 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 /**
- * Bytes that travel as base64 (fs/readFile's `dataBase64`, an output chunk). A result or
- * notification holding one as a top-level member of its object is written directly: base64 needs
- * no escaping, so its text goes into the frame as it is, where JSON.stringify would scan and copy
- * megabytes of it. Everywhere else it encodes as its base64 string.
+ * Bytes that travel as base64 (fs/readFile's `dataBase64`, an output chunk), given as the bytes or
+ * as their standard padded base64 made already (fs/readFile encodes a file as it reads it). A
+ * result or notification holding one as a top-level member of its object is written directly:
+ * base64 needs no escaping, so its text goes into the frame as it is, where JSON.stringify would
+ * scan and copy megabytes of it. Everywhere else it encodes as its base64 string.
  */
 export class Base64Data {
-  constructor(readonly bytes: Uint8Array) {}
+  readonly #data: Uint8Array | string;
+
+  constructor(data: Uint8Array | string) {
+    this.#data = data;
+  }
 
   get text(): string {
-    return this.bytes.toBase64();
+    return typeof this.#data === "string" ? this.#data : this.#data.toBase64();
   }
 
   toJSON(): string {

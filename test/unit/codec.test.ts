@@ -73,6 +73,10 @@ test.each([0, 5, 4096, 1024 * 1024])("a %i-byte fs/readFile result: JSON.stringi
     const result = { dataBase64: new Base64Data(bytes(n)) };
     const text = encodeResult(id, result);
     expect(text).toBe(JSON.stringify({ id, result }));
+    // Given as its base64 already (what fs/readFile does), the same frame.
+    const fromText = { dataBase64: new Base64Data(bytes(n).toBase64()) };
+    expect(encodeResult(id, fromText)).toBe(text);
+    expect(JSON.stringify(fromText)).toBe(JSON.stringify(result));
     const decoded = decodeFrame(text);
     expect(decoded.type).toBe("response");
     const parsed = JSON.parse(text);
