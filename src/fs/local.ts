@@ -26,6 +26,7 @@ import {
 import { basename, dirname, join } from "node:path";
 import { AppError, InvalidRequest } from "../errors.ts";
 import { fsError } from "../os-error.ts";
+import { decodeStrictBase64 } from "../protocol/codec.ts";
 import { FileHandles } from "./handles.ts";
 import { absolutePath } from "./path.ts";
 import type {
@@ -139,6 +140,27 @@ export class LocalFileSystem implements FileSystem {
     return guarded(async () =>
       data.byteLength <= SYNC_IO_BYTES ? writeFileSync(target, data) : writeFile(target, data),
     );
+  }
+
+  /**
+   * writeFile with the bytes of strict base64 (fs/writeFile's dataBase64); false, with nothing
+   * written, when the text is not strict base64. Up to SYNC_IO_BYTES are decoded into the buffer
+   * readFileBase64 uses and written before this returns (a value then, not a promise): no buffer
+   * of their size is made per call. test/unit/fs-local.test.ts holds it to writeFile.
+   */
+  writeFileBase64(path: string, text: string): boolean | Promise<boolean> {
+    const buffer = smallFile().subarray(0, SYNC_IO_BYTES);
+    // Small enough, the bytes are decoded into the buffer; else into one of their own.
+    const data = decodeStrictBase64(text, buffer);
+    if (!data) return false;
+    if (data.buffer !== buffer.buffer) return this.writeFile(path, data).then(() => true);
+    const target = absolutePath(path);
+    try {
+      writeFileSync(target, data);
+    } catch (error) {
+      throw fsError(error);
+    }
+    return true;
   }
 
   async createDirectory(path: string, { recursive }: { recursive?: boolean | null } = {}): Promise<void> {
@@ -277,16 +299,23 @@ export class LocalFileSystem implements FileSystem {
 }
 
 /** The first `length` bytes of a file (fewer if it shrank). */
-/** readFileBase64's buffer (one more byte than it takes, to see a file that grew past it). */
+/**
+ * The buffer readFileBase64 and writeFileBase64 use for small files (one more byte than
+ * SYNC_IO_BYTES, to see a file that grew past it). Each is done with it before it returns.
+ */
 let smallFileBuffer: Buffer | null = null;
+
+function smallFile(): Buffer {
+  smallFileBuffer ??= Buffer.allocUnsafe(SYNC_IO_BYTES + 1);
+  return smallFileBuffer;
+}
 
 /**
  * The file when it is at most SYNC_IO_BYTES long (null when longer), in smallFileBuffer: valid
  * only until the next call, so the caller is done with it before it returns.
  */
 function readSmall(path: string): Buffer | null {
-  smallFileBuffer ??= Buffer.allocUnsafe(SYNC_IO_BYTES + 1);
-  const buffer = smallFileBuffer;
+  const buffer = smallFile();
   const fd = openSync(path, "r");
   try {
     let filled = 0;

@@ -3,7 +3,7 @@
 // come as base64 already).
 import { InvalidRequest } from "../errors.ts";
 import type { LocalFileSystem } from "../fs/local.ts";
-import { Base64Data, decodeStrictBase64 } from "../protocol/codec.ts";
+import { Base64Data } from "../protocol/codec.ts";
 import type {
   FsCopyParams,
   FsCreateDirectoryParams,
@@ -22,12 +22,6 @@ import type {
 import { toFileUri } from "../protocol/path.ts";
 import { checkFsAccess, readableUnder } from "../sandbox/fs-check.ts";
 
-function decodeBase64(data: string): Uint8Array {
-  const bytes = decodeStrictBase64(data);
-  if (!bytes) throw new InvalidRequest("fs/writeFile requires valid base64 dataBase64");
-  return bytes;
-}
-
 export class FsHandler {
   constructor(private readonly fs: LocalFileSystem) {}
 
@@ -39,10 +33,15 @@ export class FsHandler {
     return typeof text === "string" ? result(text) : text.then(result);
   }
 
-  async writeFile(params: FsWriteFileParams) {
+  /** Small data is answered at once (a value, not a promise): see LocalFileSystem.writeFileBase64. */
+  writeFile(params: FsWriteFileParams): object | Promise<object> {
     checkFsAccess(params.sandbox, params.path, "write");
-    await this.fs.writeFile(params.path, decodeBase64(params.dataBase64));
-    return {};
+    const written = this.fs.writeFileBase64(params.path, params.dataBase64);
+    const result = (isBase64: boolean) => {
+      if (!isBase64) throw new InvalidRequest("fs/writeFile requires valid base64 dataBase64");
+      return {};
+    };
+    return typeof written === "boolean" ? result(written) : written.then(result);
   }
 
   async createDirectory(params: FsCreateDirectoryParams) {

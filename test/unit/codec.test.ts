@@ -28,6 +28,9 @@ const cases: Record<string, string> = {
     entries: Array.from({ length: 20_000 }, (_, i) => `e${i}`),
   }),
   "two long strings": JSON.stringify({ a: long, b: `${long}x` }),
+  "escapes only after it": `{"a":"${long}","b":"x\\n\\"y","c":"\\u0001"}`,
+  "an escape as its last character": JSON.stringify({ a: `${long}\\`, b: 1 }),
+  "a control character as its first": JSON.stringify({ a: `\u0001${long}` }),
   "unicode around it": JSON.stringify({ name: "é✓😀", data: long, after: "ß" }),
   "a top-level string": JSON.stringify(long),
   small: JSON.stringify({ id: 3, method: "x" }),
@@ -41,6 +44,8 @@ test.each(Object.keys(cases))("%s: the same value as JSON.parse", (name) => {
 test.each([
   ["truncated", `{"id":1,"params":{"dataBase64":"${long}`],
   ["a raw control character in it", `{"id":1,"params":{"dataBase64":"${long}\u0001${long}"}}`],
+  ["a raw control character last in it", `{"id":1,"params":{"dataBase64":"${long}\u001f"}}`],
+  ["a raw tab first in it", `{"id":1,"params":{"dataBase64":"\t${long}"}}`],
   ["trailing garbage", `{"id":1,"params":{"dataBase64":"${long}"}} x`],
 ])("%s: throws where JSON.parse throws", (_name, text) => {
   expect(() => JSON.parse(text)).toThrow();

@@ -1,9 +1,10 @@
 // Holds LocalFileSystem's fast paths to the obvious code: readFileBase64 (a small file read into
-// one reused buffer and encoded at once) must answer what readFile's bytes encode to, with the same
-// errors, whatever was read before it.
+// one reused buffer and encoded at once) must answer what readFile's bytes encode to, and
+// writeFileBase64 (decoded into that buffer and written at once) write what writeFile of the
+// decoded bytes would, with the same errors, whatever was read or written before.
 import { expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AppError } from "../../src/errors.ts";
 import { LocalFileSystem, SYNC_IO_BYTES } from "../../src/fs/local.ts";
@@ -92,4 +93,69 @@ test("errors are readFile's: missing, a directory, a FIFO, over the size limit",
   expect((await base64Of(fs, join(dir.path, "eleven"), { maxBytes: 4 })).value).toBe(
     Buffer.from("0123").toString("base64"),
   );
+});
+
+/** What writeFileBase64 answered, or the error it threw or rejected with. */
+async function writeOf(fs: LocalFileSystem, path: string, text: string) {
+  try {
+    const answer = fs.writeFileBase64(path, text);
+    return { isImmediate: typeof answer === "boolean", value: await answer };
+  } catch (error) {
+    return { isImmediate: true, error: error as AppError };
+  }
+}
+
+test.each([0, 1, 2, 3, 4096, SYNC_IO_BYTES - 1, SYNC_IO_BYTES, SYNC_IO_BYTES + 1, 2 * SYNC_IO_BYTES])(
+  "writing %i bytes as base64: the file writeFile makes, at once up to SYNC_IO_BYTES",
+  async (n) => {
+    using dir = tempDir();
+    const fs = new LocalFileSystem();
+    const data = bytes(n, n + 3);
+    const file = join(dir.path, "f");
+    writeFileSync(file, bytes(SYNC_IO_BYTES + 9, 1));
+    const answer = await writeOf(fs, file, Buffer.from(data).toString("base64"));
+    expect(answer).toEqual({ isImmediate: n <= SYNC_IO_BYTES, value: true });
+    await fs.writeFile(join(dir.path, "expected"), data);
+    expect(readFileSync(file).equals(readFileSync(join(dir.path, "expected")))).toBe(true);
+  },
+);
+
+test("writes and reads through the reused buffer, in turn: each only itself", async () => {
+  using dir = tempDir();
+  const fs = new LocalFileSystem();
+  for (const [i, n] of [SYNC_IO_BYTES, 5, SYNC_IO_BYTES - 1, 0, 7000].entries()) {
+    const file = join(dir.path, `f${i}`);
+    const text = Buffer.from(bytes(n, i)).toString("base64");
+    expect((await writeOf(fs, file, text)).value).toBe(true);
+    expect((await base64Of(fs, file)).value).toBe(text);
+    expect(readFileSync(file).equals(Buffer.from(bytes(n, i)))).toBe(true);
+  }
+});
+
+test.each(["YQ", "YR==", "YW Jj", "YWJ\u00e9", "====", `${"A".repeat(1398100)}=`])(
+  "not strict base64 (%#): false, and no file made",
+  async (text) => {
+    using dir = tempDir();
+    const fs = new LocalFileSystem();
+    const file = join(dir.path, "f");
+    expect(await writeOf(fs, file, text)).toEqual({ isImmediate: true, value: false });
+    expect(existsSync(file)).toBe(false);
+  },
+);
+
+test("write errors are writeFile's: no parent, a directory", async () => {
+  using dir = tempDir();
+  const fs = new LocalFileSystem();
+  mkdirSync(join(dir.path, "d"));
+  for (const name of ["missing/f", "d"]) {
+    for (const n of [3, SYNC_IO_BYTES + 1]) {
+      const path = join(dir.path, name);
+      const answer = await writeOf(fs, path, Buffer.from(bytes(n)).toString("base64"));
+      const expectedError = await fs.writeFile(path, bytes(n)).then(
+        () => undefined,
+        (error: AppError) => error,
+      );
+      sameError(answer.error, expectedError);
+    }
+  }
 });
