@@ -187,6 +187,9 @@ const LONG_STRING = 32 * 1024;
 /** A backslash, or a character JSON does not allow raw in a string; searched from lastIndex. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what JSON forbids in a string
 const ESCAPE_OR_CONTROL = /[\\\u0000-\u001f]/g;
+/** ESCAPE_OR_CONTROL or a quote: where a string ends or stops being plain. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what JSON forbids in a string
+const STRING_STOP = /["\\\u0000-\u001f]/g;
 
 /** Stands for the lifted string in the text that is parsed; random, so no frame holds it. */
 const PLACEHOLDER = `lifted-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
@@ -213,6 +216,14 @@ function longString(text: string): [start: number, end: number] | null {
   for (let i = text.indexOf('"'); i >= 0; i = text.indexOf('"', i + 1)) {
     if (open < 0) {
       open = i;
+      // A member's value with no quote in its first LONG_STRING characters is long: one search
+      // then finds its end, or what keeps it from being lifted (an escape, a control character),
+      // instead of one for its closing quote and another inside it.
+      if (text.charCodeAt(open - 1) === 0x3a && text.lastIndexOf('"', open + LONG_STRING + 1) === open) {
+        STRING_STOP.lastIndex = open + 1;
+        const stop = STRING_STOP.exec(text);
+        return stop && text.charCodeAt(stop.index) === 0x22 ? [open + 1, stop.index] : null;
+      }
       continue;
     }
     if (text.charCodeAt(i - 1) === 0x5c) {

@@ -31,6 +31,12 @@ const cases: Record<string, string> = {
   "escapes only after it": `{"a":"${long}","b":"x\\n\\"y","c":"\\u0001"}`,
   "an escape as its last character": JSON.stringify({ a: `${long}\\`, b: 1 }),
   "a control character as its first": JSON.stringify({ a: `\u0001${long}` }),
+  "space before it": `{"id":1, "a": "${long}" }`,
+  "in an array": JSON.stringify({ a: [long, "x"] }),
+  "a quote just inside the first LONG_STRING characters": JSON.stringify({
+    a: `${"x".repeat(32 * 1024 - 1)}"${long}`,
+  }),
+  "a short string last": JSON.stringify({ a: long, b: "short" }),
   "unicode around it": JSON.stringify({ name: "é✓😀", data: long, after: "ß" }),
   "a top-level string": JSON.stringify(long),
   small: JSON.stringify({ id: 3, method: "x" }),
@@ -46,6 +52,7 @@ test.each([
   ["a raw control character in it", `{"id":1,"params":{"dataBase64":"${long}\u0001${long}"}}`],
   ["a raw control character last in it", `{"id":1,"params":{"dataBase64":"${long}\u001f"}}`],
   ["a raw tab first in it", `{"id":1,"params":{"dataBase64":"\t${long}"}}`],
+  ["unterminated after a key", `{"id":1,"params":{"dataBase64":"${long}}`],
   ["trailing garbage", `{"id":1,"params":{"dataBase64":"${long}"}} x`],
 ])("%s: throws where JSON.parse throws", (_name, text) => {
   expect(() => JSON.parse(text)).toThrow();
