@@ -104,7 +104,7 @@ export class LocalFileSystem implements FileSystem {
    * What readFile gives, as standard base64 (fs/readFile's answer carries nothing else). A whole
    * file up to SYNC_IO_BYTES is read into one buffer that every call reuses and encoded before this
    * returns, a value then and not a promise, so the server answers in the same tick: a buffer of
-   * the file's size made for every call was most of what the garbage collector had to collect.
+   * the file's size made for every call was garbage for the collector and pages to fault in anew.
    * Anything else is readFile's bytes, encoded. test/unit/fs-local.test.ts holds the two together.
    */
   readFileBase64(path: string, options: { maxBytes?: number | null } = {}): string | Promise<string> {
@@ -298,7 +298,6 @@ export class LocalFileSystem implements FileSystem {
   }
 }
 
-/** The first `length` bytes of a file (fewer if it shrank). */
 /**
  * The buffer readFileBase64 and writeFileBase64 use for small files (one more byte than
  * SYNC_IO_BYTES, to see a file that grew past it). Each is done with it before it returns.
@@ -330,6 +329,7 @@ function readSmall(path: string): Buffer | null {
   }
 }
 
+/** The first `length` bytes of a file (fewer if it shrank). */
 async function readPrefix(path: string, length: number): Promise<Uint8Array> {
   const file = await open(path, "r");
   try {
