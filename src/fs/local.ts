@@ -1,5 +1,14 @@
 // Filesystem calls on this host, with the reference's defaults and link rules.
-import { lstatSync, readFileSync, type Stats, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import {
   copyFile,
   mkdir,
@@ -17,6 +26,7 @@ import {
 import { basename, dirname, join } from "node:path";
 import { AppError, InvalidRequest } from "../errors.ts";
 import { fsError } from "../os-error.ts";
+import { decodeStrictBase64 } from "../protocol/codec.ts";
 import { FileHandles } from "./handles.ts";
 import { absolutePath } from "./path.ts";
 import type {
@@ -90,6 +100,34 @@ export class LocalFileSystem implements FileSystem {
     });
   }
 
+  /**
+   * What readFile gives, as standard base64 (fs/readFile's answer carries nothing else). A whole
+   * file up to SYNC_IO_BYTES is read into one buffer that every call reuses and encoded before this
+   * returns, a value then and not a promise, so the server answers in the same tick: a buffer of
+   * the file's size made for every call was garbage for the collector and pages to fault in anew.
+   * Anything else is readFile's bytes, encoded. test/unit/fs-local.test.ts holds the two together.
+   */
+  readFileBase64(path: string, options: { maxBytes?: number | null } = {}): string | Promise<string> {
+    const target = absolutePath(path);
+    let text: string | null;
+    try {
+      const info = statSync(target);
+      const isWhole = options.maxBytes == null || options.maxBytes >= info.size;
+      if (isSpecial(info) || !isWhole || info.size > SYNC_IO_BYTES) text = null;
+      else {
+        this.#checkSize(target, info.size);
+        const data = readSmall(target);
+        // It may have grown since the stat.
+        if (data) this.#checkSize(target, data.byteLength);
+        text = data?.toBase64() ?? null;
+      }
+    } catch (error) {
+      throw error instanceof AppError ? error : fsError(error);
+    }
+    // A special file, a prefix, a large file, or one that grew past SYNC_IO_BYTES since the stat.
+    return text ?? this.readFile(path, options).then((data) => data.toBase64());
+  }
+
   #checkSize(target: string, size: number): void {
     const limit = this.#maxReadFileBytes;
     if (size > limit) {
@@ -102,6 +140,27 @@ export class LocalFileSystem implements FileSystem {
     return guarded(async () =>
       data.byteLength <= SYNC_IO_BYTES ? writeFileSync(target, data) : writeFile(target, data),
     );
+  }
+
+  /**
+   * writeFile with the bytes of strict base64 (fs/writeFile's dataBase64); false, with nothing
+   * written, when the text is not strict base64. Up to SYNC_IO_BYTES are decoded into the buffer
+   * readFileBase64 uses and written before this returns (a value then, not a promise): no buffer
+   * of their size is made per call. test/unit/fs-local.test.ts holds it to writeFile.
+   */
+  writeFileBase64(path: string, text: string): boolean | Promise<boolean> {
+    const buffer = smallFile().subarray(0, SYNC_IO_BYTES);
+    // Small enough, the bytes are decoded into the buffer; else into one of their own.
+    const data = decodeStrictBase64(text, buffer);
+    if (!data) return false;
+    if (data.buffer !== buffer.buffer) return this.writeFile(path, data).then(() => true);
+    const target = absolutePath(path);
+    try {
+      writeFileSync(target, data);
+    } catch (error) {
+      throw fsError(error);
+    }
+    return true;
   }
 
   async createDirectory(path: string, { recursive }: { recursive?: boolean | null } = {}): Promise<void> {
@@ -236,6 +295,37 @@ export class LocalFileSystem implements FileSystem {
     this.#watcher?.close();
     await this.#handles?.closeAll();
     this.#handles = null;
+  }
+}
+
+/**
+ * The buffer readFileBase64 and writeFileBase64 use for small files (one more byte than
+ * SYNC_IO_BYTES, to see a file that grew past it). Each is done with it before it returns.
+ */
+let smallFileBuffer: Buffer | null = null;
+
+function smallFile(): Buffer {
+  smallFileBuffer ??= Buffer.allocUnsafe(SYNC_IO_BYTES + 1);
+  return smallFileBuffer;
+}
+
+/**
+ * The file when it is at most SYNC_IO_BYTES long (null when longer), in smallFileBuffer: valid
+ * only until the next call, so the caller is done with it before it returns.
+ */
+function readSmall(path: string): Buffer | null {
+  const buffer = smallFile();
+  const fd = openSync(path, "r");
+  try {
+    let filled = 0;
+    while (filled < buffer.length) {
+      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled > SYNC_IO_BYTES ? null : buffer.subarray(0, filled);
+  } finally {
+    closeSync(fd);
   }
 }
 

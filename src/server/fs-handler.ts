@@ -1,8 +1,9 @@
 // fs/* on the wire → LocalFileSystem. Filesystem calls are stateless; each is a sandbox check and
-// one delegating call, returning a domain value (file bytes travel as Base64Data).
+// one delegating call, returning a domain value (file bytes travel as Base64Data; fs/readFile's
+// come as base64 already).
 import { InvalidRequest } from "../errors.ts";
-import type { FileSystem } from "../fs/types.ts";
-import { Base64Data, decodeStrictBase64 } from "../protocol/codec.ts";
+import type { LocalFileSystem } from "../fs/local.ts";
+import { Base64Data } from "../protocol/codec.ts";
 import type {
   FsCopyParams,
   FsCreateDirectoryParams,
@@ -21,25 +22,26 @@ import type {
 import { toFileUri } from "../protocol/path.ts";
 import { checkFsAccess, readableUnder } from "../sandbox/fs-check.ts";
 
-function decodeBase64(data: string): Uint8Array {
-  const bytes = decodeStrictBase64(data);
-  if (!bytes) throw new InvalidRequest("fs/writeFile requires valid base64 dataBase64");
-  return bytes;
-}
-
 export class FsHandler {
-  constructor(private readonly fs: FileSystem) {}
+  constructor(private readonly fs: LocalFileSystem) {}
 
-  async readFile(params: FsReadFileParams) {
+  /** A small file is answered at once (a value, not a promise): see LocalFileSystem.readFileBase64. */
+  readFile(params: FsReadFileParams): { dataBase64: Base64Data } | Promise<{ dataBase64: Base64Data }> {
     checkFsAccess(params.sandbox, params.path, "read");
-    const data = await this.fs.readFile(params.path, { maxBytes: params.maxBytes });
-    return { dataBase64: new Base64Data(data) };
+    const text = this.fs.readFileBase64(params.path, { maxBytes: params.maxBytes });
+    const result = (text: string) => ({ dataBase64: new Base64Data(text) });
+    return typeof text === "string" ? result(text) : text.then(result);
   }
 
-  async writeFile(params: FsWriteFileParams) {
+  /** Small data is answered at once (a value, not a promise): see LocalFileSystem.writeFileBase64. */
+  writeFile(params: FsWriteFileParams): object | Promise<object> {
     checkFsAccess(params.sandbox, params.path, "write");
-    await this.fs.writeFile(params.path, decodeBase64(params.dataBase64));
-    return {};
+    const written = this.fs.writeFileBase64(params.path, params.dataBase64);
+    const result = (isBase64: boolean) => {
+      if (!isBase64) throw new InvalidRequest("fs/writeFile requires valid base64 dataBase64");
+      return {};
+    };
+    return typeof written === "boolean" ? result(written) : written.then(result);
   }
 
   async createDirectory(params: FsCreateDirectoryParams) {

@@ -167,14 +167,22 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
 }
 
 /**
+ * A message at least this long leaves at once, uncorked: corked, uWS copies it into a frame buffer
+ * made for it before writing, where uncorked it writes the string as it is; and one write of its
+ * size saves no syscalls.
+ */
+const UNCORKED_BYTES = 64 * 1024;
+
+/**
  * Messages sent in one tick (a pipe read makes several output notifications) leave in one corked
- * write instead of one syscall each. Order is kept: everything goes through the same queue.
+ * write instead of one syscall each; a long one leaves at once, after those queued before it.
  */
 function corkedTransport(ws: ServerWebSocket<SocketData>) {
   let queue: string[] = [];
   let queuedBytes = 0;
   const flush = () => {
     const batch = queue;
+    if (batch.length === 0) return;
     queue = [];
     queuedBytes = 0;
     if (ws.data.isClosed) return;
@@ -184,6 +192,11 @@ function corkedTransport(ws: ServerWebSocket<SocketData>) {
   };
   return {
     send(text: string) {
+      if (text.length >= UNCORKED_BYTES) {
+        flush();
+        if (!ws.data.isClosed) ws.sendText(text);
+        return;
+      }
       if (queue.length === 0) queueMicrotask(flush);
       queue.push(text);
       queuedBytes += text.length;

@@ -41,5 +41,13 @@ test("agrees with decode-and-re-encode on random inputs", () => {
     }
     const reference = Buffer.from(text, "base64").toString("base64") === text;
     expect([text, decodeStrictBase64(text) !== null]).toEqual([text, reference]);
+    // Into a buffer (long enough, or not): the same answer.
+    for (const into of [Buffer.alloc(8, 0xee), Buffer.alloc(2, 0xee)]) {
+      const decoded = decodeStrictBase64(text, into);
+      expect([text, decoded && Buffer.from(decoded).toString("base64")]).toEqual([
+        text,
+        reference ? text : null,
+      ]);
+    }
   }
 });

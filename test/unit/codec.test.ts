@@ -28,6 +28,15 @@ const cases: Record<string, string> = {
     entries: Array.from({ length: 20_000 }, (_, i) => `e${i}`),
   }),
   "two long strings": JSON.stringify({ a: long, b: `${long}x` }),
+  "escapes only after it": `{"a":"${long}","b":"x\\n\\"y","c":"\\u0001"}`,
+  "an escape as its last character": JSON.stringify({ a: `${long}\\`, b: 1 }),
+  "a control character as its first": JSON.stringify({ a: `\u0001${long}` }),
+  "space before it": `{"id":1, "a": "${long}" }`,
+  "in an array": JSON.stringify({ a: [long, "x"] }),
+  "a quote just inside the first LONG_STRING characters": JSON.stringify({
+    a: `${"x".repeat(32 * 1024 - 1)}"${long}`,
+  }),
+  "a short string last": JSON.stringify({ a: long, b: "short" }),
   "unicode around it": JSON.stringify({ name: "é✓😀", data: long, after: "ß" }),
   "a top-level string": JSON.stringify(long),
   small: JSON.stringify({ id: 3, method: "x" }),
@@ -41,6 +50,9 @@ test.each(Object.keys(cases))("%s: the same value as JSON.parse", (name) => {
 test.each([
   ["truncated", `{"id":1,"params":{"dataBase64":"${long}`],
   ["a raw control character in it", `{"id":1,"params":{"dataBase64":"${long}\u0001${long}"}}`],
+  ["a raw control character last in it", `{"id":1,"params":{"dataBase64":"${long}\u001f"}}`],
+  ["a raw tab first in it", `{"id":1,"params":{"dataBase64":"\t${long}"}}`],
+  ["unterminated after a key", `{"id":1,"params":{"dataBase64":"${long}}`],
   ["trailing garbage", `{"id":1,"params":{"dataBase64":"${long}"}} x`],
 ])("%s: throws where JSON.parse throws", (_name, text) => {
   expect(() => JSON.parse(text)).toThrow();
@@ -73,6 +85,10 @@ test.each([0, 5, 4096, 1024 * 1024])("a %i-byte fs/readFile result: JSON.stringi
     const result = { dataBase64: new Base64Data(bytes(n)) };
     const text = encodeResult(id, result);
     expect(text).toBe(JSON.stringify({ id, result }));
+    // Given as its base64 already (what fs/readFile does), the same frame.
+    const fromText = { dataBase64: new Base64Data(bytes(n).toBase64()) };
+    expect(encodeResult(id, fromText)).toBe(text);
+    expect(JSON.stringify(fromText)).toBe(JSON.stringify(result));
     const decoded = decodeFrame(text);
     expect(decoded.type).toBe("response");
     const parsed = JSON.parse(text);
