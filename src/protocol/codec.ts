@@ -147,6 +147,22 @@ export function encodeNotification(method: string, params: unknown): string {
     : `{"method":${JSON.stringify(method)},"params":${members}}`;
 }
 
+/**
+ * A process/output notification, the one frame sent per pipe or terminal read: what
+ * encodeNotification writes for `{ processId, seq, stream, chunk: new Base64Data(bytes) }`, without
+ * building the params or walking their members. Only processId can need escaping (seq is an
+ * integer, stream one of three names). Held to encodeNotification and JSON.stringify by
+ * test/unit/codec.test.ts.
+ */
+export function encodeOutputNotification(
+  processId: string,
+  seq: number,
+  stream: "stdout" | "stderr" | "pty",
+  bytes: Uint8Array,
+): string {
+  return `{"method":"process/output","params":{"processId":${JSON.stringify(processId)},"seq":${seq},"stream":"${stream}","chunk":"${bytes.toBase64()}"}}`;
+}
+
 function hasBase64Member(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   for (const key in value) if ((value as Record<string, unknown>)[key] instanceof Base64Data) return true;

@@ -19,7 +19,7 @@ import { type DeltaSink, HttpHandler } from "./http-handler.ts";
 import type { Limits } from "./limits.ts";
 import type { Metrics } from "./metrics.ts";
 import { OutputFlow } from "./output-flow.ts";
-import { notificationOf, ProcessHandler } from "./process-handler.ts";
+import { notificationFrame, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
 
 type EventOf<S extends EventSink> = Parameters<S["deliver"]>[0];
@@ -303,8 +303,7 @@ export class ServerConnection {
       this.#services.metrics.dropped();
       return;
     }
-    const { method, params } = notificationOf(event);
-    this.#peer.notify(method, params);
+    this.#peer.notifyFrame(notificationFrame(event));
     if (event.type === "output") this.#flow.sent(event.processId, event.chunk.seq);
   }
 
