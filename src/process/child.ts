@@ -340,7 +340,7 @@ export class Child {
     for (let start = 0; start < bytes.byteLength; start += MAX_CHUNK_BYTES) {
       const part = bytes.subarray(start, start + MAX_CHUNK_BYTES);
       const chunk = new OutputChunk(this.#nextSeq++, stream, part, memory);
-      this.#buffer.push(chunk, this.#hold.ackedSeq, this.#hold.releasedSeq);
+      this.#buffer.push(chunk, this.#hold);
       // Detached, the notification goes nowhere.
       if (!this.#hooks.isAttached()) this.#hold.undelivered(chunk.seq);
       this.#hooks.onEvent({ type: "output", processId: this.processId, chunk });

@@ -18,7 +18,7 @@
 // is reads again only once told of more output: a held program then takes one more pipe read
 // (one per advance of its afterSeq), so that a notification goes out and the client's next read
 // says what it has. Unread is still what its afterSeq says.
-import type { OutputBuffer } from "./output-buffer.ts";
+import type { OutputBuffer, RetentionMarks } from "./output-buffer.ts";
 
 export interface HoldOptions {
   /** Pause threshold and retention budget (retainedOutputBytes). */
@@ -37,7 +37,7 @@ export interface HoldOptions {
   releasedByPatience(): void;
 }
 
-export class OutputHold {
+export class OutputHold implements RetentionMarks {
   readonly #options: HoldOptions;
   readonly #buffer: OutputBuffer;
   readonly #limitBytes: number;
@@ -149,7 +149,9 @@ export class OutputHold {
   }
 
   #isFull(): boolean {
-    return this.#buffer.bytesAfter(this.releasedSeq) >= this.#limitBytes;
+    // What is retained bounds what is unread: most pipe reads stop at the first test.
+    const limit = this.#limitBytes;
+    return this.#buffer.retainedBytes >= limit && this.#buffer.bytesAfter(this.releasedSeq) >= limit;
   }
 
   #update(): void {
