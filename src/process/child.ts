@@ -20,7 +20,7 @@ import type { StdinPipe } from "./pipes.ts";
 import { spawnChild } from "./spawn.ts";
 import type { ProcessEvent, ReadOptions, ReadResult, StartParams } from "./types.ts";
 
-export interface ChildHooks extends Omit<HoldOptions, "budgetBytes"> {
+export interface ChildHooks extends HoldOptions {
   retainedOutputBytes: number;
   /** Evicted output's memory is given back at once (see ReadMemory in output-buffer.ts). */
   releasesEvictedOutput?: boolean;
@@ -114,7 +114,7 @@ export class Child {
       retainedOutputBytes,
       options.tty ? PTY_UNREAD_FACTOR * retainedOutputBytes : Number.POSITIVE_INFINITY,
     );
-    this.#hold = new OutputHold(this.#buffer, { ...hooks, budgetBytes: hooks.retainedOutputBytes });
+    this.#hold = new OutputHold(this.#buffer, hooks);
     const spawned = spawnChild(options, {
       onOutput: (stream, bytes) => this.#output(stream, bytes),
       onStreamEnd: () => this.#streamEnded(),

@@ -20,9 +20,8 @@
 // says what it has. Unread is still what its afterSeq says.
 import type { OutputBuffer, RetentionMarks } from "./output-buffer.ts";
 
+/** The pause threshold is the retention budget of the hold's buffer (retainedOutputBytes). */
 export interface HoldOptions {
-  /** Pause threshold and retention budget (retainedOutputBytes). */
-  budgetBytes: number;
   /** How long a process never read waits before notified output counts as read. */
   firstReadPatienceMs: number;
   /** The same once the client has read it, or any process of the session: a client that reads
@@ -66,7 +65,8 @@ export class OutputHold implements RetentionMarks {
     this.#buffer = buffer;
     this.#options = options;
     // Room for the pipe read in flight when the gate closes.
-    this.#limitBytes = options.budgetBytes - Math.min(128 * 1024, options.budgetBytes / 2);
+    const { budgetBytes } = buffer;
+    this.#limitBytes = budgetBytes - Math.min(128 * 1024, budgetBytes / 2);
     this.#isReleased = options.readsNotifications();
   }
 
