@@ -1,5 +1,6 @@
 // One client connection: the handshake state machine, the gate in front of every method, and the
 // routing of params to the handlers. The same class serves local websockets and cloud rendezvous.
+import { LogLevels } from "consola/core";
 import type { z } from "zod";
 import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
 import { FileHandles } from "../fs/handles.ts";
@@ -196,13 +197,13 @@ export class ServerConnection {
 
   #handle(method: string, params: unknown, id: RequestId): unknown {
     if (!isMethod(method)) throw new MethodNotFound(method);
-    log.debug("request", { method, id });
+    if (log.level >= LogLevels.debug) log.debug("request", { method, id });
     if (method === "initialize") return this.#initialize(parseParams(InitializeParams, params));
     // The reference's order: method lookup, then params, then the handshake state.
     const parsed = FAST_PARAMS[method]?.(params) ?? parseParams(METHODS[method].params, params);
-    const [attachment, handlers] = this.#gate(method);
+    const attachment = this.#gate(method);
     const route = ROUTES[method] as (h: Handlers, params: unknown, attachment: Attachment) => unknown;
-    const result = route(handlers, parsed, attachment);
+    const result = route(this.#handlers as Handlers, parsed, attachment);
     if (!(result instanceof Promise)) return result;
     // A call that finished after another connection took the session over must not answer as if
     // it still owned it (a long poll in particular).
@@ -313,16 +314,16 @@ export class ServerConnection {
     if (attachment?.isCurrent && !attachment.isDetached) attachment.session.process.delivered(processId, seq);
   }
 
-  #gate(method: RoutedMethod): [Attachment, Handlers] {
-    const what = METHODS[method].gate;
+  /** The attachment a method may use (the handlers are set with it), or the handshake's refusal. */
+  #gate(method: RoutedMethod): Attachment {
     if (this.#state === "new" || !this.#attachment || !this.#handlers) {
-      throw new InvalidRequest(`client must call initialize before using ${what}`);
+      throw new InvalidRequest(`client must call initialize before using ${METHODS[method].gate}`);
     }
     if (this.#state === "awaitingInitialized") {
-      throw new InvalidRequest(`client must send initialized before using ${what}`);
+      throw new InvalidRequest(`client must send initialized before using ${METHODS[method].gate}`);
     }
     if (!this.#attachment.isCurrent)
       throw new InvalidRequest("session has been resumed by another connection");
-    return [this.#attachment, this.#handlers];
+    return this.#attachment;
   }
 }
