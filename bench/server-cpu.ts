@@ -4,7 +4,8 @@
 // latency: load from the machine's other users blurs it much less than the round trips of
 // `bun run bench`. Linux only.
 // `bun bench/server-cpu.ts [--only pipe-echo,spawn-throughput] [--kinds ours-bin,ours-base,floor] [--runs 9]`
-// (kinds as bench/servers.ts names them; the servers alternate run by run).
+// (kinds as bench/servers.ts names them; the servers alternate run by run, each round led by the
+// next kind).
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type ServerKind, speaksUris, startBenchServer } from "./servers.ts";
@@ -43,7 +44,9 @@ for (const workload of (values.only as string).split(",")) {
   if (!run) throw new Error(`unknown workload ${workload}; expected one of ${Object.keys(WORKLOADS)}`);
   const samples = new Map<ServerKind, { main: number; other: number }[]>();
   for (let round = 0; round < runs; round++) {
-    for (const kind of kinds) {
+    // Each round starts with the next kind: no kind always runs first or after the same other.
+    const shift = round % kinds.length;
+    for (const kind of [...kinds.slice(shift), ...kinds.slice(0, shift)]) {
       const server = await startBenchServer(kind);
       try {
         await Bun.sleep(300);
