@@ -20,7 +20,7 @@ import type { StdinPipe } from "./pipes.ts";
 import { spawnChild } from "./spawn.ts";
 import type { ProcessEvent, ReadOptions, ReadResult, StartParams } from "./types.ts";
 
-export interface ChildHooks extends Omit<HoldOptions, "budgetBytes"> {
+export interface ChildHooks extends HoldOptions {
   retainedOutputBytes: number;
   /** Evicted output's memory is given back at once (see ReadMemory in output-buffer.ts). */
   releasesEvictedOutput?: boolean;
@@ -114,7 +114,7 @@ export class Child {
       retainedOutputBytes,
       options.tty ? PTY_UNREAD_FACTOR * retainedOutputBytes : Number.POSITIVE_INFINITY,
     );
-    this.#hold = new OutputHold(this.#buffer, { ...hooks, budgetBytes: hooks.retainedOutputBytes });
+    this.#hold = new OutputHold(this.#buffer, hooks);
     const spawned = spawnChild(options, {
       onOutput: (stream, bytes) => this.#output(stream, bytes),
       onStreamEnd: () => this.#streamEnded(),
@@ -340,7 +340,7 @@ export class Child {
     for (let start = 0; start < bytes.byteLength; start += MAX_CHUNK_BYTES) {
       const part = bytes.subarray(start, start + MAX_CHUNK_BYTES);
       const chunk = new OutputChunk(this.#nextSeq++, stream, part, memory);
-      this.#buffer.push(chunk, this.#hold.ackedSeq, this.#hold.releasedSeq);
+      this.#buffer.push(chunk, this.#hold);
       // Detached, the notification goes nowhere.
       if (!this.#hooks.isAttached()) this.#hold.undelivered(chunk.seq);
       this.#hooks.onEvent({ type: "output", processId: this.processId, chunk });

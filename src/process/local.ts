@@ -1,4 +1,5 @@
 // The process table of one session, doing the real work on this host.
+import { LogLevels } from "consola/core";
 import { InvalidParams, InvalidRequest } from "../errors.ts";
 import { absolutePath } from "../fs/path.ts";
 import { logger } from "../log.ts";
@@ -131,14 +132,17 @@ export class LocalProcess implements ExecProcess {
     // Spawning is synchronous, so the id is taken before anything else can run.
     const child = new Child({ ...options, cwd: absolutePath(options.cwd, "cwd") }, this.#childHooks);
     this.#children.set(options.processId, child);
-    this.#startedAt.set(options.processId, performance.now());
-    // argv[0] only: arguments and the environment may carry secrets.
-    log.info("process started", {
-      ...this.#options.logFields,
-      processId: options.processId,
-      program: options.argv[0],
-      tty: options.tty,
-    });
+    // argv[0] only: arguments and the environment may carry secrets. Lifecycle lines are built
+    // only when they are written (two per process).
+    if (log.level >= LogLevels.info) {
+      this.#startedAt.set(options.processId, performance.now());
+      log.info("process started", {
+        ...this.#options.logFields,
+        processId: options.processId,
+        program: options.argv[0],
+        tty: options.tty,
+      });
+    }
     return { processId: options.processId, sandboxType: child.sandboxType };
   }
 
@@ -253,18 +257,21 @@ export class LocalProcess implements ExecProcess {
   }
 
   #emit(event: ProcessEvent): void {
-    if (event.type === "exited") {
-      const startedAt = this.#startedAt.get(event.processId);
-      this.#startedAt.delete(event.processId);
-      log.info("process exited", {
-        ...this.#options.logFields,
-        processId: event.processId,
-        exitCode: event.exitCode,
-        signal: event.signal,
-        durationMs: startedAt === undefined ? undefined : Math.round(performance.now() - startedAt),
-      });
-    }
+    if (event.type === "exited") this.#logExit(event);
     for (const listener of this.#listeners) listener(event);
+  }
+
+  #logExit(event: Extract<ProcessEvent, { type: "exited" }>): void {
+    const startedAt = this.#startedAt.get(event.processId);
+    this.#startedAt.delete(event.processId);
+    if (log.level < LogLevels.info) return;
+    log.info("process exited", {
+      ...this.#options.logFields,
+      processId: event.processId,
+      exitCode: event.exitCode,
+      signal: event.signal,
+      durationMs: startedAt === undefined ? undefined : Math.round(performance.now() - startedAt),
+    });
   }
 
   #forgetLater(child: Child): void {

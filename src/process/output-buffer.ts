@@ -85,6 +85,18 @@ export class ReadMemory {
  */
 export const PTY_UNREAD_FACTOR = 8;
 
+/** What the client has said it has, and what was notified to it: see OutputBuffer.push. */
+export interface RetentionMarks {
+  readonly ackedSeq: number;
+  readonly releasedSeq: number;
+}
+
+/** Plain retention: the oldest go past the budget. */
+const NO_MARKS: RetentionMarks = {
+  ackedSeq: Number.POSITIVE_INFINITY,
+  releasedSeq: Number.POSITIVE_INFINITY,
+};
+
 export class OutputBuffer {
   readonly #chunks: OutputChunk[] = [];
   #head = 0;
@@ -108,12 +120,15 @@ export class OutputBuffer {
   /**
    * Keep a chunk, evicting the oldest past the budget, but never one after `ackedSeq` (the client
    * has not said it has it) while within unreadCapBytes, nor one after `releasedSeq`
-   * (notified, not acknowledged) while within two budgets. The newest chunk is always kept.
+   * (notified, not acknowledged) while within two budgets. The newest chunk is always kept. The
+   * marks are read only when something is to be evicted (they are an OutputHold's getters).
    */
-  push(chunk: OutputChunk, ackedSeq = Number.POSITIVE_INFINITY, releasedSeq = ackedSeq): void {
+  push(chunk: OutputChunk, marks: RetentionMarks = NO_MARKS): void {
     this.#chunks.push(chunk);
     this.#bytes += chunk.bytes.byteLength;
     const { budgetBytes } = this;
+    if (this.#bytes <= budgetBytes) return;
+    const { ackedSeq, releasedSeq } = marks;
     while (this.#bytes > budgetBytes && this.#chunks.length - this.#head > 1) {
       const oldest = this.#chunks[this.#head] as OutputChunk;
       const isKept =

@@ -18,11 +18,10 @@
 // is reads again only once told of more output: a held program then takes one more pipe read
 // (one per advance of its afterSeq), so that a notification goes out and the client's next read
 // says what it has. Unread is still what its afterSeq says.
-import type { OutputBuffer } from "./output-buffer.ts";
+import type { OutputBuffer, RetentionMarks } from "./output-buffer.ts";
 
+/** The pause threshold is the retention budget of the hold's buffer (retainedOutputBytes). */
 export interface HoldOptions {
-  /** Pause threshold and retention budget (retainedOutputBytes). */
-  budgetBytes: number;
   /** How long a process never read waits before notified output counts as read. */
   firstReadPatienceMs: number;
   /** The same once the client has read it, or any process of the session: a client that reads
@@ -37,7 +36,7 @@ export interface HoldOptions {
   releasedByPatience(): void;
 }
 
-export class OutputHold {
+export class OutputHold implements RetentionMarks {
   readonly #options: HoldOptions;
   readonly #buffer: OutputBuffer;
   readonly #limitBytes: number;
@@ -66,7 +65,8 @@ export class OutputHold {
     this.#buffer = buffer;
     this.#options = options;
     // Room for the pipe read in flight when the gate closes.
-    this.#limitBytes = options.budgetBytes - Math.min(128 * 1024, options.budgetBytes / 2);
+    const { budgetBytes } = buffer;
+    this.#limitBytes = budgetBytes - Math.min(128 * 1024, budgetBytes / 2);
     this.#isReleased = options.readsNotifications();
   }
 
@@ -149,7 +149,9 @@ export class OutputHold {
   }
 
   #isFull(): boolean {
-    return this.#buffer.bytesAfter(this.releasedSeq) >= this.#limitBytes;
+    // What is retained bounds what is unread: most pipe reads stop at the first test.
+    const limit = this.#limitBytes;
+    return this.#buffer.retainedBytes >= limit && this.#buffer.bytesAfter(this.releasedSeq) >= limit;
   }
 
   #update(): void {

@@ -17,8 +17,12 @@ interface Libc {
 let libc: Libc | null | undefined;
 let toPointer: ((view: Int32Array) => number) | undefined;
 
+/** The libc, loaded at the first spawn (a function of its own: the spawn's path stays small). */
 function openLibc(): Libc | null {
-  if (libc !== undefined) return libc;
+  return libc !== undefined ? libc : loadLibc();
+}
+
+function loadLibc(): Libc | null {
   libc = null;
   if (process.platform !== "linux") return libc;
   const { dlopen, FFIType, ptr } = require("bun:ffi") as typeof import("bun:ffi");

@@ -67,7 +67,8 @@ export function spawnChild(options: StartParams, callbacks: SpawnCallbacks): Spa
 }
 
 function spawnProgram(options: StartParams, callbacks: SpawnCallbacks): SpawnedProgram {
-  const [program, ...args] = options.argv;
+  const { argv } = options;
+  const program = argv[0];
   if (program === undefined) throw new InternalError("argv must not be empty");
   const env = childEnvironment(options.env, options.envPolicy);
   let resolved: string;
@@ -76,10 +77,12 @@ function spawnProgram(options: StartParams, callbacks: SpawnCallbacks): SpawnedP
   } catch (error) {
     throw error instanceof InternalError ? error : new InternalError(osErrorText(error), { cause: error });
   }
+  // The argv with its program resolved (a copy: the params' own array is left as it came).
+  const command = argv.with(0, resolved);
   // Outside the try: a sandbox that cannot be applied is a -32600 of its own, never a spawn error.
-  const sandbox = sandboxLaunch(options.sandbox, { argv: [resolved, ...args], cwd: options.cwd, env });
+  const sandbox = sandboxLaunch(options.sandbox, { argv: command, cwd: options.cwd, env });
   try {
-    const spawned = spawnResolved(options, env, [resolved, ...args], program, sandbox, callbacks);
+    const spawned = spawnResolved(options, env, command, program, sandbox, callbacks);
     if (sandbox) spawned.subprocess.exited.finally(() => sandbox.release());
     return spawned;
   } catch (error) {

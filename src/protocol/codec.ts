@@ -87,10 +87,18 @@ export function encodeError(id: RequestId, error: RpcErrorObject): string {
   return JSON.stringify({ error, id });
 }
 
-/** Whether text is strict standard base64 (RFC 4648 §4, padded, canonical last symbol). */
+/**
+ * Whether text is strict standard base64 (RFC 4648 §4, padded, canonical last symbol). Short text
+ * (a keystroke's process/write) is matched by one expression of the same rules rather than
+ * decoded into a buffer that is thrown away; test/unit/base64.test.ts holds the two to each other.
+ */
 export function isBase64(text: string): boolean {
-  return decodeStrictBase64(text) !== null;
+  return text.length <= SHORT_BASE64_LENGTH ? SHORT_BASE64.test(text) : decodeStrictBase64(text) !== null;
 }
+
+const SHORT_BASE64_LENGTH = 256;
+/** Whole quanta, then at most one padded one whose bits past its last byte are zero. */
+const SHORT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$/;
 
 /**
  * The bytes of strict base64, or null. The native decoder in strict mode refuses characters
@@ -152,6 +160,22 @@ export function encodeNotification(method: string, params: unknown): string {
   return members === null
     ? JSON.stringify({ method, params })
     : `{"method":${JSON.stringify(method)},"params":${members}}`;
+}
+
+/**
+ * A process/output notification, the one frame sent per pipe or terminal read: what
+ * encodeNotification writes for `{ processId, seq, stream, chunk: new Base64Data(bytes) }`, without
+ * building the params or walking their members. Only processId can need escaping (seq is an
+ * integer, stream one of three names). Held to encodeNotification and JSON.stringify by
+ * test/unit/codec.test.ts.
+ */
+export function encodeOutputNotification(
+  processId: string,
+  seq: number,
+  stream: "stdout" | "stderr" | "pty",
+  bytes: Uint8Array,
+): string {
+  return `{"method":"process/output","params":{"processId":${JSON.stringify(processId)},"seq":${seq},"stream":"${stream}","chunk":"${bytes.toBase64()}"}}`;
 }
 
 function hasBase64Member(value: unknown): value is Record<string, unknown> {

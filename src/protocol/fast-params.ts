@@ -40,8 +40,11 @@ type Check = (value: unknown) => unknown;
  * anything else through its check. False when a check answers undefined (zod decides then).
  */
 function optionals(params: Plain, out: Plain, members: readonly (readonly [string, Check])[]): boolean {
-  for (const [key, check] of members) {
+  for (const member of members) {
+    // Indexed, not destructured: an array pattern walks the iterator protocol per member.
+    const key = member[0];
     if (!(key in params)) continue;
+    const check = member[1];
     const value = params[key];
     if (value === null || value === undefined) {
       out[key] = value;

@@ -115,6 +115,11 @@ export class RpcPeer {
     if (!this.#closedError) this.#send(encodeNotification(method, params));
   }
 
+  /** A notification the codec has already encoded (see encodeOutputNotification). */
+  notifyFrame(frame: string): void {
+    if (!this.#closedError) this.#send(frame);
+  }
+
   /** The transport is gone: every pending call fails with a transport error. */
   closed(reason = "exec-server connection closed"): void {
     if (this.#closedError) return;

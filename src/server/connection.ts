@@ -1,5 +1,6 @@
 // One client connection: the handshake state machine, the gate in front of every method, and the
 // routing of params to the handlers. The same class serves local websockets and cloud rendezvous.
+import { LogLevels } from "consola/core";
 import type { z } from "zod";
 import { InvalidParams, InvalidRequest, MethodNotFound } from "../errors.ts";
 import { FileHandles } from "../fs/handles.ts";
@@ -19,7 +20,7 @@ import { type DeltaSink, HttpHandler } from "./http-handler.ts";
 import type { Limits } from "./limits.ts";
 import type { Metrics } from "./metrics.ts";
 import { OutputFlow } from "./output-flow.ts";
-import { notificationOf, ProcessHandler } from "./process-handler.ts";
+import { notificationFrame, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
 
 type EventOf<S extends EventSink> = Parameters<S["deliver"]>[0];
@@ -196,13 +197,13 @@ export class ServerConnection {
 
   #handle(method: string, params: unknown, id: RequestId): unknown {
     if (!isMethod(method)) throw new MethodNotFound(method);
-    log.debug("request", { method, id });
+    if (log.level >= LogLevels.debug) log.debug("request", { method, id });
     // The reference's order: method lookup, then params, then the handshake state.
     const parsed = FAST_PARAMS[method]?.(params) ?? parseParams(METHODS[method].params, params);
     if (method === "initialize") return this.#initialize(parsed as InitializeParams);
-    const [attachment, handlers] = this.#gate(method);
+    const attachment = this.#gate(method);
     const route = ROUTES[method] as (h: Handlers, params: unknown, attachment: Attachment) => unknown;
-    const result = route(handlers, parsed, attachment);
+    const result = route(this.#handlers as Handlers, parsed, attachment);
     if (!(result instanceof Promise)) return result;
     // A call that finished after another connection took the session over must not answer as if
     // it still owned it (a long poll in particular).
@@ -303,8 +304,7 @@ export class ServerConnection {
       this.#services.metrics.dropped();
       return;
     }
-    const { method, params } = notificationOf(event);
-    this.#peer.notify(method, params);
+    this.#peer.notifyFrame(notificationFrame(event));
     if (event.type === "output") this.#flow.sent(event.processId, event.chunk.seq);
   }
 
@@ -314,16 +314,16 @@ export class ServerConnection {
     if (attachment?.isCurrent && !attachment.isDetached) attachment.session.process.delivered(processId, seq);
   }
 
-  #gate(method: RoutedMethod): [Attachment, Handlers] {
-    const what = METHODS[method].gate;
+  /** The attachment a method may use (the handlers are set with it), or the handshake's refusal. */
+  #gate(method: RoutedMethod): Attachment {
     if (this.#state === "new" || !this.#attachment || !this.#handlers) {
-      throw new InvalidRequest(`client must call initialize before using ${what}`);
+      throw new InvalidRequest(`client must call initialize before using ${METHODS[method].gate}`);
     }
     if (this.#state === "awaitingInitialized") {
-      throw new InvalidRequest(`client must send initialized before using ${what}`);
+      throw new InvalidRequest(`client must send initialized before using ${METHODS[method].gate}`);
     }
     if (!this.#attachment.isCurrent)
       throw new InvalidRequest("session has been resumed by another connection");
-    return [this.#attachment, this.#handlers];
+    return this.#attachment;
   }
 }

@@ -39,8 +39,8 @@ export class OutputFlow {
 
   /** A promise while the reader is behind (pipes wait on it); undefined to read freely. */
   congestion(): Promise<void> | undefined {
-    if (this.#isDropping || this.target.isClosed()) return undefined;
-    if (this.target.buffered() <= this.limits.sendBufferBytes) return undefined;
+    if (this.#isDropping || this.target.buffered() <= this.limits.sendBufferBytes) return undefined;
+    if (this.target.isClosed()) return undefined;
     this.#drained ??= this.#waitForDrain().finally(() => {
       this.#drained = null;
     });

@@ -1,7 +1,7 @@
 // process/* on the wire → the session's LocalProcess: params in, domain values out.
 import type { LocalProcess } from "../process/local.ts";
 import type { ProcessEvent, ReadResult } from "../process/types.ts";
-import { Base64Data } from "../protocol/codec.ts";
+import { encodeNotification, encodeOutputNotification } from "../protocol/codec.ts";
 import type { Notification } from "../protocol/methods.ts";
 import type {
   ProcessCloseStdinParams,
@@ -22,26 +22,22 @@ export function encodeReadResult(result: ReadResult): ProcessReadResult {
   };
 }
 
-/** A process event as the notification that carries it (an output chunk travels as its bytes). */
-export function notificationOf(event: ProcessEvent): { method: Notification; params: object } {
+const notification = (method: Notification, params: object) => encodeNotification(method, params);
+
+/** A process event as the frame of the notification that carries it (an output chunk as its bytes). */
+export function notificationFrame(event: ProcessEvent): string {
   switch (event.type) {
     case "output": {
       const { chunk } = event;
-      const params = {
-        processId: event.processId,
-        seq: chunk.seq,
-        stream: chunk.stream,
-        chunk: new Base64Data(chunk.bytes),
-      };
-      return { method: "process/output", params };
+      return encodeOutputNotification(event.processId, chunk.seq, chunk.stream, chunk.bytes);
     }
     case "exited": {
       const { processId, seq, exitCode, signal } = event;
       const params = { processId, seq, exitCode, sandboxDenied: false };
-      return { method: "process/exited", params: signal ? { ...params, signal } : params };
+      return notification("process/exited", signal ? { ...params, signal } : params);
     }
     case "closed":
-      return { method: "process/closed", params: { processId: event.processId, seq: event.seq } };
+      return notification("process/closed", { processId: event.processId, seq: event.seq });
   }
 }
 

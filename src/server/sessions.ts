@@ -34,6 +34,8 @@ export function shortId(id: string): string {
  */
 export class Attachment {
   readonly #controller = new AbortController();
+  /** Whether it still holds its session: a field, read per request and per flush of output. */
+  #isCurrent = true;
   isDetached = false;
 
   constructor(
@@ -46,10 +48,11 @@ export class Attachment {
   }
 
   get isCurrent(): boolean {
-    return !this.#controller.signal.aborted;
+    return this.#isCurrent;
   }
 
   revoke(): void {
+    this.#isCurrent = false;
     this.#controller.abort();
   }
 }

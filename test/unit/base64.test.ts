@@ -51,3 +51,35 @@ test("agrees with decode-and-re-encode on random inputs", () => {
     }
   }
 });
+
+test("isBase64 (an expression for short text) agrees with the strict decoder at every length", () => {
+  const { decodeStrictBase64 } =
+    require("../../src/protocol/process.ts") as typeof import("../../src/protocol/process.ts");
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n\té";
+  let seed = 11;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let i = 0; i < 6000; i++) {
+    const length = i < 400 ? i : Math.floor(random() * 400);
+    let text = Buffer.from(Array.from({ length }, () => Math.floor(random() * 256))).toString("base64");
+    // Most with one character changed, inserted or dropped; a few as they are.
+    const edit = random();
+    const at = Math.floor(random() * (text.length + 1));
+    const char = alphabet[Math.floor(random() * alphabet.length)] as string;
+    if (edit < 0.4) text = text.slice(0, at) + char + text.slice(at + 1);
+    else if (edit < 0.6) text = text.slice(0, at) + char + text.slice(at);
+    else if (edit < 0.8) text = text.slice(0, at) + text.slice(at + 1);
+    expect([text, isBase64(text)]).toEqual([text, decodeStrictBase64(text) !== null]);
+  }
+  // Every last quantum: which symbols may stand before one or two padding characters.
+  const symbols = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-. "];
+  for (const a of symbols) {
+    for (const b of symbols) {
+      for (const text of [`${a}${b}==`, `QUJD${a}${b}==`, `Q${a}${b}=`, `QUJDQ${a}${b}=`, `QU${a}${b}`]) {
+        expect([text, isBase64(text)]).toEqual([text, decodeStrictBase64(text) !== null]);
+      }
+    }
+  }
+});

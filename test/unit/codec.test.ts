@@ -7,6 +7,7 @@ import {
   decodeFrame,
   encodeError,
   encodeNotification,
+  encodeOutputNotification,
   encodeRequest,
   encodeResult,
   parseJson,
@@ -77,6 +78,23 @@ test.each([0, 1, 2, 3, 100, 32 * 1024, 1024 * 1024 + 1])(
       ...params,
       chunk: Buffer.from(bytes(n)).toString("base64"),
     });
+  },
+);
+
+test.each([0, 1, 2, 3, 100, 32 * 1024])(
+  "a %i-byte output notification by encodeOutputNotification: encodeNotification's text",
+  (n) => {
+    const ids = ["p", 'p "1"\\é', "", "tab\there\u0001", "😀 \ud800 lone", "</script>\u2028"];
+    for (const processId of ids) {
+      for (const stream of ["stdout", "stderr", "pty"] as const) {
+        for (const seq of [1, 7, 2 ** 53 - 1]) {
+          const params = { processId, seq, stream, chunk: new Base64Data(bytes(n)) };
+          const text = encodeOutputNotification(processId, seq, stream, bytes(n));
+          expect(text).toBe(encodeNotification("process/output", params));
+          expect(text).toBe(JSON.stringify({ method: "process/output", params }));
+        }
+      }
+    }
   },
 );
 

@@ -29,6 +29,17 @@ test("after() skips seen seqs, respects maxBytes, never returns zero chunks when
   expect(buffer.after(20, 0)).toEqual([]);
 });
 
+test("the marks keep unread output, and notified output within two budgets", () => {
+  const buffer = new OutputBuffer(100);
+  const marks = { ackedSeq: 2, releasedSeq: 3 };
+  for (let seq = 1; seq <= 7; seq++) buffer.push(chunk(seq, 40), marks);
+  expect(buffer.after(0, undefined).map((c) => c.seq)).toEqual([3, 4, 5, 6, 7]);
+  buffer.push(chunk(8, 40), marks);
+  expect(buffer.after(0, undefined).map((c) => c.seq)).toEqual([4, 5, 6, 7, 8]);
+  buffer.push(chunk(9, 40), { ackedSeq: 7, releasedSeq: 7 });
+  expect(buffer.after(0, undefined).map((c) => c.seq)).toEqual([8, 9]);
+});
+
 test("compacts its array after many evictions without losing order", () => {
   const buffer = new OutputBuffer(50);
   for (let seq = 1; seq <= 5000; seq++) buffer.push(chunk(seq, 10));
