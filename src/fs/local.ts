@@ -1,13 +1,14 @@
 // Filesystem calls on this host, with the reference's defaults and link rules.
 import {
   closeSync,
+  constants,
+  fstatSync,
   lstatSync,
   openSync,
-  readFileSync,
   readSync,
   type Stats,
   statSync,
-  writeFileSync,
+  writeSync,
 } from "node:fs";
 import {
   copyFile,
@@ -93,7 +94,9 @@ export class LocalFileSystem implements FileSystem {
       const isPrefix = maxBytes != null && maxBytes < info.size;
       this.#checkSize(target, isPrefix ? (maxBytes as number) : info.size);
       if (isPrefix) return readPrefix(target, maxBytes as number);
-      const data = info.size <= SYNC_IO_BYTES ? readFileSync(target) : await readFile(target);
+      // A copy: readSmall's bytes are the shared buffer's.
+      const small = info.size <= SYNC_IO_BYTES ? readSmall(target) : null;
+      const data = small ? new Uint8Array(small) : await readFile(target);
       // It may have grown since the stat.
       this.#checkSize(target, data.byteLength);
       return data;
@@ -137,9 +140,9 @@ export class LocalFileSystem implements FileSystem {
 
   async writeFile(path: string, data: Uint8Array): Promise<void> {
     const target = absolutePath(path);
-    return guarded(async () =>
-      data.byteLength <= SYNC_IO_BYTES ? writeFileSync(target, data) : writeFile(target, data),
-    );
+    return guarded(async () => {
+      if (data.byteLength > SYNC_IO_BYTES || !writeNow(target, data)) await writeFile(target, data);
+    });
   }
 
   /**
@@ -155,12 +158,15 @@ export class LocalFileSystem implements FileSystem {
     if (!data) return false;
     if (data.buffer !== buffer.buffer) return this.writeFile(path, data).then(() => true);
     const target = absolutePath(path);
+    let isWritten: boolean;
     try {
-      writeFileSync(target, data);
+      isWritten = writeNow(target, data);
     } catch (error) {
       throw fsError(error);
     }
-    return true;
+    // Not a regular file (a FIFO, a device): written off this thread, from a copy, since the
+    // shared buffer is the next call's.
+    return isWritten || this.writeFile(path, new Uint8Array(data)).then(() => true);
   }
 
   async createDirectory(path: string, { recursive }: { recursive?: boolean | null } = {}): Promise<void> {
@@ -309,13 +315,54 @@ function smallFile(): Buffer {
   return smallFileBuffer;
 }
 
+const { O_CREAT, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY } = constants;
+
 /**
- * The file when it is at most SYNC_IO_BYTES long (null when longer), in smallFileBuffer: valid
- * only until the next call, so the caller is done with it before it returns.
+ * A descriptor of `path` when it is a regular file, else null (nothing left open). The open does
+ * not wait: these run on the server's one thread, and opening a FIFO (one put there since a stat,
+ * or asked for) waits for its other end, or for ever. O_NONBLOCK changes nothing for a regular
+ * file's reads and writes; a FIFO with no reader refuses a write-only open (ENXIO).
+ */
+function openRegularFile(path: string, flags: number): number | null {
+  let fd: number;
+  try {
+    fd = openSync(path, flags | O_NONBLOCK, 0o666);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENXIO") return null;
+    throw error;
+  }
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  return null;
+}
+
+/**
+ * Write the whole of `data` to a regular file at `path` (created or truncated) before returning;
+ * false, with nothing written, when what is there is not a regular file (the caller writes it off
+ * this thread then).
+ */
+function writeNow(path: string, data: Uint8Array): boolean {
+  const fd = openRegularFile(path, O_WRONLY | O_CREAT | O_TRUNC);
+  if (fd === null) return false;
+  try {
+    for (let written = 0; written < data.byteLength; ) {
+      written += writeSync(fd, data, written, data.byteLength - written);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * The file when it is a regular file at most SYNC_IO_BYTES long (null when longer, or when it is
+ * no longer a regular file), in smallFileBuffer: valid only until the next call, so the caller is
+ * done with it before it returns.
  */
 function readSmall(path: string): Buffer | null {
   const buffer = smallFile();
-  const fd = openSync(path, "r");
+  const fd = openRegularFile(path, O_RDONLY);
+  if (fd === null) return null;
   try {
     let filled = 0;
     while (filled < buffer.length) {

@@ -113,3 +113,20 @@ test("getMetadata: times before 1970 read as 0; trailing slashes are dropped lex
     modifiedAtMs: 0,
   });
 });
+
+test("writeFile to a FIFO no one reads waits for a reader, and the server answers others meanwhile", async () => {
+  using dir = tempDir();
+  const fifo = join(dir.path, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  await using writer = await server.session();
+  await using other = await server.session();
+  const writing = writer.request("fs/writeFile", { path: fifo, dataBase64: "aGVsbG8K" });
+  // Sent after it, answered before it: the writer's wait holds no one else.
+  expect(await other.call("fs/getMetadata", { path: dir.path })).toMatchObject({ isDirectory: true });
+  expect(await writer.call("fs/getMetadata", { path: dir.path })).toMatchObject({ isDirectory: true });
+  const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
+  expect(await new Response(reader.stdout).text()).toBe("hello\n");
+  expect((await writing).result).toEqual({});
+  // Reading one is refused at once, as any special file is.
+  expect((await other.request("fs/readFile", { path: fifo })).error).toMatchObject({ code: -32600 });
+}, 10_000);

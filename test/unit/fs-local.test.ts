@@ -159,3 +159,39 @@ test("write errors are writeFile's: no parent, a directory", async () => {
     }
   }
 });
+
+/**
+ * A FIFO no one reads: opening it to write waits for a reader, so the write must not happen on
+ * the server's thread (a timer still fires while it waits), and what a reader then takes is the
+ * data, whole. Both the obvious path and the base64 one, small and large.
+ */
+test.each([
+  ["writeFile", 3],
+  ["writeFile", SYNC_IO_BYTES + 1],
+  ["writeFileBase64", 3],
+  ["writeFileBase64", 70_000],
+] as const)(
+  "%s of %i bytes to a FIFO waits for a reader off the server's thread",
+  async (method, n) => {
+    using dir = tempDir();
+    const fs = new LocalFileSystem();
+    const fifo = join(dir.path, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const data = bytes(n, 7);
+    const writing =
+      method === "writeFile"
+        ? fs.writeFile(fifo, data)
+        : fs.writeFileBase64(fifo, Buffer.from(data).toString("base64"));
+    // Returning at all means the thread was not held; the timer shows the loop still turns.
+    expect(writing).toBeInstanceOf(Promise);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Another call meanwhile reuses the shared buffer: the FIFO must still get its own bytes.
+    const other = join(dir.path, "other");
+    expect(await fs.writeFileBase64(other, Buffer.from(bytes(n, 99)).toString("base64"))).toBe(true);
+    const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
+    const [read] = await Promise.all([new Response(reader.stdout).arrayBuffer(), writing]);
+    expect(Buffer.from(read).equals(Buffer.from(data))).toBe(true);
+    expect(readFileSync(other).equals(Buffer.from(bytes(n, 99)))).toBe(true);
+  },
+  10_000,
+);
