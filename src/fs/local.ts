@@ -3,6 +3,7 @@ import {
   closeSync,
   constants,
   fstatSync,
+  ftruncateSync,
   lstatSync,
   openSync,
   readSync,
@@ -315,7 +316,7 @@ function smallFile(): Buffer {
   return smallFileBuffer;
 }
 
-const { O_CREAT, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY } = constants;
+const { O_CREAT, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
 /**
  * A descriptor of `path` when it is a regular file, else null (nothing left open). The open does
@@ -337,17 +338,19 @@ function openRegularFile(path: string, flags: number): number | null {
 }
 
 /**
- * Write the whole of `data` to a regular file at `path` (created or truncated) before returning;
- * false, with nothing written, when what is there is not a regular file (the caller writes it off
- * this thread then).
+ * Make a regular file at `path` hold exactly `data` (created if missing) before returning; false,
+ * with nothing written, when what is there is not a regular file (the caller writes it off this
+ * thread then). Written over from the start and cut to its length after, as writeFileSync does:
+ * truncating first would free the file's pages only for the write to allocate them again.
  */
 function writeNow(path: string, data: Uint8Array): boolean {
-  const fd = openRegularFile(path, O_WRONLY | O_CREAT | O_TRUNC);
+  const fd = openRegularFile(path, O_WRONLY | O_CREAT);
   if (fd === null) return false;
   try {
     for (let written = 0; written < data.byteLength; ) {
-      written += writeSync(fd, data, written, data.byteLength - written);
+      written += writeSync(fd, data, written, data.byteLength - written, written);
     }
+    ftruncateSync(fd, data.byteLength);
   } finally {
     closeSync(fd);
   }

@@ -195,3 +195,23 @@ test.each([
   },
   10_000,
 );
+
+test("a write over a longer file leaves exactly what was written, both ways", async () => {
+  using dir = tempDir();
+  const fs = new LocalFileSystem();
+  const path = join(dir.path, "f");
+  for (const [before, after] of [
+    [5000, 3],
+    [SYNC_IO_BYTES, 0],
+    [3, 5000],
+  ]) {
+    writeFileSync(path, bytes(before as number, 1));
+    await fs.writeFile(path, bytes(after as number, 2));
+    expect(readFileSync(path).equals(Buffer.from(bytes(after as number, 2)))).toBe(true);
+    writeFileSync(path, bytes(before as number, 1));
+    expect(await fs.writeFileBase64(path, Buffer.from(bytes(after as number, 3)).toString("base64"))).toBe(
+      true,
+    );
+    expect(readFileSync(path).equals(Buffer.from(bytes(after as number, 3)))).toBe(true);
+  }
+});
