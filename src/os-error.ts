@@ -20,6 +20,14 @@ const STRERROR: Record<string, string> = {
   EBUSY: "Device or resource busy",
   EMFILE: "Too many open files",
   ENOEXEC: "Exec format error",
+  E2BIG: "Argument list too long",
+  EAGAIN: "Resource temporarily unavailable",
+  EIO: "Input/output error",
+  ENXIO: "No such device or address",
+  EFBIG: "File too large",
+  ETXTBSY: "Text file busy",
+  ENFILE: "Too many open files in system",
+  ENOMEM: "Cannot allocate memory",
 };
 
 export function osErrorText(error: unknown): string {

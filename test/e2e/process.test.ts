@@ -281,6 +281,9 @@ describe("process/start", () => {
     expect(await failure(sh("true", { cwd: "/etc/passwd" }))).toMatchObject({
       message: "Not a directory (os error 20)",
     });
+    expect(await failure(startParams(["/bin/echo", "x".repeat(4 * 1024 * 1024)]))).toMatchObject({
+      message: "Argument list too long (os error 7)",
+    });
     expect(
       await client.call("process/start", { ...sh("true"), processId: missingProgram.processId }),
     ).toMatchObject({
