@@ -1,5 +1,7 @@
 // A real Codex 0.125 client against a server: does the model get every line of a large output?
-// `bun bench/codex-check.ts [--server ours|ours-bin|reference] [--runs 5] [--lines 300001]`
+// `bun bench/codex-check.ts [--server ours|ours-bin|reference] [--runs 5] [--lines 300001]
+// [--pause-client MS]`: with --pause-client, the client is stopped (SIGSTOP) for MS ms, then let go
+// for 500 ms, over and over, as a loaded machine would hold it back.
 // Needs the reference package (`bun run bench:fetch-reference`): its `codex exec` is the client.
 // A fake Responses-API model on 127.0.0.1 asks Codex to run `seq 1 LINES` through the server
 // (CODEX_EXEC_SERVER_URL) and then finishes; Codex's tool output limit is raised so the model's
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     server: { type: "string", default: "ours" },
     runs: { type: "string", default: "5" },
     lines: { type: "string", default: "300001" },
+    "pause-client": { type: "string" },
   },
 });
 const lines = Number(values.lines);
@@ -95,8 +98,10 @@ async function run(kind: ServerKind, index: number) {
       },
     );
     const timer = setTimeout(() => codex.kill(), 120_000);
+    const pausing = pauseMs > 0 ? holdBack(codex, pauseMs) : Promise.resolve();
     const [code, stderr] = await Promise.all([codex.exited, new Response(codex.stderr).text()]);
     clearTimeout(timer);
+    await pausing;
     const output = model.outputs[0];
     if (output === undefined)
       throw new Error(`codex exited ${code} without a tool result: ${stderr.slice(-500)}`);
@@ -113,6 +118,18 @@ async function run(kind: ServerKind, index: number) {
     await server.stop();
     rmSync(home, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const pauseMs = Number(values["pause-client"] ?? 0);
+
+/** Stop the client for `ms`, let it run 500 ms, and again, until it exits; it is left running. */
+async function holdBack(client: Bun.Subprocess, ms: number): Promise<void> {
+  while (client.exitCode === null && client.signalCode === null) {
+    client.kill("SIGSTOP");
+    await Bun.sleep(ms);
+    client.kill("SIGCONT");
+    await Promise.race([client.exited, Bun.sleep(500)]);
   }
 }
 
