@@ -92,12 +92,13 @@ export class LocalFileSystem implements FileSystem {
       const info = await stat(target);
       // A FIFO or a device could block forever or never end: only files are read.
       if (isSpecial(info)) throw new InvalidRequest(`${target} is not a regular file`);
+      // A copy: the small read's bytes are the shared buffer's.
+      const small = this.#readSmallWhole(target, info, maxBytes);
+      if (small) return new Uint8Array(small);
       const isPrefix = maxBytes != null && maxBytes < info.size;
       this.#checkSize(target, isPrefix ? (maxBytes as number) : info.size);
       if (isPrefix) return readPrefix(target, maxBytes as number);
-      // A copy: readSmall's bytes are the shared buffer's.
-      const small = info.size <= SYNC_IO_BYTES ? readSmall(target) : null;
-      const data = small ? new Uint8Array(small) : await readFile(target);
+      const data = await readFile(target);
       // It may have grown since the stat.
       this.#checkSize(target, data.byteLength);
       return data;
@@ -113,23 +114,29 @@ export class LocalFileSystem implements FileSystem {
    */
   readFileBase64(path: string, options: { maxBytes?: number | null } = {}): string | Promise<string> {
     const target = absolutePath(path);
-    let text: string | null;
+    let small: Buffer | null;
     try {
-      const info = statSync(target);
-      const isWhole = options.maxBytes == null || options.maxBytes >= info.size;
-      if (isSpecial(info) || !isWhole || info.size > SYNC_IO_BYTES) text = null;
-      else {
-        this.#checkSize(target, info.size);
-        const data = readSmall(target);
-        // It may have grown since the stat.
-        if (data) this.#checkSize(target, data.byteLength);
-        text = data?.toBase64() ?? null;
-      }
+      small = this.#readSmallWhole(target, statSync(target), options.maxBytes);
     } catch (error) {
       throw error instanceof AppError ? error : fsError(error);
     }
-    // A special file, a prefix, a large file, or one that grew past SYNC_IO_BYTES since the stat.
-    return text ?? this.readFile(path, options).then((data) => data.toBase64());
+    return small?.toBase64() ?? this.readFile(path, options).then((data) => data.toBase64());
+  }
+
+  /**
+   * A whole regular file of at most SYNC_IO_BYTES (as `info` has it), read at once into the shared
+   * buffer (see readSmall), its size checked against the limit before and after; null for anything
+   * else (a special file, a prefix, a large file, or one that grew past SYNC_IO_BYTES since the
+   * stat), which is read the other way.
+   */
+  #readSmallWhole(target: string, info: Stats, maxBytes: number | null | undefined): Buffer | null {
+    const isWhole = maxBytes == null || maxBytes >= info.size;
+    if (isSpecial(info) || !isWhole || info.size > SYNC_IO_BYTES) return null;
+    this.#checkSize(target, info.size);
+    const data = readSmall(target);
+    // It may have grown since the stat.
+    if (data) this.#checkSize(target, data.byteLength);
+    return data;
   }
 
   #checkSize(target: string, size: number): void {

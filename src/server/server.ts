@@ -143,7 +143,7 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
 
   const port = server.port ?? options.port;
   const url = formatWsUrl(options.host, port);
-  // After the caller's URL line (a microtask): the first message makes the loggers.
+  // After the caller's URL line (a microtask): the first message makes the logger.
   queueMicrotask(() => log.info("listening", { url }));
   const servicesOf = () => {
     if (!loaded) throw new Error("the server is still starting");

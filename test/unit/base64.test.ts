@@ -1,6 +1,15 @@
 // Guards strict base64 (the reference's rules): padded standard alphabet, canonical last symbol.
 import { expect, test } from "bun:test";
-import { isBase64 } from "../../src/protocol/process.ts";
+import { decodeStrictBase64, isBase64 } from "../../src/protocol/process.ts";
+
+/** A repeatable sequence in [0, 1) (a linear congruential generator), so a failure can be rerun. */
+function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
 
 test.each(["", "YQ==", "YWI=", "YWJj", "+/+/", "aGVsbG8="])("accepts %p", (text) => {
   expect(isBase64(text)).toBe(true);
@@ -21,14 +30,8 @@ test.each(["YW=j", "Y===", "YWJj====", "YW Jj", "YW\tJ", "YWJ\u00e9", "Y-Jj", "Y
 );
 
 test("agrees with decode-and-re-encode on random inputs", () => {
-  const { decodeStrictBase64 } =
-    require("../../src/protocol/process.ts") as typeof import("../../src/protocol/process.ts");
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ ";
-  let seed = 7;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
+  const random = seededRandom(7);
   for (let i = 0; i < 5000; i++) {
     // Valid encodings of random bytes, half of them with one character changed.
     const bytes = Buffer.from(
@@ -53,14 +56,8 @@ test("agrees with decode-and-re-encode on random inputs", () => {
 });
 
 test("isBase64 (an expression for short text) agrees with the strict decoder at every length", () => {
-  const { decodeStrictBase64 } =
-    require("../../src/protocol/process.ts") as typeof import("../../src/protocol/process.ts");
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n\té";
-  let seed = 11;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
+  const random = seededRandom(11);
   for (let i = 0; i < 6000; i++) {
     const length = i < 400 ? i : Math.floor(random() * 400);
     let text = Buffer.from(Array.from({ length }, () => Math.floor(random() * 256))).toString("base64");
