@@ -146,14 +146,13 @@ export class Child {
     return this.#hold.isHeld;
   }
 
-  /** Output notifications up to `seq` were flushed to the attached client. */
-  delivered(seq: number): void {
-    this.#hold.delivered(seq);
-  }
-
   /** The output notification at `seq` was dropped (a stalled reader). */
   undelivered(seq: number): void {
     this.#hold.undelivered(seq);
+  }
+
+  beforeAttachmentChange(): void {
+    this.#hold.beforeAttachmentChange();
   }
 
   attachmentChanged(): void {
@@ -341,9 +340,9 @@ export class Child {
       const part = bytes.subarray(start, start + MAX_CHUNK_BYTES);
       const chunk = new OutputChunk(this.#nextSeq++, stream, part, memory);
       this.#buffer.push(chunk, this.#hold);
-      // Detached, the notification goes nowhere.
-      if (!this.#hooks.isAttached()) this.#hold.undelivered(chunk.seq);
       this.#hooks.onEvent({ type: "output", processId: this.processId, chunk });
+      // Notified to the attached connection (it may have dropped it), or, detached, to nobody.
+      this.#hold.emitted(chunk.seq);
     }
     if (bytes.byteLength > 0) this.#wake();
   }

@@ -14,6 +14,7 @@ import type { ProgramCgroup } from "./cgroup.ts";
 import { Child, type ChildHooks } from "./child.ts";
 import { listProcesses } from "./family.ts";
 import { type ProcessHandle, type RunResult, startParams, startProcess } from "./handle.ts";
+import type { DeliveryFlow } from "./output-hold.ts";
 import type {
   ExecProcess,
   ProcessEvent,
@@ -71,7 +72,7 @@ export class LocalProcess implements ExecProcess {
   /** When each running program started, for its exit line's duration. */
   readonly #startedAt = new Map<string, number>();
   #isShutDown = false;
-  #flowControl: (() => Promise<void> | undefined) | null = null;
+  #flow: DeliveryFlow | null = null;
   /** A process of this session was released: the client reads output from the notifications. */
   #readsNotifications = false;
   #hasRead = false;
@@ -86,13 +87,13 @@ export class LocalProcess implements ExecProcess {
       releasesEvictedOutput: this.#options.releasesEvictedOutput,
       readPatienceMs: this.#options.readPatienceMs,
       firstReadPatienceMs: this.#options.firstReadPatienceMs,
-      isAttached: () => this.#flowControl !== null,
+      flow: () => this.#flow,
       readsNotifications: () => this.#readsNotifications,
       hasSessionRead: () => this.#hasRead,
       releasedByPatience: () => {
         this.#readsNotifications = true;
       },
-      beforeRead: () => this.#flowControl?.(),
+      beforeRead: () => this.#flow?.congestion(),
       onEvent: (event) => this.#emit(event),
       onClosed: (closed) => this.#forgetLater(closed),
     };
@@ -180,18 +181,15 @@ export class LocalProcess implements ExecProcess {
   }
 
   /**
-   * Who consumes the events decides when pipes are read: while `gate` returns a promise, no pipe
-   * is read (the programs block on write). Null: detached; each program is still held at its
-   * retention limit (output-hold.ts).
+   * The connection the events go to decides when pipes are read: while its congestion() is a
+   * promise, no pipe is read (the programs block on write), and it tells which notifications have
+   * reached its client (output-hold.ts). Null: detached; each program is still held at its
+   * retention limit.
    */
-  setFlowControl(gate: (() => Promise<void> | undefined) | null): void {
-    this.#flowControl = gate;
+  setFlowControl(flow: DeliveryFlow | null): void {
+    for (const child of this.#children.values()) child.beforeAttachmentChange();
+    this.#flow = flow;
     for (const child of this.#children.values()) child.attachmentChanged();
-  }
-
-  /** Output notifications of a process up to `seq` were flushed to the attached client. */
-  delivered(processId: string, seq: number): void {
-    this.#children.get(processId)?.delivered(seq);
   }
 
   /** The output notification of a process at `seq` was dropped (a stalled reader). */

@@ -20,6 +20,23 @@
 // says what it has. Unread is still what its afterSeq says.
 import type { OutputBuffer, RetentionMarks } from "./output-buffer.ts";
 
+/**
+ * The attached connection's side of its output notifications: whether they have left its send
+ * buffer, asked when needed (a mark taken as a notification is sent, compared later) rather than
+ * pushed after every send.
+ */
+export interface DeliveryFlow {
+  /** A promise while the reader is behind: the session's pipes wait on it. */
+  congestion(): Promise<void> | undefined;
+  /** A mark of everything sent so far, taken right after an output notification was sent. */
+  sentMark(): number;
+  /** Whether everything sent up to `mark` has left the send buffer (never early; once the
+   * buffer is empty, always). */
+  isFlushed(mark: number): boolean;
+  /** Call back once what has been sent so far has left the send buffer (or the connection closed). */
+  whenFlushed(callback: () => void): void;
+}
+
 /** The pause threshold is the retention budget of the hold's buffer (retainedOutputBytes). */
 export interface HoldOptions {
   /** How long a process never read waits before notified output counts as read. */
@@ -29,8 +46,8 @@ export interface HoldOptions {
   readPatienceMs: number;
   /** Whether the session has read any of its processes. */
   hasSessionRead(): boolean;
-  /** Whether the session has a connection that flushes notifications to a client now. */
-  isAttached(): boolean;
+  /** The connection that flushes notifications to a client now; null while detached. */
+  flow(): DeliveryFlow | null;
   /** The session reads from notifications (a process of it was released). */
   readsNotifications(): boolean;
   releasedByPatience(): void;
@@ -51,6 +68,12 @@ export class OutputHold implements RetentionMarks {
   #flushedSeq = 0;
   /** The newest output whose notification was dropped. */
   #droppedSeq = 0;
+  /** The newest output notified to the attached connection and not yet known flushed (0: none),
+   * with the connection's mark right after it was sent. */
+  #notifiedSeq = 0;
+  #notifiedMark = 0;
+  /** A released hold waits for its notifications to be flushed (see #update). */
+  #isWatchingFlush = false;
   #hasRead = false;
   #isReleased: boolean;
   #isDraining = false;
@@ -82,7 +105,9 @@ export class OutputHold implements RetentionMarks {
 
   /** Retention may evict chunks up to here beyond twice its budget (notified, maybe lost). */
   get releasedSeq(): number {
-    return this.#isReleased ? Math.max(this.#ackedSeq, this.#deliveredSeq) : this.#ackedSeq;
+    if (!this.#isReleased) return this.#ackedSeq;
+    this.#settle();
+    return Math.max(this.#ackedSeq, this.#deliveredSeq);
   }
 
   /** A process/read arrived: the client has everything up to `afterSeq` (at most `newestSeq`). */
@@ -109,17 +134,35 @@ export class OutputHold implements RetentionMarks {
     this.#open();
   }
 
-  /** Output notifications up to `seq` were flushed to the attached client. */
-  delivered(seq: number): void {
-    this.#flushedSeq = Math.max(this.#flushedSeq, seq);
-    this.#deliveredSeq = Math.max(this.#deliveredSeq, Math.min(seq, this.#gapSeq - 1));
-    if (this.#isReleased) this.#update();
+  /**
+   * The output chunk at `seq` was emitted: notified to the attached connection, unless that dropped
+   * it (undelivered, called while it was emitted) or the session is detached.
+   */
+  emitted(seq: number): void {
+    const flow = this.#options.flow();
+    if (!flow) {
+      this.undelivered(seq);
+      return;
+    }
+    if (seq === this.#droppedSeq) return;
+    this.#notifiedSeq = seq;
+    this.#notifiedMark = flow.sentMark();
   }
 
   /** The output chunk at `seq` was not notified: the client has not had it. */
   undelivered(seq: number): void {
     this.#droppedSeq = Math.max(this.#droppedSeq, seq);
     if (seq > this.#ackedSeq) this.#gapSeq = Math.min(this.#gapSeq, seq);
+  }
+
+  /**
+   * The session is about to change connections: what the current one has flushed counts, what it
+   * has not is not known to have reached the client (a later connection's marks are its own).
+   */
+  beforeAttachmentChange(): void {
+    this.#settle();
+    this.#notifiedSeq = 0;
+    this.#isWatchingFlush = false;
   }
 
   /** The session was attached or detached: a released hold may go on, a patience may end. */
@@ -138,6 +181,7 @@ export class OutputHold implements RetentionMarks {
       this.#waiter = { promise, resolve };
     }
     this.#startPatience();
+    if (this.#isReleased && this.#notifiedSeq !== 0) this.#watchFlush();
     return this.#waiter.promise;
   }
 
@@ -154,9 +198,38 @@ export class OutputHold implements RetentionMarks {
     return this.#buffer.retainedBytes >= limit && this.#buffer.bytesAfter(this.releasedSeq) >= limit;
   }
 
+  /** Notifications the attached connection has flushed since last asked now count as delivered. */
+  #settle(): void {
+    const seq = this.#notifiedSeq;
+    if (seq === 0) return;
+    const flow = this.#options.flow();
+    if (!flow?.isFlushed(this.#notifiedMark)) return;
+    this.#notifiedSeq = 0;
+    this.#flushedSeq = Math.max(this.#flushedSeq, seq);
+    this.#deliveredSeq = Math.max(this.#deliveredSeq, Math.min(seq, this.#gapSeq - 1));
+  }
+
   #update(): void {
-    if (this.#waiter && (this.#isDraining || !this.#isFull())) this.#open();
-    else if (this.#waiter) this.#startPatience();
+    if (!this.#waiter) return;
+    if (this.#isDraining || !this.#isFull()) {
+      this.#open();
+      return;
+    }
+    this.#startPatience();
+    // A released hold goes on as its notifications are flushed (they count as read).
+    if (this.#isReleased && this.#notifiedSeq !== 0) this.#watchFlush();
+  }
+
+  #watchFlush(): void {
+    const flow = this.#options.flow();
+    if (this.#isWatchingFlush || !flow) return;
+    this.#isWatchingFlush = true;
+    flow.whenFlushed(() => {
+      // A connection given up since (see beforeAttachmentChange) no longer decides.
+      if (this.#options.flow() !== flow) return;
+      this.#isWatchingFlush = false;
+      this.#update();
+    });
   }
 
   #startPatience(): void {
@@ -185,10 +258,11 @@ export class OutputHold implements RetentionMarks {
    */
   #endPatience(): void {
     if (!this.#waiter) return;
+    this.#settle();
     // Everything retained was flushed to the client, or its notification dropped (the client was
     // told, and has not come for it).
     const isNotified = Math.max(this.#flushedSeq, this.#droppedSeq) >= this.#buffer.newestSeq;
-    if (this.#options.isAttached() && isNotified) {
+    if (this.#options.flow() !== null && isNotified) {
       this.#isReleased = true;
       this.#gapSeq = Number.POSITIVE_INFINITY;
       this.#deliveredSeq = this.#flushedSeq;

@@ -53,6 +53,7 @@ export class RpcPeer {
   readonly #pending = new Map<RequestId, Pending>();
   #nextId = 1;
   #closedError: Error | null = null;
+  #sentChars = 0;
 
   constructor(transport: Transport, handlers: PeerHandlers = {}) {
     this.#transport = transport;
@@ -61,6 +62,11 @@ export class RpcPeer {
 
   get isClosed(): boolean {
     return this.#closedError !== null;
+  }
+
+  /** Characters of every message handed to the transport so far. */
+  get sentChars(): number {
+    return this.#sentChars;
   }
 
   /** Feed one received frame (text, or binary holding UTF-8 JSON). */
@@ -164,6 +170,7 @@ export class RpcPeer {
   }
 
   #send(text: string): void {
+    this.#sentChars += text.length;
     try {
       this.#transport.send(text);
     } catch (error) {

@@ -129,9 +129,9 @@ export class ServerConnection {
     this.#flow = new OutputFlow(
       {
         buffered: () => transport.bufferedAmount?.() ?? 0,
+        sentChars: () => this.#peer.sentChars,
         isClosed: () => this.#peer.isClosed,
         notify: (method, params) => this.#peer.notify(method, params),
-        flushed: (processId, seq) => this.#flushed(processId, seq),
         dropped: (processId, seq) => this.#attachment?.session.process.undelivered(processId, seq),
       },
       services.limits,
@@ -223,10 +223,7 @@ export class ServerConnection {
 
   #initialize(params: InitializeParams): InitializeResult {
     if (this.#state !== "new") throw new InvalidRequest("initialize may only be sent once per connection");
-    const sink: EventSink = {
-      deliver: (event) => this.#deliver(event),
-      congestion: () => this.#flow.congestion(),
-    };
+    const sink: EventSink = { deliver: (event) => this.#deliver(event), flow: this.#flow };
     const { sessions } = this.#services;
     const attachment = params.resumeSessionId
       ? sessions.resume(params.resumeSessionId, sink)
@@ -305,13 +302,6 @@ export class ServerConnection {
       return;
     }
     this.#peer.notifyFrame(notificationFrame(event));
-    if (event.type === "output") this.#flow.sent(event.processId, event.chunk.seq);
-  }
-
-  /** Only what reached this connection's client while it held the session counts (output-hold.ts). */
-  #flushed(processId: string, seq: number): void {
-    const attachment = this.#attachment;
-    if (attachment?.isCurrent && !attachment.isDetached) attachment.session.process.delivered(processId, seq);
   }
 
   /** The attachment a method may use (the handlers are set with it), or the handshake's refusal. */

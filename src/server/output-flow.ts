@@ -3,7 +3,14 @@
 // than them loses nothing. A reader that stays behind for slowReaderMs is stalled: from then on
 // the pipes are read again and its output notifications dropped (process/read still has the
 // data), so a client that stops reading can hold neither our memory nor its programs.
+//
+// It also tells the output hold which notifications have left the send buffer. A mark is the
+// count of characters handed to the transport, taken after a notification; the transport has
+// written everything up to a mark once the characters sent since outnumber what it still holds
+// (buffered() counts bytes, at least one per character, so this is never early, and once the
+// buffer is empty it is always so).
 import { logger } from "../log.ts";
+import type { DeliveryFlow } from "../process/output-hold.ts";
 import type { OutputStream, ProcessEvent } from "../process/types.ts";
 import type { Notification } from "../protocol/methods.ts";
 import type { Limits } from "./limits.ts";
@@ -16,20 +23,20 @@ export const OUTPUT_DROPPED: Notification = "process/outputDropped";
 export interface FlowTarget {
   /** Bytes sent but not yet taken by the peer. */
   buffered(): number;
+  /** Characters of every message handed to the transport so far. */
+  sentChars(): number;
   isClosed(): boolean;
   notify(method: Notification, params: object): void;
-  /** Output notifications of a process up to `seq` have left the send buffer. */
-  flushed(processId: string, seq: number): void;
   /** An output notification was dropped: the client has not had it. */
   dropped(processId: string, seq: number): void;
 }
 
-export class OutputFlow {
+export class OutputFlow implements DeliveryFlow {
   #isDropping = false;
   #drained: Promise<void> | null = null;
   #onDrain: (() => void) | null = null;
-  /** Output notifications sent and not yet flushed: the newest seq per process. */
-  #unflushed = new Map<string, number>();
+  /** Called once the send buffer is empty (see whenFlushed). */
+  #flushWaiters: (() => void)[] = [];
   #isCheckQueued = false;
 
   constructor(
@@ -53,13 +60,21 @@ export class OutputFlow {
     this.#checkFlushed();
   }
 
+  sentMark(): number {
+    return this.target.sentChars();
+  }
+
+  isFlushed(mark: number): boolean {
+    return !this.target.isClosed() && this.target.sentChars() - this.target.buffered() >= mark;
+  }
+
   /**
-   * An output notification went to the transport. It counts as flushed once the send buffer is
-   * empty: checked after the transport's own flush of this tick (a microtask queued before this
-   * one), else at the next drain.
+   * Checked after the transport's own flush of this tick (its microtask was queued with the
+   * tick's first send, before this one), else at the next drain. A connection that closes first
+   * may never call back: the hold stops waiting on it when the session changes connections.
    */
-  sent(processId: string, seq: number): void {
-    this.#unflushed.set(processId, seq);
+  whenFlushed(callback: () => void): void {
+    this.#flushWaiters.push(callback);
     if (this.#isCheckQueued) return;
     this.#isCheckQueued = true;
     queueMicrotask(() => {
@@ -69,10 +84,11 @@ export class OutputFlow {
   }
 
   #checkFlushed(): void {
-    if (this.#unflushed.size === 0 || this.target.buffered() > 0 || this.target.isClosed()) return;
-    const flushed = this.#unflushed;
-    this.#unflushed = new Map();
-    for (const [processId, seq] of flushed) this.target.flushed(processId, seq);
+    if (this.#flushWaiters.length === 0) return;
+    if (this.target.buffered() > 0) return;
+    const waiters = this.#flushWaiters;
+    this.#flushWaiters = [];
+    for (const waiter of waiters) waiter();
   }
 
   /**

@@ -4,6 +4,7 @@ import { customAlphabet } from "nanoid";
 import { InvalidRequest, SessionAttached } from "../errors.ts";
 import { logger } from "../log.ts";
 import { LocalProcess, type LocalProcessOptions } from "../process/local.ts";
+import type { DeliveryFlow } from "../process/output-hold.ts";
 import type { ProcessEvent } from "../process/types.ts";
 import type { Gauges, Metrics } from "./metrics.ts";
 
@@ -19,8 +20,8 @@ export function newSessionId(): string {
 /** Where an attached session's events go: a connection. */
 export interface EventSink {
   deliver(event: ProcessEvent): void;
-  /** A promise while the reader is behind: the session's pipes wait for it. */
-  congestion(): Promise<void> | undefined;
+  /** Its pacing of the session's pipes, and which notifications have reached its client. */
+  readonly flow: DeliveryFlow;
 }
 
 /** The id as logs show it: enough to follow a session, not enough to resume it. */
@@ -186,7 +187,7 @@ export class SessionRegistry {
     session.attachment?.revoke();
     const attachment = new Attachment(session, sink);
     // The attached reader paces the pipes; detached, they are read freely (retention bounds them).
-    session.process.setFlowControl(() => sink.congestion());
+    session.process.setFlowControl(sink.flow);
     session.attachment = attachment;
     session.deadline = null;
     return attachment;
