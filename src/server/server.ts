@@ -6,7 +6,7 @@ import type { Server, ServerWebSocket } from "bun";
 import { logger } from "../log.ts";
 import { refusal } from "./admission.ts";
 import type { ConnectionServices, ServerConnection } from "./connection.ts";
-import { Keepalive } from "./keepalive.ts";
+import { type Heard, Keepalive } from "./keepalive.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions, type ServerOverrides } from "./server-options.ts";
 import type { Containment } from "./services.ts";
@@ -18,7 +18,7 @@ const log = logger("server");
 
 type Core = typeof import("./services.ts");
 
-interface SocketData {
+interface SocketData extends Heard {
   connection?: ServerConnection;
   /** Frames that arrived before the services were loaded. */
   queued?: (string | Buffer)[];
@@ -110,12 +110,13 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
         }
       },
       message(ws, message) {
-        keepalive.heard(ws);
-        if (ws.data.connection) ws.data.connection.receive(message);
-        else ws.data.queued?.push(message);
+        const { data } = ws;
+        data.heard = true;
+        if (data.connection) data.connection.receive(message);
+        else data.queued?.push(message);
       },
       pong(ws) {
-        keepalive.heard(ws);
+        ws.data.heard = true;
       },
       drain(ws) {
         ws.data.connection?.drained();
