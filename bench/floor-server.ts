@@ -8,7 +8,8 @@
 // answers) and fs/readDirectory (readdir with file types, a link's target stat'd), all with
 // node:fs's synchronous calls, as a plain server of small local files would; plain paths only (the
 // bench speaks file:// URIs to ref-0.171 alone). What it spends is Bun's (spawn, pipes, terminal,
-// websocket, files) and the kernel's; what ours spends above it is ours to cut. `bun run bench --kinds ours-bin,reference,floor` runs it like a server (bench/servers.ts);
+// websocket, files) and the kernel's; what ours spends above it is ours to cut.
+// `bun run bench --kinds ours-bin,reference,floor` runs it like a server (bench/servers.ts);
 // `bun bench/floor-server.ts` prints its URL and serves until SIGINT/SIGTERM. Not a server to use:
 // no checks, no limits.
 import { lstatSync, readdirSync, readFileSync, type Stats, statSync, writeFileSync } from "node:fs";
