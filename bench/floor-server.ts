@@ -2,11 +2,17 @@
 // none of the server's schemas, sessions, retention, output hold or logging. It answers
 // initialize, process/start (real pipes, or a terminal), process/write and process/terminate,
 // sends output as one text frame per 32 KiB chunk (pipes wait while the send buffer is past the
-// server's default, as ours do), then exited after the pipes end, then closed. What it spends is
-// Bun's (spawn, pipes, terminal, websocket) and the kernel's; what ours spends above it is ours to
-// cut. `bun run bench --kinds ours-bin,reference,floor` runs it like a server (bench/servers.ts);
+// server's default, as ours do), then exited after the pipes end, then closed. For the fs
+// workload it answers fs/readFile (the file read whole, base64 in one template, one frame),
+// fs/writeFile (base64 decoded, written), fs/getMetadata (lstat, stat for a link: the fields ours
+// answers) and fs/readDirectory (readdir with file types, a link's target stat'd), all with
+// node:fs's synchronous calls, as a plain server of small local files would; plain paths only (the
+// bench speaks file:// URIs to ref-0.171 alone). What it spends is Bun's (spawn, pipes, terminal,
+// websocket, files) and the kernel's; what ours spends above it is ours to cut.
+// `bun run bench --kinds ours-bin,reference,floor` runs it like a server (bench/servers.ts);
 // `bun bench/floor-server.ts` prints its URL and serves until SIGINT/SIGTERM. Not a server to use:
 // no checks, no limits.
+import { lstatSync, readdirSync, readFileSync, type Stats, statSync, writeFileSync } from "node:fs";
 import type { ServerWebSocket, Subprocess } from "bun";
 import { openPipes, type StdinPipe } from "../src/process/pipes.ts";
 
@@ -107,6 +113,43 @@ function start(ws: ServerWebSocket<Socket>, id: number, params: StartParams): vo
   });
 }
 
+/** The fs workload's calls: each answers its result, or throws (answered as an error). */
+const FS: Record<
+  string,
+  (ws: ServerWebSocket<Socket>, id: number, params: { path: string; dataBase64?: string }) => void
+> = {
+  "fs/readFile": (ws, id, { path }) =>
+    ws.sendText(`{"id":${JSON.stringify(id)},"result":{"dataBase64":"${readFileSync(path).toBase64()}"}}`),
+  "fs/writeFile": (ws, id, { path, dataBase64 }) => {
+    writeFileSync(path, Buffer.from(dataBase64 as string, "base64"));
+    answer(ws, id, {});
+  },
+  "fs/getMetadata": (ws, id, { path }) => {
+    const link = lstatSync(path);
+    const info: Stats = link.isSymbolicLink() ? statSync(path) : link;
+    answer(ws, id, {
+      isDirectory: info.isDirectory(),
+      isFile: info.isFile(),
+      isSymlink: link.isSymbolicLink(),
+      size: info.size,
+      createdAtMs: Math.floor(info.birthtimeMs),
+      modifiedAtMs: Math.floor(info.mtimeMs),
+    });
+  },
+  "fs/readDirectory": (ws, id, { path }) => {
+    const entries = [];
+    for (const dirent of readdirSync(path, { withFileTypes: true })) {
+      // A dangling link has no type and is left out, as ours does.
+      const info = dirent.isSymbolicLink()
+        ? statSync(`${path}/${dirent.name}`, { throwIfNoEntry: false })
+        : dirent;
+      if (info)
+        entries.push({ fileName: dirent.name, isDirectory: info.isDirectory(), isFile: info.isFile() });
+    }
+    answer(ws, id, { entries });
+  },
+};
+
 function answer(ws: ServerWebSocket<Socket>, id: number, result: unknown): void {
   ws.sendText(JSON.stringify({ id, result }));
 }
@@ -132,6 +175,15 @@ const server = Bun.serve<Socket>({
       const { id, method, params } = message;
       if (method === "initialize") return answer(ws, id, { sessionId: "floor" });
       if (method === "process/start") return start(ws, id, params);
+      const fs = FS[method];
+      if (fs) {
+        try {
+          return fs(ws, id, params);
+        } catch (error) {
+          ws.sendText(JSON.stringify({ id, error: { code: -32603, message: String(error) } }));
+          return;
+        }
+      }
       const started = processes.get(params?.processId);
       if (method === "process/write") {
         const bytes = Buffer.from(params.chunk, "base64");

@@ -1,9 +1,12 @@
-// What one 1 MiB fs/readFile and fs/writeFile costs the server: wall time per call and the server
-// process's CPU time per call (utime + stime from /proc, so the load generator's own work and the
-// machine's other load do not count), the servers alternating round by round, each round on a
-// fresh server, warm (a quarter as many calls first, untimed); medians over rounds.
-// `bun bench/fs-cpu.ts [--kinds ours-bin,reference] [--rounds 5] [--calls 400]`
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// What one fs call of the bench's fs workload costs the server (a 1 MiB fs/readFile and
+// fs/writeFile; with --ops, also fs/getMetadata of that file and fs/readDirectory of 1000 entries):
+// wall time per call and the server process's CPU time per call (utime + stime from /proc, so the
+// load generator's own work and the machine's other load do not count), the servers alternating
+// round by round, each round on a fresh server, warm (a quarter as many calls first, untimed);
+// medians over rounds. --calls is for the 1 MiB calls; getMetadata makes 25 times as many.
+// `bun bench/fs-cpu.ts [--kinds ours-bin,reference,floor] [--rounds 5] [--calls 400]
+//  [--ops readFile,writeFile,getMetadata,readDirectory]`
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,11 +18,12 @@ const { values } = parseArgs({
     kinds: { type: "string", default: "ours-bin,reference" },
     rounds: { type: "string", default: "5" },
     calls: { type: "string", default: "400" },
+    ops: { type: "string", default: "readFile,writeFile" },
   },
 });
 const kinds = values.kinds.split(",") as ServerKind[];
 const rounds = Number(values.rounds);
-const calls = Number(values.calls);
+const baseCalls = Number(values.calls);
 
 /** CPU time of a process so far, in ms (clock ticks are 10 ms here: use a few hundred calls). */
 function cpuMs(pid: number): number {
@@ -33,16 +37,28 @@ writeFileSync(join(dir, "one-mib"), data);
 const writeParams = Buffer.from(
   JSON.stringify({ path: join(dir, "w"), dataBase64: data.toString("base64") }),
 );
-const ops = {
-  readFile: (client: LeanClient) => client.call("fs/readFile", { path: join(dir, "one-mib") }),
-  writeFile: (client: LeanClient) => client.call("fs/writeFile", writeParams),
+const listing = join(dir, "listing");
+mkdirSync(listing);
+for (let i = 0; i < 1000; i++) writeFileSync(join(listing, `entry-${i}`), "");
+/** Each call, and how many of them a round makes per --calls. */
+const ALL_OPS: Record<string, [(client: LeanClient) => Promise<unknown>, number]> = {
+  readFile: [(client) => client.call("fs/readFile", { path: join(dir, "one-mib") }), 1],
+  writeFile: [(client) => client.call("fs/writeFile", writeParams), 1],
+  getMetadata: [(client) => client.call("fs/getMetadata", { path: join(dir, "one-mib") }), 25],
+  readDirectory: [(client) => client.call("fs/readDirectory", { path: listing }), 1],
 };
+const ops = values.ops.split(",").map((op) => {
+  const entry = ALL_OPS[op];
+  if (!entry) throw new Error(`unknown op ${op}; expected one of ${Object.keys(ALL_OPS).join(", ")}`);
+  return [op, ...entry] as const;
+});
 const samples = new Map<string, { wall: number[]; cpu: number[] }>();
 try {
   for (let round = 0; round < rounds; round++) {
     for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
-      for (const [op, call] of Object.entries(ops)) {
+      for (const [op, call, scale] of ops) {
         const server = await startBenchServer(kind);
+        const calls = baseCalls * scale;
         try {
           const client = await LeanClient.connect(server.url);
           for (let i = 0; i < calls / 4; i++) await call(client);
@@ -71,5 +87,5 @@ console.log("| call | server | wall µs/call | server CPU µs/call |");
 console.log("|---|---|---:|---:|");
 for (const [key, { wall, cpu }] of samples) {
   const [op, kind] = key.split("|");
-  console.log(`| ${op} 1 MiB | ${kind} | ${median(wall).toFixed(0)} | ${median(cpu).toFixed(0)} |`);
+  console.log(`| ${op} | ${kind} | ${median(wall).toFixed(0)} | ${median(cpu).toFixed(0)} |`);
 }

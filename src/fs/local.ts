@@ -58,6 +58,14 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
 const lstat = async (path: string) => lstatSync(path);
 const stat = async (path: string) => statSync(path);
 
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
 const isSpecial = (info: Stats) => !info.isFile() && !info.isDirectory() && !info.isSymbolicLink();
 
 /**
@@ -185,6 +193,11 @@ export class LocalFileSystem implements FileSystem {
   }
 
   async getMetadata(path: string): Promise<FileMetadata> {
+    return this.getMetadataNow(path);
+  }
+
+  /** getMetadata's answer, before this returns (an lstat, and a stat for a link, take microseconds). */
+  getMetadataNow(path: string): FileMetadata {
     const target = absolutePath(path);
     let link: Stats;
     let info: Stats;
@@ -208,18 +221,15 @@ export class LocalFileSystem implements FileSystem {
   async readDirectory(path: string): Promise<DirectoryEntry[]> {
     const target = absolutePath(path);
     return guarded(async () => {
-      const dirents = await readdir(target, { withFileTypes: true });
-      const entries = await Promise.all(
-        dirents.map(async (dirent): Promise<DirectoryEntry | null> => {
-          if (!dirent.isSymbolicLink()) {
-            return { fileName: dirent.name, isDirectory: dirent.isDirectory(), isFile: dirent.isFile() };
-          }
-          // Links report what they point to; a dangling link has no type and is left out.
-          const info = await stat(join(target, dirent.name)).catch(() => null);
-          return info && { fileName: dirent.name, isDirectory: info.isDirectory(), isFile: info.isFile() };
-        }),
-      );
-      return entries.filter((entry): entry is DirectoryEntry => entry !== null);
+      const entries: DirectoryEntry[] = [];
+      for (const dirent of await readdir(target, { withFileTypes: true })) {
+        // Links report what they point to (a stat, synchronous as above); a dangling link has no
+        // type and is left out.
+        const info = dirent.isSymbolicLink() ? statOrNull(join(target, dirent.name)) : dirent;
+        if (info)
+          entries.push({ fileName: dirent.name, isDirectory: info.isDirectory(), isFile: info.isFile() });
+      }
+      return entries;
     });
   }
 

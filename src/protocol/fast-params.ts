@@ -1,5 +1,6 @@
 // Hand-written checks for the params that come by the thousand: those of process/start,
-// process/write, process/read and process/terminate (the envelope's are in codec.ts); and those
+// process/write, process/read and process/terminate (the envelope's are in codec.ts), those of
+// fs/readFile, fs/writeFile, fs/getMetadata and fs/readDirectory (an agent's file calls); and those
 // of initialize, which every connection sends first, so that a well-formed handshake is answered
 // without building and compiling a schema (a start's first answer waits for it). Each
 // answers, for a value JSON.parse made, what its zod schema would give, or `undefined` when the
@@ -9,6 +10,7 @@
 // (bench/spawn-path.ts). test/unit/fast-params.test.ts holds each of these to its schema on
 // valid, invalid and odd inputs.
 import { isBase64 } from "./codec.ts";
+import type { FsGetMetadataParams, FsReadFileParams, FsWriteFileParams } from "./fs.ts";
 import type { InitializeParams } from "./initialize.ts";
 import { decodePath, PathError } from "./path.ts";
 import type {
@@ -192,6 +194,38 @@ export function fastInitializeParams(params: unknown): InitializeParams | undefi
   return optionals(params, out, INITIALIZE_OPTIONAL) ? (out as InitializeParams) : undefined;
 }
 
+// The fs calls: a path, and the optional sandbox context (SandboxContext's zod schema checks a
+// present one: the fast path saves only the rest).
+const SANDBOXED: [string, Check][] = [["sandbox", sandboxContext]];
+const READ_FILE_OPTIONAL: [string, Check][] = [["maxBytes", asCount], ...SANDBOXED];
+
+/** fs/getMetadata's and fs/readDirectory's params (the same schema). */
+export function fastPathParams(params: unknown): FsGetMetadataParams | undefined {
+  if (!isPlain(params)) return undefined;
+  const path = absolutePath(params.path);
+  if (path === undefined) return undefined;
+  const out: Plain = { path };
+  return optionals(params, out, SANDBOXED) ? (out as FsGetMetadataParams) : undefined;
+}
+
+export function fastReadFileParams(params: unknown): FsReadFileParams | undefined {
+  if (!isPlain(params)) return undefined;
+  const path = absolutePath(params.path);
+  if (path === undefined) return undefined;
+  const out: Plain = { path };
+  return optionals(params, out, READ_FILE_OPTIONAL) ? (out as FsReadFileParams) : undefined;
+}
+
+/** dataBase64 is only required to be a string here, as in the schema (the handler checks it). */
+export function fastWriteFileParams(params: unknown): FsWriteFileParams | undefined {
+  if (!isPlain(params)) return undefined;
+  const path = absolutePath(params.path);
+  const { dataBase64 } = params;
+  if (path === undefined || typeof dataBase64 !== "string") return undefined;
+  const out: Plain = { path, dataBase64 };
+  return optionals(params, out, SANDBOXED) ? (out as FsWriteFileParams) : undefined;
+}
+
 /** The fast parse of a method's params, where there is one. */
 export const FAST_PARAMS: Partial<Record<string, (params: unknown) => unknown>> = {
   initialize: fastInitializeParams,
@@ -199,4 +233,8 @@ export const FAST_PARAMS: Partial<Record<string, (params: unknown) => unknown>> 
   "process/write": fastWriteParams,
   "process/read": fastReadParams,
   "process/terminate": fastProcessIdParams,
+  "fs/readFile": fastReadFileParams,
+  "fs/writeFile": fastWriteFileParams,
+  "fs/getMetadata": fastPathParams,
+  "fs/readDirectory": fastPathParams,
 };

@@ -50,9 +50,10 @@ export class FsHandler {
     return {};
   }
 
+  /** Answered at once (a value, not a promise). */
   getMetadata(params: FsGetMetadataParams) {
     checkFsAccess(params.sandbox, params.path, "read");
-    return this.fs.getMetadata(params.path);
+    return this.fs.getMetadataNow(params.path);
   }
 
   async readDirectory(params: FsReadDirectoryParams) {

@@ -90,6 +90,23 @@ const plainParams: Record<string, Record<string, unknown>[]> = {
     { processId: "p", extra: true },
     ...paramsOf("process/terminate"),
   ],
+  "fs/readFile": [
+    { path: "/tmp/x" },
+    { path: "file:///tmp/a%20b/../c", maxBytes: 10, sandbox: null },
+    { path: "//a/./b", maxBytes: null, extra: 1 },
+    ...paramsOf("fs/readFile"),
+  ],
+  "fs/writeFile": [
+    { path: "/tmp/x", dataBase64: "eAo=" },
+    { path: "file:///tmp/y", dataBase64: "not base64: the handler decides", sandbox: null, extra: [] },
+    ...paramsOf("fs/writeFile"),
+  ],
+  "fs/getMetadata": [
+    { path: "/tmp" },
+    { path: "file:///", sandbox: null, extra: {} },
+    ...paramsOf("fs/getMetadata"),
+  ],
+  "fs/readDirectory": [{ path: "/tmp/" }, { path: "file:///tmp/x/..", sandbox: null }],
 };
 
 /** Values that are wrong, or right, for some member or other. */
