@@ -13,14 +13,20 @@ export interface Gauges {
 const PREFIX = "codex_exec_server";
 
 export class Metrics {
-  readonly #requests = new Map<string, number>();
+  /** Per method (a table without a prototype: the counts are looked up per request). */
+  readonly #requests: Record<string, number> = Object.create(null);
   readonly #errors = new Map<string, number>();
   #outputBytes = 0;
   #notificationsDropped = 0;
 
   request(method: string): void {
-    const label = isMethod(method) ? method : "other";
-    this.#requests.set(label, (this.#requests.get(label) ?? 0) + 1);
+    const counts = this.#requests;
+    const count = counts[method];
+    if (count !== undefined) counts[method] = count + 1;
+    else {
+      const label = isMethod(method) ? method : "other";
+      counts[label] = (counts[label] ?? 0) + 1;
+    }
   }
 
   failed(method: string): void {
@@ -42,8 +48,10 @@ export class Metrics {
       lines.push(`# HELP ${PREFIX}_${name} ${help}`, `# TYPE ${PREFIX}_${name} ${type}`);
       for (const [labels, value] of samples) lines.push(`${PREFIX}_${name}${labels} ${value}`);
     };
-    const byMethod = (counts: Map<string, number>): [string, number][] =>
-      [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([method, n]) => [`{method="${method}"}`, n]);
+    const byMethod = (counts: Map<string, number> | Record<string, number>): [string, number][] =>
+      (counts instanceof Map ? [...counts] : Object.entries(counts))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([method, n]) => [`{method="${method}"}`, n]);
     metric("sessions", "gauge", "Sessions alive, by whether a connection holds them.", [
       ['{state="attached"}', gauges.sessionsAttached],
       ['{state="detached"}', gauges.sessionsDetached],
