@@ -14,7 +14,13 @@ import {
 import { LINUX_SANDBOX_TYPE, sandboxedPids } from "../sandbox/launch.ts";
 import type { ProgramCgroup } from "./cgroup.ts";
 import { killFamily, type ProcessInfo } from "./family.ts";
-import { OutputBuffer, OutputChunk, PTY_UNREAD_FACTOR, ReadMemory } from "./output-buffer.ts";
+import {
+  OutputBuffer,
+  OutputChunk,
+  PTY_UNREAD_FACTOR,
+  RELEASED_READ_BYTES,
+  ReadMemory,
+} from "./output-buffer.ts";
 import { type HoldOptions, OutputHold } from "./output-hold.ts";
 import type { StdinPipe } from "./pipes.ts";
 import { spawnChild } from "./spawn.ts";
@@ -333,9 +339,10 @@ export class Child {
 
   /** Output becomes chunks of at most MAX_CHUNK_BYTES. */
   #output(stream: OutputStream, bytes: Uint8Array): void {
-    const memory = this.#hooks.releasesEvictedOutput
-      ? ReadMemory.of(bytes, Math.ceil(bytes.byteLength / MAX_CHUNK_BYTES))
-      : undefined;
+    const memory =
+      this.#hooks.releasesEvictedOutput && bytes.byteLength >= RELEASED_READ_BYTES
+        ? ReadMemory.of(bytes, Math.ceil(bytes.byteLength / MAX_CHUNK_BYTES))
+        : undefined;
     for (let start = 0; start < bytes.byteLength; start += MAX_CHUNK_BYTES) {
       const part = bytes.subarray(start, start + MAX_CHUNK_BYTES);
       const chunk = new OutputChunk(this.#nextSeq++, stream, part, memory);
@@ -413,6 +420,7 @@ export class Child {
   }
 
   #wake(): void {
+    if (this.#waiters.size === 0) return;
     for (const waiter of this.#waiters) waiter();
     this.#waiters.clear();
   }

@@ -45,6 +45,13 @@ export class OutputChunk {
  * notification is encoded as its chunk is emitted, and a process/read answer takes its chunks with
  * their base64 already made (OutputChunk.withBase64), so a later eviction cannot empty them.
  */
+/**
+ * Reads smaller than this are left to the collector: their memory is little, and taking a read's
+ * buffer and keeping its record costs more per read than giving a small one back early saves (an
+ * echo's reads are a few bytes). A flood's reads, whose dead memory was the growth, are large.
+ */
+export const RELEASED_READ_BYTES = 16 * 1024;
+
 export class ReadMemory {
   #retained: number;
 
