@@ -23,15 +23,13 @@ import {
 } from "./output-buffer.ts";
 import { type HoldOptions, OutputHold } from "./output-hold.ts";
 import type { StdinPipe } from "./pipes.ts";
-import { spawnChild } from "./spawn.ts";
+import { type SpawnCallbacks, spawnChild } from "./spawn.ts";
 import type { ProcessEvent, ReadOptions, ReadResult, StartParams } from "./types.ts";
 
 export interface ChildHooks extends HoldOptions {
   retainedOutputBytes: number;
   /** Evicted output's memory is given back at once (see ReadMemory in output-buffer.ts). */
   releasesEvictedOutput?: boolean;
-  /** A promise while whoever reads the output is behind (see LocalProcess.setFlowControl). */
-  beforeRead(): Promise<void> | undefined;
   onEvent(event: ProcessEvent): void;
   onClosed(child: Child): void;
 }
@@ -87,7 +85,8 @@ interface ExitStatus {
   signal: string | null;
 }
 
-export class Child {
+/** A Child is its program's SpawnCallbacks: the runtime's reads call it without a closure between. */
+export class Child implements SpawnCallbacks {
   readonly processId: string;
   readonly isTty: boolean;
   /** What confined the program (`none` unless its process/start asked for a sandbox). */
@@ -121,11 +120,7 @@ export class Child {
       options.tty ? PTY_UNREAD_FACTOR * retainedOutputBytes : Number.POSITIVE_INFINITY,
     );
     this.#hold = new OutputHold(this.#buffer, hooks);
-    const spawned = spawnChild(options, {
-      onOutput: (stream, bytes) => this.#output(stream, bytes),
-      onStreamEnd: () => this.#streamEnded(),
-      beforeRead: () => hooks.beforeRead() ?? this.#hold.gate(),
-    });
+    const spawned = spawnChild(options, this);
     this.#subprocess = spawned.subprocess;
     this.sandboxType = spawned.sandboxType;
     this.#stdin = spawned.stdin;
@@ -337,8 +332,13 @@ export class Child {
     };
   }
 
+  /** Before each pipe read: the attached reader's congestion, else the output hold's gate. */
+  beforeRead(): Promise<void> | undefined {
+    return this.#hooks.flow()?.congestion() ?? this.#hold.gate();
+  }
+
   /** Output becomes chunks of at most MAX_CHUNK_BYTES. */
-  #output(stream: OutputStream, bytes: Uint8Array): void {
+  onOutput(stream: OutputStream, bytes: Uint8Array): void {
     const memory =
       this.#hooks.releasesEvictedOutput && bytes.byteLength >= RELEASED_READ_BYTES
         ? ReadMemory.of(bytes, Math.ceil(bytes.byteLength / MAX_CHUNK_BYTES))
@@ -401,7 +401,7 @@ export class Child {
     }
   }
 
-  #streamEnded(): void {
+  onStreamEnd(): void {
     this.#openStreams--;
     if (this.#openStreams === 0) this.#onStreamsEnded?.();
     this.#maybeClose();

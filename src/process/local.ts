@@ -93,7 +93,6 @@ export class LocalProcess implements ExecProcess {
       releasedByPatience: () => {
         this.#readsNotifications = true;
       },
-      beforeRead: () => this.#flow?.congestion(),
       onEvent: (event) => this.#emit(event),
       onClosed: (closed) => this.#forgetLater(closed),
     };

@@ -25,8 +25,8 @@ const log = logger("rpc");
 export interface Transport {
   send(text: string): void;
   close(code?: number, reason?: string): void;
-  /** Bytes sent but not yet taken by the peer, where the transport can tell. */
-  bufferedAmount?(): number;
+  /** Bytes sent but not yet taken by the peer, where the transport can tell (called without its object). */
+  readonly bufferedAmount?: () => number;
 }
 
 export interface PeerHandlers {

@@ -128,7 +128,7 @@ export class ServerConnection {
     });
     this.#flow = new OutputFlow(
       {
-        buffered: () => transport.bufferedAmount?.() ?? 0,
+        buffered: transport.bufferedAmount ?? (() => 0),
         sentChars: () => this.#peer.sentChars,
         isClosed: () => this.#peer.isClosed,
         notify: (method, params) => this.#peer.notify(method, params),
