@@ -48,9 +48,9 @@ export class OutputChunk {
 /**
  * Reads smaller than this are left to the collector: their memory is little, and taking a read's
  * buffer and keeping its record costs more per read than giving a small one back early saves (an
- * echo's reads are a few bytes). A flood's reads, whose dead memory was the growth, are large.
+ * echo's reads are a few bytes). A flood's reads, whose dead memory was the growth, are pages.
  */
-export const RELEASED_READ_BYTES = 16 * 1024;
+export const RELEASED_READ_BYTES = 1024;
 
 export class ReadMemory {
   #retained: number;

@@ -145,6 +145,12 @@ export class OutputHold implements RetentionMarks {
       return;
     }
     if (seq === this.#droppedSeq) return;
+    // One mark is kept. Where what is delivered decides (a released hold whose retention is at
+    // the limit: its gate and retention's eviction read it), the one before is counted first if it
+    // has been flushed (sent in an earlier tick, most often), so that delivery keeps up; a mark
+    // flushed implies every earlier one, so nothing is lost by skipping this below the limit.
+    if (this.#isReleased && this.#notifiedSeq !== 0 && this.#buffer.retainedBytes >= this.#limitBytes)
+      this.#settle();
     this.#notifiedSeq = seq;
     this.#notifiedMark = flow.sentMark();
   }

@@ -175,8 +175,15 @@ export function encodeOutputNotification(
   stream: "stdout" | "stderr" | "pty",
   bytes: Uint8Array,
 ): string {
-  return `{"method":"process/output","params":{"processId":${JSON.stringify(processId)},"seq":${seq},"stream":"${stream}","chunk":"${bytes.toBase64()}"}}`;
+  if (processId !== quotedId.processId) {
+    quotedId.processId = processId;
+    quotedId.json = JSON.stringify(processId);
+  }
+  return `{"method":"process/output","params":{"processId":${quotedId.json},"seq":${seq},"stream":"${stream}","chunk":"${bytes.toBase64()}"}}`;
 }
+
+/** The last processId encodeOutputNotification wrote, as JSON: a process's chunks come in runs. */
+const quotedId = { processId: "", json: '""' };
 
 function hasBase64Member(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;

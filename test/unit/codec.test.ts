@@ -85,7 +85,8 @@ test.each([0, 1, 2, 3, 100, 32 * 1024])(
   "a %i-byte output notification by encodeOutputNotification: encodeNotification's text",
   (n) => {
     const ids = ["p", 'p "1"\\é', "", "tab\there\u0001", "😀 \ud800 lone", "</script>\u2028"];
-    for (const processId of ids) {
+    // Each id twice over, in turn and again after the others: the encoder remembers the last one.
+    for (const processId of [...ids, ...ids.toReversed(), ...ids]) {
       for (const stream of ["stdout", "stderr", "pty"] as const) {
         for (const seq of [1, 7, 2 ** 53 - 1]) {
           const params = { processId, seq, stream, chunk: new Base64Data(bytes(n)) };
