@@ -37,6 +37,13 @@ export class OutputChunk {
 }
 
 /**
+ * Reads smaller than this are left to the collector: their memory is little, and taking a read's
+ * buffer and keeping its record costs more per read than giving a small one back early saves (an
+ * echo's reads are a few bytes). A flood's reads, whose dead memory was the growth, are pages.
+ */
+export const RELEASED_READ_BYTES = 1024;
+
+/**
  * The memory of one pipe or terminal read, shared by the chunks cut from it. Bun frees an
  * ArrayBuffer's memory only when the collector sweeps its cell, which under a flood is long after
  * the output has gone: dead reads were most of the server's resident growth. Where nothing holds a
@@ -45,13 +52,6 @@ export class OutputChunk {
  * notification is encoded as its chunk is emitted, and a process/read answer takes its chunks with
  * their base64 already made (OutputChunk.withBase64), so a later eviction cannot empty them.
  */
-/**
- * Reads smaller than this are left to the collector: their memory is little, and taking a read's
- * buffer and keeping its record costs more per read than giving a small one back early saves (an
- * echo's reads are a few bytes). A flood's reads, whose dead memory was the growth, are pages.
- */
-export const RELEASED_READ_BYTES = 1024;
-
 export class ReadMemory {
   #retained: number;
 

@@ -31,10 +31,10 @@ export interface DeliveryFlow {
   /** A mark of everything sent so far, taken right after an output notification was sent. */
   sentMark(): number;
   /** Whether everything sent up to `mark` has left the send buffer (never early; once the
-   * buffer is empty, always). */
+   * buffer is empty, always; a closed connection answers from what it last saw leave). */
   isFlushed(mark: number): boolean;
-  /** Call back once what has been sent so far has left the send buffer (or the connection closed). */
-  whenFlushed(callback: () => void): void;
+  /** Call back once everything sent up to `mark` has left the send buffer. */
+  whenFlushed(mark: number, callback: () => void): void;
 }
 
 /** The pause threshold is the retention budget of the hold's buffer (retainedOutputBytes). */
@@ -230,7 +230,7 @@ export class OutputHold implements RetentionMarks {
     const flow = this.#options.flow();
     if (this.#isWatchingFlush || !flow) return;
     this.#isWatchingFlush = true;
-    flow.whenFlushed(() => {
+    flow.whenFlushed(this.#notifiedMark, () => {
       // A connection given up since (see beforeAttachmentChange) no longer decides.
       if (this.#options.flow() !== flow) return;
       this.#isWatchingFlush = false;

@@ -8,7 +8,9 @@
 // count of characters handed to the transport, taken after a notification; the transport has
 // written everything up to a mark once the characters sent since outnumber what it still holds
 // (buffered() counts bytes, at least one per character, so this is never early, and once the
-// buffer is empty it is always so).
+// buffer is empty it is always so). That is observed whenever asked while the connection is open,
+// and after each tick that sent output (after the transport's own flush), so that a connection
+// that closes has counted what left it before; a closed one answers from its last observation.
 import { logger } from "../log.ts";
 import type { DeliveryFlow } from "../process/output-hold.ts";
 import type { OutputStream, ProcessEvent } from "../process/types.ts";
@@ -35,9 +37,12 @@ export class OutputFlow implements DeliveryFlow {
   #isDropping = false;
   #drained: Promise<void> | null = null;
   #onDrain: (() => void) | null = null;
-  /** Called once the send buffer is empty (see whenFlushed). */
-  #flushWaiters: (() => void)[] = [];
+  /** Each called once everything up to its mark has left the send buffer (see whenFlushed). */
+  #flushWaiters: { mark: number; callback: () => void }[] = [];
+  /** The most characters seen to have left the send buffer, observed while open. */
+  #observedChars = 0;
   #isCheckQueued = false;
+  #isRetryQueued = false;
 
   constructor(
     private readonly target: FlowTarget,
@@ -61,34 +66,58 @@ export class OutputFlow implements DeliveryFlow {
   }
 
   sentMark(): number {
+    this.#queueCheck();
     return this.target.sentChars();
   }
 
   isFlushed(mark: number): boolean {
-    return !this.target.isClosed() && this.target.sentChars() - this.target.buffered() >= mark;
+    return this.#observe() >= mark;
   }
 
   /**
    * Checked after the transport's own flush of this tick (its microtask was queued with the
-   * tick's first send, before this one), else at the next drain. A connection that closes first
-   * may never call back: the hold stops waiting on it when the session changes connections.
+   * tick's first send, before this one), once more after this turn's microtasks (a send queued
+   * by one of them is flushed after the check), else at a drain or after a tick that sends output.
+   * A connection that closes first may never call back: the hold stops waiting on it when the
+   * session changes connections.
    */
-  whenFlushed(callback: () => void): void {
-    this.#flushWaiters.push(callback);
+  whenFlushed(mark: number, callback: () => void): void {
+    this.#flushWaiters.push({ mark, callback });
+    this.#queueCheck();
+  }
+
+  #queueCheck(): void {
     if (this.#isCheckQueued) return;
     this.#isCheckQueued = true;
-    queueMicrotask(() => {
-      this.#isCheckQueued = false;
+    queueMicrotask(this.#check);
+  }
+
+  readonly #check = () => {
+    this.#isCheckQueued = false;
+    this.#observe();
+    this.#checkFlushed();
+    if (this.#flushWaiters.length === 0 || this.#isRetryQueued) return;
+    this.#isRetryQueued = true;
+    setImmediate(() => {
+      this.#isRetryQueued = false;
       this.#checkFlushed();
     });
+  };
+
+  #observe(): number {
+    if (!this.target.isClosed()) {
+      const flushed = this.target.sentChars() - this.target.buffered();
+      if (flushed > this.#observedChars) this.#observedChars = flushed;
+    }
+    return this.#observedChars;
   }
 
   #checkFlushed(): void {
     if (this.#flushWaiters.length === 0) return;
-    if (this.target.buffered() > 0) return;
+    const observed = this.#observe();
     const waiters = this.#flushWaiters;
-    this.#flushWaiters = [];
-    for (const waiter of waiters) waiter();
+    this.#flushWaiters = waiters.filter((waiter) => waiter.mark > observed);
+    for (const waiter of waiters) if (waiter.mark <= observed) waiter.callback();
   }
 
   /**

@@ -316,3 +316,22 @@ test("a notification reader that stalls gets every byte, reading only what its n
     reader.destroy();
   }
 }, 60_000);
+
+test("a never-read program held at its limit, its connection dropped within the first-read patience, goes on after a resume", async () => {
+  // What its notifications had delivered before the drop still counts: after the patience the
+  // program is released, though the resumed client never reads.
+  await using server = startTestServer({
+    retainedOutputBytes: RETAINED,
+    firstReadPatienceMs: 1500,
+    readPatienceMs: 1500,
+  });
+  const first = await server.session();
+  const params = startParams(["seq", "1", "300000"]);
+  await first.call("process/start", params);
+  await waitFor(() => isHeld(server, first.sessionId, params.processId) || undefined, { label: "held" });
+  await Bun.sleep(200);
+  first.ws.close();
+  await using second = await resume(server, first.sessionId);
+  await second.waitForClosed(params.processId, 10_000);
+  expect(second.outputOf(params.processId).length).toBeGreaterThan(0);
+}, 20_000);

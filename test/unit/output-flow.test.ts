@@ -1,7 +1,8 @@
 // Guards OutputFlow's account of which output notifications have left the send buffer (what the
 // output hold counts as delivered): a mark is never flushed early, whatever mix of characters and
-// bytes the transport holds, and always once the buffer is empty; a waiter is called once the
-// buffer is empty, after this tick or at a drain.
+// bytes the transport holds, and always once the buffer is empty; a closed connection answers from
+// what it saw leave while open (a tick that sent output is looked at after it); a waiter is called
+// once its mark has left, after this tick, after this turn or at a drain.
 import { expect, test } from "bun:test";
 import { OutputFlow } from "../../src/server/output-flow.ts";
 
@@ -83,35 +84,65 @@ test("a mark is flushed exactly when its message and every one before it has bee
   }
 });
 
-test("nothing counts as flushed on a closed connection", () => {
+test("a closed connection answers from what it saw leave while open, never more", () => {
   const transport = new FakeTransport();
   const flow = transport.flow();
-  const mark = transport.send("hello");
+  const seen = transport.send("hello");
   transport.write(5);
-  expect(flow.isFlushed(mark)).toBe(true);
+  expect(flow.isFlushed(seen)).toBe(true);
+  const unseen = transport.send("world");
+  transport.write(5);
+  // Closed before anyone looked: what left after the last look is not known to have left.
   transport.isClosed = true;
-  expect(flow.isFlushed(mark)).toBe(false);
+  transport.held = [];
+  expect(flow.isFlushed(seen)).toBe(true);
+  expect(flow.isFlushed(unseen)).toBe(false);
 });
 
-test("a waiter is called after this tick once the buffer is empty, else at the drain that empties it", async () => {
+test("a tick that sent output is looked at after it: a connection closed later still counts it", async () => {
+  const transport = new FakeTransport();
+  const flow = transport.flow();
+  const mark = transport.send("output");
+  flow.sentMark();
+  transport.write(100);
+  await Promise.resolve();
+  transport.isClosed = true;
+  expect(flow.isFlushed(mark)).toBe(true);
+});
+
+test("a waiter is called once its mark has left, after this tick, after this turn, or at a drain", async () => {
   const transport = new FakeTransport();
   const flow = transport.flow();
   let calls = 0;
-  flow.whenFlushed(() => calls++);
+  const first = transport.send("first");
+  transport.write(5);
+  const second = transport.send("second, still held");
+  // Its own mark has left though the buffer is not empty.
+  flow.whenFlushed(first, () => calls++);
   expect(calls).toBe(0);
   await Promise.resolve();
   expect(calls).toBe(1);
 
-  transport.send("still here");
-  flow.whenFlushed(() => calls++);
+  flow.whenFlushed(second, () => calls++);
   await Promise.resolve();
   expect(calls).toBe(1);
-  transport.write(4);
+  // Written by a later microtask of this turn, with no drain to follow: looked at once more.
+  queueMicrotask(() => transport.write(100));
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(calls).toBe(2);
+
+  const third = transport.send("third");
+  flow.whenFlushed(third, () => calls++);
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(calls).toBe(2);
+  transport.write(2);
   flow.drained();
-  expect(calls).toBe(1);
+  expect(calls).toBe(2);
   transport.write(100);
   flow.drained();
-  expect(calls).toBe(2);
+  expect(calls).toBe(3);
   flow.drained();
-  expect(calls).toBe(2);
+  expect(calls).toBe(3);
 });
