@@ -11,7 +11,8 @@ const log = logger("stdio");
 
 export interface StdioStreams {
   input: ReadableStream<Uint8Array>;
-  output: NodeJS.WritableStream & { writableLength: number };
+  /** Each write's callback is called once it has been written (flow control counts on it). */
+  output: NodeJS.WritableStream;
 }
 
 /** Serve one connection until the input ends (or `stop` resolves); then kill what it started. */
@@ -30,15 +31,25 @@ export async function serveStdio(
   const containment = core.startContainment(options);
   const { input, output } = streams;
   let isClosed = false;
+  // What has been written and not yet taken, counted here from each write's callback: Bun's
+  // process.stdout reports a writableLength of 0 however much waits in it, which left the
+  // output's flow control without a send buffer to watch.
+  let pending = 0;
   const connection = new core.ServerConnection(
     {
       send: (text) => {
-        if (!isClosed) output.write(`${text}\n`);
+        if (isClosed) return;
+        const line = `${text}\n`;
+        pending += line.length;
+        output.write(line, () => {
+          pending -= line.length;
+          if (pending === 0) connection.drained();
+        });
       },
       close: () => {
         isClosed = true;
       },
-      bufferedAmount: () => output.writableLength,
+      bufferedAmount: () => pending,
     },
     services,
   );
