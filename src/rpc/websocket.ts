@@ -47,6 +47,7 @@ export function webSocketTransport(ws: WebSocket): Transport {
   return {
     send: (text) => ws.send(text),
     close: (code, reason) => ws.close(code, reason),
+    bufferedAmount: () => ws.bufferedAmount,
   };
 }
 

@@ -33,6 +33,9 @@ export interface FlowTarget {
   dropped(processId: string, seq: number): void;
 }
 
+/** How often waiters for a flush are looked at while the send buffer stays full. */
+const RETRY_MS = 20;
+
 export class OutputFlow implements DeliveryFlow {
   #isDropping = false;
   #drained: Promise<void> | null = null;
@@ -96,13 +99,25 @@ export class OutputFlow implements DeliveryFlow {
     this.#isCheckQueued = false;
     this.#observe();
     this.#checkFlushed();
-    if (this.#flushWaiters.length === 0 || this.#isRetryQueued) return;
+    this.#retryLater(0);
+  };
+
+  /**
+   * While any waiter is left: looked at again after this turn's microtasks, then every
+   * RETRY_MS (not every transport has a drain event: the client WebSocket of the cloud
+   * rendezvous has none), until none waits or the connection closes.
+   */
+  #retryLater(delayMs: number): void {
+    if (this.#flushWaiters.length === 0 || this.#isRetryQueued || this.target.isClosed()) return;
     this.#isRetryQueued = true;
-    setImmediate(() => {
+    const retry = () => {
       this.#isRetryQueued = false;
       this.#checkFlushed();
-    });
-  };
+      this.#retryLater(RETRY_MS);
+    };
+    if (delayMs === 0) setImmediate(retry);
+    else setTimeout(retry, delayMs).unref();
+  }
 
   #observe(): number {
     if (!this.target.isClosed()) {

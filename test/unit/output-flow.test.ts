@@ -5,6 +5,7 @@
 // once its mark has left, after this tick, after this turn or at a drain.
 import { expect, test } from "bun:test";
 import { OutputFlow } from "../../src/server/output-flow.ts";
+import { waitFor } from "../support/wait.ts";
 
 const LIMITS = { sendBufferBytes: 1024, slowReaderMs: 1000, maxBufferedBytes: 4096 };
 
@@ -145,4 +146,18 @@ test("a waiter is called once its mark has left, after this tick, after this tur
   expect(calls).toBe(3);
   flow.drained();
   expect(calls).toBe(3);
+});
+
+test("a transport without a drain event: a waiter is looked at again while it waits", async () => {
+  const transport = new FakeTransport();
+  const flow = transport.flow();
+  let calls = 0;
+  const mark = transport.send("held a while");
+  flow.whenFlushed(mark, () => calls++);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  expect(calls).toBe(0);
+  transport.write(100);
+  await waitFor(() => calls === 1 || undefined, { timeoutMs: 1000, label: "the waiter" });
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  expect(calls).toBe(1);
 });
