@@ -187,7 +187,7 @@ export class OutputHold implements RetentionMarks {
       this.#waiter = { promise, resolve };
     }
     this.#startPatience();
-    if (this.#isReleased && this.#notifiedSeq !== 0) this.#watchFlush();
+    this.#watchFlush();
     return this.#waiter.promise;
   }
 
@@ -222,13 +222,13 @@ export class OutputHold implements RetentionMarks {
       return;
     }
     this.#startPatience();
-    // A released hold goes on as its notifications are flushed (they count as read).
-    if (this.#isReleased && this.#notifiedSeq !== 0) this.#watchFlush();
+    this.#watchFlush();
   }
 
+  /** A released hold goes on as its notifications are flushed (they count as read). */
   #watchFlush(): void {
     const flow = this.#options.flow();
-    if (this.#isWatchingFlush || !flow) return;
+    if (!this.#isReleased || this.#notifiedSeq === 0 || this.#isWatchingFlush || !flow) return;
     this.#isWatchingFlush = true;
     flow.whenFlushed(this.#notifiedMark, () => {
       // A connection given up since (see beforeAttachmentChange) no longer decides.

@@ -199,31 +199,41 @@ export function fastInitializeParams(params: unknown): InitializeParams | undefi
 const SANDBOXED: [string, Check][] = [["sandbox", sandboxContext]];
 const READ_FILE_OPTIONAL: [string, Check][] = [["maxBytes", asCount], ...SANDBOXED];
 
-/** fs/getMetadata's and fs/readDirectory's params (the same schema). */
-export function fastPathParams(params: unknown): FsGetMetadataParams | undefined {
+/**
+ * An fs call's params: its absolute path, what `required` adds (false: zod decides), then its
+ * optional members.
+ */
+function fsParams(
+  params: unknown,
+  optional: readonly [string, Check][],
+  required?: (params: Plain, out: Plain) => boolean,
+): Plain | undefined {
   if (!isPlain(params)) return undefined;
   const path = absolutePath(params.path);
   if (path === undefined) return undefined;
   const out: Plain = { path };
-  return optionals(params, out, SANDBOXED) ? (out as FsGetMetadataParams) : undefined;
+  if (required && !required(params, out)) return undefined;
+  return optionals(params, out, optional) ? out : undefined;
+}
+
+/** fs/getMetadata's and fs/readDirectory's params (the same schema). */
+export function fastPathParams(params: unknown): FsGetMetadataParams | undefined {
+  return fsParams(params, SANDBOXED) as FsGetMetadataParams | undefined;
 }
 
 export function fastReadFileParams(params: unknown): FsReadFileParams | undefined {
-  if (!isPlain(params)) return undefined;
-  const path = absolutePath(params.path);
-  if (path === undefined) return undefined;
-  const out: Plain = { path };
-  return optionals(params, out, READ_FILE_OPTIONAL) ? (out as FsReadFileParams) : undefined;
+  return fsParams(params, READ_FILE_OPTIONAL) as FsReadFileParams | undefined;
 }
 
 /** dataBase64 is only required to be a string here, as in the schema (the handler checks it). */
+function withData(params: Plain, out: Plain): boolean {
+  if (typeof params.dataBase64 !== "string") return false;
+  out.dataBase64 = params.dataBase64;
+  return true;
+}
+
 export function fastWriteFileParams(params: unknown): FsWriteFileParams | undefined {
-  if (!isPlain(params)) return undefined;
-  const path = absolutePath(params.path);
-  const { dataBase64 } = params;
-  if (path === undefined || typeof dataBase64 !== "string") return undefined;
-  const out: Plain = { path, dataBase64 };
-  return optionals(params, out, SANDBOXED) ? (out as FsWriteFileParams) : undefined;
+  return fsParams(params, SANDBOXED, withData) as FsWriteFileParams | undefined;
 }
 
 /** The fast parse of a method's params, where there is one. */

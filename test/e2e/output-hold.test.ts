@@ -329,7 +329,6 @@ test("a never-read program held at its limit, its connection dropped within the 
   const params = startParams(["seq", "1", "300000"]);
   await first.call("process/start", params);
   await waitFor(() => isHeld(server, first.sessionId, params.processId) || undefined, { label: "held" });
-  await Bun.sleep(200);
   first.ws.close();
   await using second = await resume(server, first.sessionId);
   await second.waitForClosed(params.processId, 10_000);

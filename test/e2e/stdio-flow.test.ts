@@ -3,36 +3,19 @@
 // than the server taking every byte into memory. Bun's process.stdout reports a writableLength of
 // 0 however much waits in it, so the server counts what it has written and not yet had taken.
 import { expect, test } from "bun:test";
-import {
-  closeSync,
-  constants,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  rmSync,
-} from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listProcesses } from "../../src/process/family.ts";
 import { waitFor } from "../support/wait.ts";
 
 const SERVER_ENTRY = new URL("../../src/index.ts", import.meta.url).pathname;
 
-/** The pids whose parent is `pid` (from /proc: the second field after the name in stat). */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) children.push(Number(entry));
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  return children;
-}
+/** The pids whose parent is `pid`. */
+const childrenOf = (pid: number) =>
+  listProcesses()
+    .filter((p) => p.ppid === pid)
+    .map((p) => p.pid);
 
 test("a stdio client that does not read holds a flood's program back", async () => {
   const dir = mkdtempSync(join(tmpdir(), "stdio-flow-"));
