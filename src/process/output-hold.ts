@@ -271,7 +271,10 @@ export class OutputHold implements RetentionMarks {
     if (this.#options.flow() !== null && isNotified) {
       this.#isReleased = true;
       this.#gapSeq = Number.POSITIVE_INFINITY;
-      this.#deliveredSeq = this.#flushedSeq;
+      // What was dropped counts too: a patience without a read is the client's answer for it.
+      // Counting only what was flushed left a reader resumed after a gap held until it read
+      // (nothing after the gap is notified while the program waits, so it never learns of it).
+      this.#deliveredSeq = Math.max(this.#flushedSeq, this.#droppedSeq);
       this.#options.releasedByPatience();
     }
     this.#update();

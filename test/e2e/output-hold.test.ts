@@ -334,3 +334,30 @@ test("a never-read program held at its limit, its connection dropped within the 
   await second.waitForClosed(params.processId, 10_000);
   expect(second.outputOf(params.processId).length).toBeGreaterThan(0);
 }, 20_000);
+
+test("a notification reader resumed after output it missed is held one more patience at most, then its program goes on", async () => {
+  // The output made while detached was never notified (a gap); the resumed client never reads
+  // it. After a patience without a read that output counts as read, as the header says.
+  await using server = startTestServer({
+    retainedOutputBytes: RETAINED,
+    firstReadPatienceMs: 300,
+    readPatienceMs: 300,
+  });
+  const first = await server.connect();
+  const { sessionId } = (await first.call("initialize", {
+    clientName: "gap",
+    outputFromNotifications: true,
+  })) as { sessionId: string };
+  first.notify("initialized", {});
+  // Its output starts once the connection has gone: all of it is missed.
+  const params = startParams(["sh", "-c", "sleep 0.3; seq 1 300000"]);
+  await first.call("process/start", params);
+  first.ws.close();
+  await waitFor(() => isHeld(server, sessionId, params.processId) || undefined, {
+    label: "held while detached",
+  });
+  await using second = await resume(server, sessionId);
+  await second.waitForClosed(params.processId, 10_000);
+  // What it missed is still there to read, up to what retention keeps.
+  expect(second.outputOf(params.processId).length).toBeGreaterThan(0);
+}, 20_000);
