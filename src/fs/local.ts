@@ -23,7 +23,6 @@ import {
   rmdir,
   symlink,
   unlink,
-  writeFile,
 } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { AppError, InvalidRequest } from "../errors.ts";
@@ -154,10 +153,11 @@ export class LocalFileSystem implements FileSystem {
     }
   }
 
-  async writeFile(path: string, data: Uint8Array): Promise<void> {
+  async writeFile(path: string, data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
     const target = absolutePath(path);
     return guarded(async () => {
-      if (data.byteLength > SYNC_IO_BYTES || !writeNow(target, data)) await writeFile(target, data);
+      if (data.byteLength <= SYNC_IO_BYTES && writeNow(target, data)) return;
+      await writeLater(target, data, options.signal);
     });
   }
 
@@ -167,12 +167,12 @@ export class LocalFileSystem implements FileSystem {
    * readFileBase64 uses and written before this returns (a value then, not a promise): no buffer
    * of their size is made per call. test/unit/fs-local.test.ts holds it to writeFile.
    */
-  writeFileBase64(path: string, text: string): boolean | Promise<boolean> {
+  writeFileBase64(path: string, text: string, signal?: AbortSignal): boolean | Promise<boolean> {
     const buffer = smallFile().subarray(0, SYNC_IO_BYTES);
     // Small enough, the bytes are decoded into the buffer; else into one of their own.
     const data = decodeStrictBase64(text, buffer);
     if (!data) return false;
-    if (data.buffer !== buffer.buffer) return this.writeFile(path, data).then(() => true);
+    if (data.buffer !== buffer.buffer) return this.writeFile(path, data, { signal }).then(() => true);
     const target = absolutePath(path);
     let isWritten: boolean;
     try {
@@ -182,7 +182,7 @@ export class LocalFileSystem implements FileSystem {
     }
     // Not a regular file (a FIFO, a device): written off this thread, from a copy, since the
     // shared buffer is the next call's.
-    return isWritten || this.writeFile(path, new Uint8Array(data)).then(() => true);
+    return isWritten || this.writeFile(path, new Uint8Array(data), { signal }).then(() => true);
   }
 
   async createDirectory(path: string, { recursive }: { recursive?: boolean | null } = {}): Promise<void> {
@@ -372,6 +372,54 @@ function writeNow(path: string, data: Uint8Array): boolean {
     closeSync(fd);
   }
   return true;
+}
+
+/** How often a write to a FIFO with no reader tries its open again. */
+export const FIFO_READER_POLL_MS = 50;
+
+/**
+ * Write `data` to `path` without holding this thread for long. A regular file (created if missing)
+ * is written through the thread pool, from a descriptor opened without waiting. A FIFO or a device
+ * is written through the event loop: a FIFO waits for a reader, as a blocking open would, but its
+ * open is tried again every FIFO_READER_POLL_MS (until `signal`, the connection's end, aborts)
+ * rather than left blocked in the pool, whose few threads every fs call of every client shares
+ * (two writes to a FIFO nobody read held them all).
+ */
+async function writeLater(path: string, data: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+  for (;;) {
+    const file = await open(path, O_WRONLY | O_CREAT | O_NONBLOCK, 0o666).catch((error) => {
+      if ((error as NodeJS.ErrnoException).code === "ENXIO") return null; // a FIFO with no reader
+      throw error;
+    });
+    if (file && (await file.stat()).isFile()) {
+      try {
+        for (let written = 0; written < data.byteLength; ) {
+          written += (await file.write(data, written, data.byteLength - written, written)).bytesWritten;
+        }
+        await file.truncate(data.byteLength);
+      } finally {
+        await file.close();
+      }
+      return;
+    }
+    if (file) {
+      await writeSpecial(file.fd, data, file);
+      return;
+    }
+    if (signal?.aborted) throw new InvalidRequest(`${path} is a FIFO with no reader`);
+    await Bun.sleep(FIFO_READER_POLL_MS);
+  }
+}
+
+/** A FIFO or a device, open and not blocking: its FileSink writes as it can take the bytes. */
+async function writeSpecial(fd: number, data: Uint8Array, file: { close(): Promise<void> }): Promise<void> {
+  try {
+    const sink = Bun.file(fd).writer();
+    sink.write(data);
+    await sink.end();
+  } finally {
+    await file.close();
+  }
 }
 
 /**

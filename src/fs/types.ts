@@ -18,8 +18,11 @@ export interface OpenFile {
 export interface FileSystem {
   /** The whole file, or its first maxBytes bytes. */
   readFile(path: string, options?: { maxBytes?: number | null }): Promise<Uint8Array>;
-  /** Create or truncate; the parent must exist. */
-  writeFile(path: string, data: Uint8Array): Promise<void>;
+  /**
+   * Create or truncate; the parent must exist. A FIFO waits for a reader (until `signal` aborts);
+   * a device is written as it is.
+   */
+  writeFile(path: string, data: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
   /** recursive defaults to true (an existing directory is then fine). */
   createDirectory(path: string, options?: { recursive?: boolean | null }): Promise<void>;
   getMetadata(path: string): Promise<FileMetadata>;

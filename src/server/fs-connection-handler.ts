@@ -16,10 +16,17 @@ import type {
 import { checkFsAccess, readableUnder } from "../sandbox/fs-check.ts";
 
 export class FsConnectionHandler {
+  readonly #closed = new AbortController();
+
   constructor(
     private readonly handles: FileHandles,
     private readonly watcher: MissingWatcher,
   ) {}
+
+  /** Aborted once the connection has closed: what waits on its behalf stops waiting. */
+  get signal(): AbortSignal {
+    return this.#closed.signal;
+  }
 
   async open(params: FsOpenParams): Promise<FsOpenResult> {
     // Checked once, at open: the blocks then go through the descriptor.
@@ -55,6 +62,7 @@ export class FsConnectionHandler {
 
   /** The connection closed. */
   closeAll(): void {
+    this.#closed.abort();
     this.watcher.close();
     void this.handles.closeAll();
   }

@@ -33,10 +33,13 @@ export class FsHandler {
     return typeof text === "string" ? result(text) : text.then(result);
   }
 
-  /** Small data is answered at once (a value, not a promise): see LocalFileSystem.writeFileBase64. */
-  writeFile(params: FsWriteFileParams): object | Promise<object> {
+  /**
+   * Small data is answered at once (a value, not a promise): see LocalFileSystem.writeFileBase64.
+   * `signal` is the connection's end: a write waiting for a FIFO's reader stops waiting then.
+   */
+  writeFile(params: FsWriteFileParams, signal?: AbortSignal): object | Promise<object> {
     checkFsAccess(params.sandbox, params.path, "write");
-    const written = this.fs.writeFileBase64(params.path, params.dataBase64);
+    const written = this.fs.writeFileBase64(params.path, params.dataBase64, signal);
     const result = (isBase64: boolean) => {
       if (!isBase64) throw new InvalidRequest("fs/writeFile requires valid base64 dataBase64");
       return {};

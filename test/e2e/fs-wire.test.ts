@@ -130,3 +130,56 @@ test("writeFile to a FIFO no one reads waits for a reader, and the server answer
   // Reading one is refused at once, as any special file is.
   expect((await other.request("fs/readFile", { path: fifo })).error).toMatchObject({ code: -32600 });
 }, 10_000);
+
+test("writes to a FIFO no one reads hold none of the threads other clients' file calls need", async () => {
+  using dir = tempDir();
+  const fifo = join(dir.path, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  // Over the synchronous size: its read goes through the thread pool, as the writes once did.
+  const big = join(dir.path, "big");
+  writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 3));
+  await using writer = await server.session();
+  await using other = await server.session();
+  // More waiting writes than the pool has threads (two held them all, on two cores).
+  const writes = Array.from({ length: 16 }, () =>
+    writer.request("fs/writeFile", { path: fifo, dataBase64: "aGVsbG8K" }),
+  );
+  await Bun.sleep(100);
+  const read = (await other.call("fs/readFile", { path: big })) as { dataBase64: string };
+  expect(Buffer.from(read.dataBase64, "base64").length).toBe(2 * 1024 * 1024);
+  // Each write goes through once a reader comes: sixteen readers take one line each, or more.
+  let taken = "";
+  while (taken.length < 16 * 6) {
+    const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
+    taken += await new Response(reader.stdout).text();
+  }
+  expect(taken).toBe("hello\n".repeat(16));
+  for (const answer of await Promise.all(writes)) expect(answer.result).toEqual({});
+}, 20_000);
+
+test("a write waiting for a FIFO's reader gives up when its connection closes", async () => {
+  using dir = tempDir();
+  const fifo = join(dir.path, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  const writer = await server.session();
+  void writer.request("fs/writeFile", { path: fifo, dataBase64: "aGVsbG8K" }).catch(() => {});
+  await Bun.sleep(100);
+  await writer.close();
+  await Bun.sleep(200);
+  // A reader now: a write still waiting would open the FIFO and send its line within its poll.
+  const { openSync, readSync, closeSync, constants } = await import("node:fs");
+  const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    await Bun.sleep(300);
+    const buffer = Buffer.alloc(64);
+    let got = 0;
+    try {
+      got = readSync(fd, buffer, 0, 64, null);
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe("EAGAIN");
+    }
+    expect(got).toBe(0);
+  } finally {
+    closeSync(fd);
+  }
+}, 10_000);
