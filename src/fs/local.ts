@@ -257,7 +257,7 @@ export class LocalFileSystem implements FileSystem {
   async copy(
     sourcePath: string,
     destinationPath: string,
-    { recursive }: { recursive: boolean },
+    { recursive, signal }: { recursive: boolean; signal?: AbortSignal },
   ): Promise<void> {
     const source = absolutePath(sourcePath, "sourcePath");
     const destination = absolutePath(destinationPath, "destinationPath");
@@ -269,7 +269,7 @@ export class LocalFileSystem implements FileSystem {
         if (isWithin(await canonical(destination), await canonical(source))) {
           throw new InvalidRequest("fs/copy cannot copy a directory to itself or one of its descendants");
         }
-        return copyTree(source, destination);
+        return copyTree(source, destination, signal);
       }
       if (isSpecial(info))
         throw new InvalidRequest("fs/copy only supports regular files, directories, and symlinks");
@@ -278,7 +278,7 @@ export class LocalFileSystem implements FileSystem {
       if (info.isFile() && existing && existing.ino === info.ino && existing.dev === info.dev) {
         throw new InvalidRequest("fs/copy source and destination are the same file");
       }
-      return copyEntry(source, destination, info);
+      return copyEntry(source, destination, info, signal);
     });
   }
 
@@ -377,15 +377,18 @@ function writeNow(path: string, data: Uint8Array): boolean {
 /** How often a write to a FIFO with no reader tries its open again. */
 export const FIFO_READER_POLL_MS = 50;
 
+/** What writeLater puts in a file: these bytes, or a copy of the regular file at `copyOf`. */
+type Content = Uint8Array | { readonly copyOf: string };
+
 /**
- * Write `data` to `path` without holding this thread for long. A regular file (created if missing)
- * is written through the thread pool, from a descriptor opened without waiting. A FIFO or a device
- * is written through the event loop: a FIFO waits for a reader, as a blocking open would, but its
- * open is tried again every FIFO_READER_POLL_MS (until `signal`, the connection's end, aborts)
- * rather than left blocked in the pool, whose few threads every fs call of every client shares
- * (two writes to a FIFO nobody read held them all).
+ * Write `content` to `path` without holding this thread for long. A regular file (created if
+ * missing) is written through the thread pool, from a descriptor opened without waiting. A FIFO or
+ * a device is written through the event loop: a FIFO waits for a reader, as a blocking open would,
+ * but its open is tried again every FIFO_READER_POLL_MS (until `signal`, the connection's end,
+ * aborts) rather than left blocked in the pool, whose few threads every fs call of every client
+ * shares (two writes to a FIFO nobody read held them all).
  */
-async function writeLater(path: string, data: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+async function writeLater(path: string, content: Content, signal: AbortSignal | undefined): Promise<void> {
   for (;;) {
     const file = await open(path, O_WRONLY | O_CREAT | O_NONBLOCK, 0o666).catch((error) => {
       if ((error as NodeJS.ErrnoException).code === "ENXIO") return null; // a FIFO with no reader
@@ -393,17 +396,22 @@ async function writeLater(path: string, data: Uint8Array, signal: AbortSignal | 
     });
     if (file && (await file.stat()).isFile()) {
       try {
-        for (let written = 0; written < data.byteLength; ) {
-          written += (await file.write(data, written, data.byteLength - written, written)).bytesWritten;
+        if (!(content instanceof Uint8Array)) return await copyFile(content.copyOf, path);
+        for (let written = 0; written < content.byteLength; ) {
+          written += (await file.write(content, written, content.byteLength - written, written)).bytesWritten;
         }
-        await file.truncate(data.byteLength);
+        await file.truncate(content.byteLength);
       } finally {
         await file.close();
       }
       return;
     }
     if (file) {
-      await writeSpecial(file.fd, data, file);
+      try {
+        await writeSpecial(file.fd, content);
+      } finally {
+        await file.close();
+      }
       return;
     }
     if (signal?.aborted) throw new InvalidRequest(`${path} is a FIFO with no reader`);
@@ -412,14 +420,16 @@ async function writeLater(path: string, data: Uint8Array, signal: AbortSignal | 
 }
 
 /** A FIFO or a device, open and not blocking: its FileSink writes as it can take the bytes. */
-async function writeSpecial(fd: number, data: Uint8Array, file: { close(): Promise<void> }): Promise<void> {
-  try {
-    const sink = Bun.file(fd).writer();
-    sink.write(data);
-    await sink.end();
-  } finally {
-    await file.close();
+async function writeSpecial(fd: number, content: Content): Promise<void> {
+  const sink = Bun.file(fd).writer();
+  if (content instanceof Uint8Array) sink.write(content);
+  else {
+    for await (const chunk of Bun.file(content.copyOf).stream()) {
+      sink.write(chunk);
+      await sink.flush();
+    }
   }
+  await sink.end();
 }
 
 /**
@@ -462,9 +472,15 @@ async function readPrefix(path: string, length: number): Promise<Uint8Array> {
 }
 
 /** Links are recreated with their target text verbatim; an existing destination is an error then. */
-async function copyEntry(source: string, destination: string, info: Stats): Promise<void> {
+/** A file is copied as writeFile writes: onto a FIFO or a device too, holding no thread. */
+async function copyEntry(
+  source: string,
+  destination: string,
+  info: Stats,
+  signal?: AbortSignal,
+): Promise<void> {
   if (info.isSymbolicLink()) return symlink(await readlink(source), destination);
-  return copyFile(source, destination);
+  return writeLater(destination, { copyOf: source }, signal);
 }
 
 /** A path with its links resolved, through its deepest existing ancestor for paths not yet there. */
@@ -483,13 +499,13 @@ function isWithin(path: string, ancestor: string): boolean {
   return path === ancestor || path.startsWith(ancestor === "/" ? "/" : `${ancestor}/`);
 }
 
-async function copyTree(source: string, destination: string): Promise<void> {
+async function copyTree(source: string, destination: string, signal?: AbortSignal): Promise<void> {
   await mkdir(destination, { recursive: true });
   for (const dirent of await readdir(source, { withFileTypes: true })) {
     const from = join(source, dirent.name);
     const to = join(destination, dirent.name);
-    if (dirent.isDirectory()) await copyTree(from, to);
-    else if (dirent.isFile() || dirent.isSymbolicLink()) await copyEntry(from, to, await lstat(from));
+    if (dirent.isDirectory()) await copyTree(from, to, signal);
+    else if (dirent.isFile() || dirent.isSymbolicLink()) await copyEntry(from, to, await lstat(from), signal);
     // Sockets, FIFOs and devices inside a tree are skipped.
   }
 }

@@ -30,7 +30,11 @@ export interface FileSystem {
   /** recursive and force default to true; a symlink is removed, never its target. */
   remove(path: string, options?: { recursive?: boolean | null; force?: boolean | null }): Promise<void>;
   /** Links are copied as links; special files are refused at the top, skipped inside a tree. */
-  copy(sourcePath: string, destinationPath: string, options: { recursive: boolean }): Promise<void>;
+  copy(
+    sourcePath: string,
+    destinationPath: string,
+    options: { recursive: boolean; signal?: AbortSignal },
+  ): Promise<void>;
   /** A bounded breadth-first listing (see src/fs/walk.ts for the rules). */
   walk(path: string, options: WalkOptions): Promise<WalkResult>;
   /** `..` resolved lexically, then every link. */

@@ -70,10 +70,11 @@ export class FsHandler {
     return {};
   }
 
-  async copy(params: FsCopyParams) {
+  /** `signal`: as writeFile's (a copy onto a FIFO waits for its reader). */
+  async copy(params: FsCopyParams, signal?: AbortSignal) {
     checkFsAccess(params.sandbox, params.sourcePath, "read");
     checkFsAccess(params.sandbox, params.destinationPath, "write");
-    await this.fs.copy(params.sourcePath, params.destinationPath, params);
+    await this.fs.copy(params.sourcePath, params.destinationPath, { recursive: params.recursive, signal });
     return {};
   }
 

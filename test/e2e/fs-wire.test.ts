@@ -157,6 +157,31 @@ test("writes to a FIFO no one reads hold none of the threads other clients' file
   for (const answer of await Promise.all(writes)) expect(answer.result).toEqual({});
 }, 20_000);
 
+test("copies onto a FIFO no one reads wait for a reader and hold no thread either", async () => {
+  using dir = tempDir();
+  const fifo = join(dir.path, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  const source = join(dir.path, "source");
+  writeFileSync(source, "copied\n");
+  const big = join(dir.path, "big");
+  writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 3));
+  await using writer = await server.session();
+  await using other = await server.session();
+  const copies = Array.from({ length: 16 }, () =>
+    writer.request("fs/copy", { sourcePath: source, destinationPath: fifo, recursive: false }),
+  );
+  await Bun.sleep(100);
+  const read = (await other.call("fs/readFile", { path: big })) as { dataBase64: string };
+  expect(Buffer.from(read.dataBase64, "base64").length).toBe(2 * 1024 * 1024);
+  let taken = "";
+  while (taken.length < 16 * 7) {
+    const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
+    taken += await new Response(reader.stdout).text();
+  }
+  expect(taken).toBe("copied\n".repeat(16));
+  for (const answer of await Promise.all(copies)) expect(answer.result).toEqual({});
+}, 20_000);
+
 test("a write waiting for a FIFO's reader gives up when its connection closes", async () => {
   using dir = tempDir();
   const fifo = join(dir.path, "fifo");
