@@ -28,6 +28,7 @@ const STRERROR: Record<string, string> = {
   ETXTBSY: "Text file busy",
   ENFILE: "Too many open files in system",
   ENOMEM: "Cannot allocate memory",
+  EPIPE: "Broken pipe",
 };
 
 export function osErrorText(error: unknown): string {

@@ -156,8 +156,8 @@ export class LocalFileSystem implements FileSystem {
   async writeFile(path: string, data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
     const target = absolutePath(path);
     return guarded(async () => {
-      if (data.byteLength <= SYNC_IO_BYTES && writeNow(target, data)) return;
-      await writeLater(target, data, options.signal);
+      const found = data.byteLength <= SYNC_IO_BYTES ? writeNow(target, data) : null;
+      if (found !== true) await writeRest(target, data, found, options.signal);
     });
   }
 
@@ -174,15 +174,17 @@ export class LocalFileSystem implements FileSystem {
     if (!data) return false;
     if (data.buffer !== buffer.buffer) return this.writeFile(path, data, { signal }).then(() => true);
     const target = absolutePath(path);
-    let isWritten: boolean;
+    let found: ReturnType<typeof writeNow>;
     try {
-      isWritten = writeNow(target, data);
+      found = writeNow(target, data);
     } catch (error) {
       throw fsError(error);
     }
+    if (found === true) return true;
     // Not a regular file (a FIFO, a device): written off this thread, from a copy, since the
     // shared buffer is the next call's.
-    return isWritten || this.writeFile(path, new Uint8Array(data), { signal }).then(() => true);
+    const copy = new Uint8Array(data);
+    return guarded(() => writeRest(target, copy, found, signal)).then(() => true);
   }
 
   async createDirectory(path: string, { recursive }: { recursive?: boolean | null } = {}): Promise<void> {
@@ -354,15 +356,34 @@ function openRegularFile(path: string, flags: number): number | null {
   return null;
 }
 
+/** Whether an open's error is a FIFO's with no reader (ENXIO, which a socket or a terminal
+ * without its device gives too). */
+function isReaderless(error: unknown, path: string): boolean {
+  return (error as NodeJS.ErrnoException).code === "ENXIO" && statOrNull(path)?.isFIFO() === true;
+}
+
 /**
- * Make a regular file at `path` hold exactly `data` (created if missing) before returning; false,
- * with nothing written, when what is there is not a regular file (the caller writes it off this
- * thread then). Written over from the start and cut to its length after, as writeFileSync does:
- * truncating first would free the file's pages only for the write to allocate them again.
+ * Make a regular file at `path` hold exactly `data` (created if missing) before returning: true.
+ * Otherwise nothing is written and the caller writes the rest off this thread (writeRest): what
+ * is there is a FIFO or a device, opened here without waiting (`{ fd }`: a FIFO's waiting reader
+ * has it now, so it is not closed and opened again), or a FIFO with no reader yet (null). Written
+ * over from the start and cut to its length after, as writeFileSync does: truncating first would
+ * free the file's pages only for the write to allocate them again.
  */
-function writeNow(path: string, data: Uint8Array): boolean {
-  const fd = openRegularFile(path, O_WRONLY | O_CREAT);
-  if (fd === null) return false;
+function writeNow(path: string, data: Uint8Array): true | { readonly fd: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, O_WRONLY | O_CREAT | O_NONBLOCK, 0o666);
+  } catch (error) {
+    if (isReaderless(error, path)) return null;
+    throw error;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return { fd };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
   try {
     for (let written = 0; written < data.byteLength; ) {
       written += writeSync(fd, data, written, data.byteLength - written, written);
@@ -372,6 +393,21 @@ function writeNow(path: string, data: Uint8Array): boolean {
     closeSync(fd);
   }
   return true;
+}
+
+/** What writeNow left: a special file it opened (written, then closed), or the rest of the way. */
+async function writeRest(
+  path: string,
+  data: Uint8Array,
+  found: { readonly fd: number } | null,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (!found) return writeLater(path, data, signal);
+  try {
+    await writeSpecial(found.fd, data);
+  } finally {
+    closeSync(found.fd);
+  }
 }
 
 /** How often a write to a FIFO with no reader tries its open again. */
@@ -391,45 +427,47 @@ type Content = Uint8Array | { readonly copyOf: string };
 async function writeLater(path: string, content: Content, signal: AbortSignal | undefined): Promise<void> {
   for (;;) {
     const file = await open(path, O_WRONLY | O_CREAT | O_NONBLOCK, 0o666).catch((error) => {
-      if ((error as NodeJS.ErrnoException).code === "ENXIO") return null; // a FIFO with no reader
+      if (isReaderless(error, path)) return null;
       throw error;
     });
-    if (file && (await file.stat()).isFile()) {
+    if (file) {
       try {
+        if (!(await file.stat()).isFile()) return await writeSpecial(file.fd, content);
         if (!(content instanceof Uint8Array)) return await copyFile(content.copyOf, path);
         for (let written = 0; written < content.byteLength; ) {
           written += (await file.write(content, written, content.byteLength - written, written)).bytesWritten;
         }
-        await file.truncate(content.byteLength);
+        return await file.truncate(content.byteLength);
       } finally {
         await file.close();
       }
-      return;
-    }
-    if (file) {
-      try {
-        await writeSpecial(file.fd, content);
-      } finally {
-        await file.close();
-      }
-      return;
     }
     if (signal?.aborted) throw new InvalidRequest(`${path} is a FIFO with no reader`);
     await Bun.sleep(FIFO_READER_POLL_MS);
   }
 }
 
-/** A FIFO or a device, open and not blocking: its FileSink writes as it can take the bytes. */
+/**
+ * A FIFO or a device, open and not blocking: its FileSink writes as it can take the bytes, and a
+ * write it cannot make (EPIPE, ENOSPC) is the call's error. The descriptor stays the caller's.
+ */
 async function writeSpecial(fd: number, content: Content): Promise<void> {
   const sink = Bun.file(fd).writer();
-  if (content instanceof Uint8Array) sink.write(content);
-  else {
-    for await (const chunk of Bun.file(content.copyOf).stream()) {
-      sink.write(chunk);
-      await sink.flush();
+  let isEnded = false;
+  try {
+    if (content instanceof Uint8Array) await sink.write(content);
+    else {
+      for await (const chunk of Bun.file(content.copyOf).stream()) {
+        await sink.write(chunk);
+        await sink.flush();
+      }
     }
+    isEnded = true;
+    await sink.end();
+  } finally {
+    // The sink has a descriptor of its own (a dup): a failed write must still end it.
+    if (!isEnded) await Promise.resolve(sink.end()).catch(() => {});
   }
-  await sink.end();
 }
 
 /**

@@ -182,6 +182,52 @@ test("copies onto a FIFO no one reads wait for a reader and hold no thread eithe
   for (const answer of await Promise.all(copies)) expect(answer.result).toEqual({});
 }, 20_000);
 
+test("a reader already waiting on a FIFO gets what writeFile writes", async () => {
+  using dir = tempDir();
+  const fifo = join(dir.path, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  await using client = await server.session();
+  for (let i = 0; i < 5; i++) {
+    const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
+    const text = new Response(reader.stdout).text();
+    await Bun.sleep(50); // cat is blocked in its open
+    const answer = await client.request("fs/writeFile", { path: fifo, dataBase64: "aGVsbG8K" });
+    expect(answer.result).toEqual({});
+    expect(await text).toBe("hello\n");
+  }
+}, 10_000);
+
+test("writeFile's errors on a device, a socket and a FIFO whose reader leaves are answered", async () => {
+  using dir = tempDir();
+  await using client = await server.session();
+  // A full device, small and over the synchronous size.
+  for (const length of [5, 2 * 1024 * 1024]) {
+    const dataBase64 = Buffer.alloc(length, 1).toString("base64");
+    expect((await client.request("fs/writeFile", { path: "/dev/full", dataBase64 })).error).toMatchObject({
+      code: -32603,
+      message: "No space left on device (os error 28)",
+    });
+  }
+  // A socket refuses the open (ENXIO, as a FIFO with no reader does): answered, not waited on.
+  const socketPath = join(dir.path, "socket");
+  const listener = Bun.listen({ unix: socketPath, socket: { data() {} } });
+  try {
+    expect(
+      (await client.request("fs/writeFile", { path: socketPath, dataBase64: "aGVsbG8K" })).error,
+    ).toMatchObject({ code: -32603, message: "No such device or address (os error 6)" });
+  } finally {
+    listener.stop(true);
+  }
+  // A reader that takes a little and goes: the rest cannot be written.
+  const fifo = join(dir.path, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  const reader = Bun.spawn(["head", "-c", "1000", fifo], { stdout: "ignore" });
+  const dataBase64 = Buffer.alloc(4 * 1024 * 1024, 1).toString("base64");
+  const answer = await client.request("fs/writeFile", { path: fifo, dataBase64 });
+  await reader.exited;
+  expect(answer.error).toMatchObject({ code: -32603, message: "Broken pipe (os error 32)" });
+}, 10_000);
+
 test("a write waiting for a FIFO's reader gives up when its connection closes", async () => {
   using dir = tempDir();
   const fifo = join(dir.path, "fifo");
