@@ -269,12 +269,18 @@ export class OutputHold implements RetentionMarks {
     // told, and has not come for it).
     const isNotified = Math.max(this.#flushedSeq, this.#droppedSeq) >= this.#buffer.newestSeq;
     if (this.#options.flow() !== null && isNotified) {
+      if (this.#isReleased || this.#gapSeq === Number.POSITIVE_INFINITY) {
+        // Released already (this was the one more patience after a gap), or no gap: what was
+        // dropped counts as read too, a patience without a read being the client's answer for it.
+        // (Nothing after a gap is notified while the program waits: a reader resumed after one
+        // would never learn of it, and the program would wait for a read that never comes.)
+        this.#gapSeq = Number.POSITIVE_INFINITY;
+        this.#deliveredSeq = Math.max(this.#flushedSeq, this.#droppedSeq);
+      } else {
+        // Released now, after a gap: what was flushed counts, and the gap one more patience.
+        this.#deliveredSeq = this.#flushedSeq;
+      }
       this.#isReleased = true;
-      this.#gapSeq = Number.POSITIVE_INFINITY;
-      // What was dropped counts too: a patience without a read is the client's answer for it.
-      // Counting only what was flushed left a reader resumed after a gap held until it read
-      // (nothing after the gap is notified while the program waits, so it never learns of it).
-      this.#deliveredSeq = Math.max(this.#flushedSeq, this.#droppedSeq);
       this.#options.releasedByPatience();
     }
     this.#update();
