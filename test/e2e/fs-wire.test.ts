@@ -131,56 +131,42 @@ test("writeFile to a FIFO no one reads waits for a reader, and the server answer
   expect((await other.request("fs/readFile", { path: fifo })).error).toMatchObject({ code: -32600 });
 }, 10_000);
 
-test("writes to a FIFO no one reads hold none of the threads other clients' file calls need", async () => {
-  using dir = tempDir();
-  const fifo = join(dir.path, "fifo");
-  execFileSync("mkfifo", [fifo]);
-  // Over the synchronous size: its read goes through the thread pool, as the writes once did.
-  const big = join(dir.path, "big");
-  writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 3));
-  await using writer = await server.session();
-  await using other = await server.session();
-  // More waiting writes than the pool has threads (two held them all, on two cores).
-  const writes = Array.from({ length: 16 }, () =>
-    writer.request("fs/writeFile", { path: fifo, dataBase64: "aGVsbG8K" }),
-  );
-  await Bun.sleep(100);
-  const read = (await other.call("fs/readFile", { path: big })) as { dataBase64: string };
-  expect(Buffer.from(read.dataBase64, "base64").length).toBe(2 * 1024 * 1024);
-  // Each write goes through once a reader comes: sixteen readers take one line each, or more.
-  let taken = "";
-  while (taken.length < 16 * 6) {
-    const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
-    taken += await new Response(reader.stdout).text();
-  }
-  expect(taken).toBe("hello\n".repeat(16));
-  for (const answer of await Promise.all(writes)) expect(answer.result).toEqual({});
-}, 20_000);
-
-test("copies onto a FIFO no one reads wait for a reader and hold no thread either", async () => {
-  using dir = tempDir();
-  const fifo = join(dir.path, "fifo");
-  execFileSync("mkfifo", [fifo]);
-  const source = join(dir.path, "source");
-  writeFileSync(source, "copied\n");
-  const big = join(dir.path, "big");
-  writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 3));
-  await using writer = await server.session();
-  await using other = await server.session();
-  const copies = Array.from({ length: 16 }, () =>
-    writer.request("fs/copy", { sourcePath: source, destinationPath: fifo, recursive: false }),
-  );
-  await Bun.sleep(100);
-  const read = (await other.call("fs/readFile", { path: big })) as { dataBase64: string };
-  expect(Buffer.from(read.dataBase64, "base64").length).toBe(2 * 1024 * 1024);
-  let taken = "";
-  while (taken.length < 16 * 7) {
-    const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
-    taken += await new Response(reader.stdout).text();
-  }
-  expect(taken).toBe("copied\n".repeat(16));
-  for (const answer of await Promise.all(copies)) expect(answer.result).toEqual({});
-}, 20_000);
+test.each([
+  ["writes", "fs/writeFile", (fifo: string) => ({ path: fifo, dataBase64: "aGVsbG8K" })],
+  [
+    "copies",
+    "fs/copy",
+    (fifo: string, source: string) => ({ sourcePath: source, destinationPath: fifo, recursive: false }),
+  ],
+] as const)(
+  "%s onto a FIFO no one reads hold none of the threads other clients' file calls need",
+  async (_, method, params) => {
+    using dir = tempDir();
+    const fifo = join(dir.path, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const source = join(dir.path, "source");
+    writeFileSync(source, "hello\n");
+    // Over the synchronous size: its read goes through the thread pool, as the writes once did.
+    const big = join(dir.path, "big");
+    writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 3));
+    await using writer = await server.session();
+    await using other = await server.session();
+    // More waiting calls than the pool has threads (two held them all, on two cores).
+    const calls = Array.from({ length: 16 }, () => writer.request(method, params(fifo, source)));
+    await Bun.sleep(100);
+    const read = (await other.call("fs/readFile", { path: big })) as { dataBase64: string };
+    expect(Buffer.from(read.dataBase64, "base64").length).toBe(2 * 1024 * 1024);
+    // Each goes through once a reader comes: readers in turn take one line each, or more.
+    let taken = "";
+    while (taken.length < 16 * 6) {
+      const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
+      taken += await new Response(reader.stdout).text();
+    }
+    expect(taken).toBe("hello\n".repeat(16));
+    for (const answer of await Promise.all(calls)) expect(answer.result).toEqual({});
+  },
+  20_000,
+);
 
 test("a reader already waiting on a FIFO gets what writeFile writes", async () => {
   using dir = tempDir();
