@@ -509,8 +509,10 @@ async function readPrefix(path: string, length: number): Promise<Uint8Array> {
   }
 }
 
-/** Links are recreated with their target text verbatim; an existing destination is an error then. */
-/** A file is copied as writeFile writes: onto a FIFO or a device too, holding no thread. */
+/**
+ * Links are recreated with their target text verbatim; an existing destination is an error then.
+ * A file is copied as writeFile writes: onto a FIFO or a device too, holding no thread.
+ */
 async function copyEntry(
   source: string,
   destination: string,
