@@ -338,15 +338,15 @@ function smallFile(): Buffer {
 const { O_CREAT, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
 /**
- * A descriptor of `path` when it is a regular file, else null (nothing left open). The open does
- * not wait: these run on the server's one thread, and opening a FIFO (one put there since a stat,
- * or asked for) waits for its other end, or for ever. O_NONBLOCK changes nothing for a regular
- * file's reads and writes; a FIFO with no reader refuses a write-only open (ENXIO).
+ * A descriptor to read `path` when it is a regular file, else null (nothing left open). The open
+ * does not wait: this runs on the server's one thread, and opening a FIFO (one put there since a
+ * stat) waits for its other end, or for ever. O_NONBLOCK changes nothing for a regular file's
+ * reads; a socket refuses the open (ENXIO). Writes open their own way (writeNow, writeLater).
  */
-function openRegularFile(path: string, flags: number): number | null {
+function openRegularFile(path: string): number | null {
   let fd: number;
   try {
-    fd = openSync(path, flags | O_NONBLOCK, 0o666);
+    fd = openSync(path, O_RDONLY | O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENXIO") return null;
     throw error;
@@ -477,7 +477,7 @@ async function writeSpecial(fd: number, content: Content): Promise<void> {
  */
 function readSmall(path: string): Buffer | null {
   const buffer = smallFile();
-  const fd = openRegularFile(path, O_RDONLY);
+  const fd = openRegularFile(path);
   if (fd === null) return null;
   try {
     let filled = 0;

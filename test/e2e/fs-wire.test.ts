@@ -2,10 +2,33 @@
 // omitted and null flags, and the copy rules found by experiment against the reference.
 import { afterAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
+import { FIFO_READER_POLL_MS } from "../../src/fs/local.ts";
 import { startTestServer } from "../support/harness.ts";
 import { tempDir } from "../support/tmp.ts";
+import { waitFor } from "../support/wait.ts";
+
+/** Whether a process is `cat` (exec'd) and asleep: blocked in a FIFO's open, no writer there yet. */
+function isBlockedCat(pid: number): boolean {
+  try {
+    const isCat = readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("cat\0");
+    // The state follows the command's name, which is in parentheses.
+    const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+    return isCat && state === "S";
+  } catch {
+    return false;
+  }
+}
 
 const server = startTestServer();
 afterAll(() => server.stop());
@@ -153,7 +176,8 @@ test.each([
     await using other = await server.session();
     // More waiting calls than the pool has threads (two held them all, on two cores).
     const calls = Array.from({ length: 16 }, () => writer.request(method, params(fifo, source)));
-    await Bun.sleep(100);
+    // Answered after them, on the same connection: each of them has been taken up by then.
+    await writer.call("fs/getMetadata", { path: dir.path });
     const read = (await other.call("fs/readFile", { path: big })) as { dataBase64: string };
     expect(Buffer.from(read.dataBase64, "base64").length).toBe(2 * 1024 * 1024);
     // Each goes through once a reader comes: readers in turn take one line each, or more.
@@ -176,7 +200,7 @@ test("a reader already waiting on a FIFO gets what writeFile writes", async () =
   for (let i = 0; i < 5; i++) {
     const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
     const text = new Response(reader.stdout).text();
-    await Bun.sleep(50); // cat is blocked in its open
+    await waitFor(() => isBlockedCat(reader.pid), { label: "cat blocked in its open" });
     const answer = await client.request("fs/writeFile", { path: fifo, dataBase64: "aGVsbG8K" });
     expect(answer.result).toEqual({});
     expect(await text).toBe("hello\n");
@@ -220,14 +244,19 @@ test("a write waiting for a FIFO's reader gives up when its connection closes", 
   execFileSync("mkfifo", [fifo]);
   const writer = await server.session();
   void writer.request("fs/writeFile", { path: fifo, dataBase64: "aGVsbG8K" }).catch(() => {});
-  await Bun.sleep(100);
+  // Answered after it, on the same connection: the write is waiting by then.
+  await writer.call("fs/getMetadata", { path: dir.path });
   await writer.close();
-  await Bun.sleep(200);
-  // A reader now: a write still waiting would open the FIFO and send its line within its poll.
-  const { openSync, readSync, closeSync, constants } = await import("node:fs");
+  await waitFor(() => server.sessions.get(writer.sessionId)?.attachment?.isDetached, {
+    label: "the server to see the connection go",
+  });
+  // A poll under way as the connection went may still open the FIFO: let it pass first.
+  await Bun.sleep(2 * FIFO_READER_POLL_MS);
+  // A reader now: a write still waiting would open the FIFO and send its line within a poll.
   const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    await Bun.sleep(300);
+    // Nothing is to come: the wait is a few polls long, for a write that must not happen.
+    await Bun.sleep(6 * FIFO_READER_POLL_MS);
     const buffer = Buffer.alloc(64);
     let got = 0;
     try {

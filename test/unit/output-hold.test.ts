@@ -3,7 +3,7 @@
 // patience without a read once released, and then goes on; never for ever, never at once.
 import { expect, test } from "bun:test";
 import { OutputBuffer, OutputChunk } from "../../src/process/output-buffer.ts";
-import { type DeliveryFlow, OutputHold } from "../../src/process/output-hold.ts";
+import { type DeliveryFlow, type HoldOptions, OutputHold } from "../../src/process/output-hold.ts";
 
 const BUDGET = 256 * 1024;
 const READ = 64 * 1024;
@@ -15,6 +15,19 @@ const STALLED: DeliveryFlow = {
   isFlushed: () => false,
   whenFlushed: () => {},
 };
+
+/** A hold with short patiences, its session never read, attached to a stalled connection. */
+function holdOf(buffer: OutputBuffer, options: Partial<HoldOptions>): OutputHold {
+  return new OutputHold(buffer, {
+    firstReadPatienceMs: 50,
+    readPatienceMs: 50,
+    hasSessionRead: () => false,
+    flow: () => STALLED,
+    readsNotifications: () => false,
+    releasedByPatience: () => {},
+    ...options,
+  });
+}
 
 /** Feed reads until the gate closes; the gate's promise. */
 function fillToHold(buffer: OutputBuffer, hold: OutputHold, next: { seq: number }): Promise<void> {
@@ -31,12 +44,8 @@ function fillToHold(buffer: OutputBuffer, hold: OutputHold, next: { seq: number 
 test("a stalled reader that reads is held one patience, released with its gap, and goes on after one more", async () => {
   const buffer = new OutputBuffer(BUDGET);
   const releases: boolean[] = [];
-  const hold = new OutputHold(buffer, {
-    firstReadPatienceMs: 50,
-    readPatienceMs: 50,
+  const hold: OutputHold = holdOf(buffer, {
     hasSessionRead: () => true,
-    flow: () => STALLED,
-    readsNotifications: () => false,
     // Looked at once the patience's end has been handled (the same turn): held still or not.
     releasedByPatience: () => queueMicrotask(() => releases.push(hold.isHeld)),
   });
@@ -53,10 +62,7 @@ test("a released reader resumed after output it missed goes on after one patienc
   const buffer = new OutputBuffer(BUDGET);
   let flow: DeliveryFlow | null = null;
   let releases = 0;
-  const hold = new OutputHold(buffer, {
-    firstReadPatienceMs: 50,
-    readPatienceMs: 50,
-    hasSessionRead: () => false,
+  const hold = holdOf(buffer, {
     flow: () => flow,
     // The session takes output from notifications: its processes start released.
     readsNotifications: () => true,
