@@ -61,9 +61,9 @@ export const MAX_READ_BYTES = 1024 * 1024;
 export const MAX_WAIT_MS = 300_000;
 
 /**
- * Stdin bytes a pipe may have waiting for the program to read them. A write is answered once its
- * bytes are queued; one that would pass this (with something already waiting) is refused, so a
- * program that never reads its stdin cannot make the server hold a client's writes without end.
+ * Stdin bytes a pipe or a PTY may have waiting for the program to read them. A write is answered
+ * once its bytes are queued; one that would pass this (with something already waiting) is refused,
+ * so a program that never reads its stdin cannot make the server hold a client's writes without end.
  */
 export const MAX_STDIN_QUEUED_BYTES = 8 * 1024 * 1024;
 
@@ -99,7 +99,12 @@ export class Child implements SpawnCallbacks {
   /** The program's own cgroup, where the server could make one (see cgroup.ts). */
   readonly cgroup: ProgramCgroup | null;
   #stdin: StdinPipe | null;
-  /** Stdin bytes written and not yet taken by the program. */
+  /**
+   * Stdin bytes written and not yet taken by the program. A PTY's count is of the bytes written
+   * since its terminal last drained: Bun's Terminal queues what the PTY does not take and tells
+   * only when the queue is empty (a drain may be reported after a later write has queued, which is
+   * forgotten then: a PTY holds at most twice the limit).
+   */
   #stdinQueuedBytes = 0;
   #nextSeq = 1;
   #openStreams: number;
@@ -204,19 +209,12 @@ export class Child implements SpawnCallbacks {
   /** Synchronous: the bytes are queued (or refused) at once; what the program has not read drains later. */
   #write(bytes: Uint8Array): WriteStatus {
     if (this.isTty) {
-      const terminal = this.#subprocess.terminal;
-      if (!terminal || terminal.closed) throw new InternalError("failed to write to process stdin");
-      terminal.write(bytes);
-      return "accepted";
+      this.#checkStdinRoom(bytes);
+      return this.#writeTerminal(bytes);
     }
     const stdin = this.#stdin;
     if (!stdin) return "stdinClosed";
-    const queued = this.#stdinQueuedBytes;
-    if (queued > 0 && queued + bytes.byteLength > MAX_STDIN_QUEUED_BYTES) {
-      throw new InvalidRequest(
-        `process ${this.processId} has ${queued} bytes of stdin not yet read by the program (limit ${MAX_STDIN_QUEUED_BYTES})`,
-      );
-    }
+    this.#checkStdinRoom(bytes);
     let flushed: number | Promise<number>;
     try {
       stdin.write(bytes);
@@ -240,8 +238,31 @@ export class Child implements SpawnCallbacks {
     return "accepted";
   }
 
+  /** One write of any size is taken when nothing waits; past the limit the client retries. */
+  #checkStdinRoom(bytes: Uint8Array): void {
+    const queued = this.#stdinQueuedBytes;
+    if (queued > 0 && queued + bytes.byteLength > MAX_STDIN_QUEUED_BYTES) {
+      throw new InvalidRequest(
+        `process ${this.processId} has ${queued} bytes of stdin not yet read by the program (limit ${MAX_STDIN_QUEUED_BYTES})`,
+      );
+    }
+  }
+
+  #writeTerminal(bytes: Uint8Array): WriteStatus {
+    const terminal = this.#subprocess.terminal;
+    if (!terminal || terminal.closed) throw new InternalError("failed to write to process stdin");
+    terminal.write(bytes);
+    this.#stdinQueuedBytes += bytes.byteLength;
+    return "accepted";
+  }
+
+  onInputDrained(): void {
+    this.#stdinQueuedBytes = 0;
+  }
+
+  /** A PTY's ^D goes even past the limit: one byte, and what the program is waiting for. */
   async closeStdin(): Promise<WriteStatus> {
-    if (this.isTty) return this.write(EOF_CHARACTER);
+    if (this.isTty) return this.#writeTerminal(EOF_CHARACTER);
     const stdin = this.#stdin;
     if (!stdin) return "stdinClosed";
     this.#stdin = null;

@@ -13,6 +13,8 @@ import type { StartParams } from "./types.ts";
 export interface SpawnCallbacks {
   onOutput(stream: OutputStream, bytes: Uint8Array): void;
   onStreamEnd(): void;
+  /** A PTY's terminal has written all the input queued for it (Bun's Terminal `drain`). */
+  onInputDrained(): void;
   /** Before each pipe read: a promise to wait for while the reader of the output is behind. */
   beforeRead(): Promise<void> | undefined;
 }
@@ -118,6 +120,7 @@ function spawnResolved(
           cols: size.cols,
           data: (_terminal, bytes) => callbacks.onOutput("pty", bytes),
           exit: () => callbacks.onStreamEnd(),
+          drain: () => callbacks.onInputDrained(),
         },
       });
       return { subprocess, stdin: null, streamCount: 1, sandboxType };

@@ -212,6 +212,35 @@ test("7: writes to a program that does not read stdin are bounded and answered",
   expect((await write()).result).toEqual({ status: "stdinClosed" });
 });
 
+test("7: a PTY's input is bounded as a pipe's is, and taken again once the program reads", async () => {
+  await using server = startTestServer();
+  await using client = await server.session();
+  using dir = tempDir();
+  const go = join(dir.path, "go");
+  // No echo, so the input does not come back as output; nothing is read until `go` exists.
+  const params = sh(`stty -echo; while [ ! -e ${go} ]; do sleep 0.01; done; exec cat > /dev/null`, {
+    tty: true,
+  });
+  await client.call("process/start", params);
+  const chunk = Buffer.alloc(4 * 1024 * 1024, 97).toString("base64");
+  const write = () => client.request("process/write", { processId: params.processId, chunk });
+  expect((await write()).result).toEqual({ status: "accepted" });
+  expect((await write()).result).toEqual({ status: "accepted" });
+  const refused = await write();
+  expect(refused.error?.code).toBe(-32600);
+  expect(refused.error?.message).toMatch(
+    /^process p\d+ has \d+ bytes of stdin not yet read by the program \(limit 8388608\)$/,
+  );
+  // ^D is one byte and goes past the limit.
+  expect(await client.call("process/closeStdin", { processId: params.processId })).toEqual({
+    status: "accepted",
+  });
+  writeFileSync(go, "");
+  await waitFor(async () => (await write()).result, { label: "a write taken after the program read" });
+  await client.call("process/terminate", { processId: params.processId });
+  await client.waitForClosed(params.processId);
+});
+
 test("12: text the OS would alter or cut is refused (-32602) without echoing it", async () => {
   await using server = startTestServer();
   await using client = await server.session();
