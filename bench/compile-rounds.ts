@@ -1,0 +1,128 @@
+// Which echo round trips of a fresh server are slow, and which of the server's JIT compilations
+// finished in each: the server runs with JavaScriptCore's compile reports on (one stderr line per
+// baseline, DFG or FTL compilation, written when it finishes) into a file whose size is read after
+// every round, so each report falls in the round it finished in. The bench's echo workload, one
+// server per pass, its rounds 20–299 (the table's window) summed up; `--verbose` prints each slow
+// round and each round with a compilation.
+// `bun bench/compile-rounds.ts [--kinds ours-bin,floor] [--passes 3] [--tty] [--slow-us 350] [--verbose]`
+import { fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { LeanClient, startParams } from "./lean-client.ts";
+import { firstLine, OUR_BINARY } from "./servers.ts";
+
+const { values } = parseArgs({
+  options: {
+    kinds: { type: "string", default: "ours-bin,floor" },
+    passes: { type: "string", default: "3" },
+    tty: { type: "boolean", default: false },
+    "slow-us": { type: "string", default: "350" },
+    verbose: { type: "boolean", default: false },
+  },
+});
+const ROOT = join(import.meta.dir, "..");
+const OURS_FLAGS = ["--listen", "ws://127.0.0.1:0", "--log-level", "error"];
+const COMMANDS: Record<string, string[]> = {
+  "ours-bin": [OUR_BINARY, ...OURS_FLAGS],
+  ours: [process.execPath, join(ROOT, "src/index.ts"), ...OURS_FLAGS],
+  floor: [process.execPath, join(ROOT, "bench/floor-server.ts")],
+};
+const WINDOW = [20, 300] as const;
+const ROUNDS = 300;
+const slowUs = Number(values["slow-us"]);
+const REPORTS = {
+  BUN_JSC_reportBaselineCompileTimes: "1",
+  BUN_JSC_reportDFGCompileTimes: "1",
+  BUN_JSC_reportFTLCompileTimes: "1",
+};
+
+interface Round {
+  us: number;
+  /** The compile reports that finished during this round. */
+  reports: string[];
+}
+
+async function pass(kind: string, dir: string, n: number): Promise<Round[]> {
+  const command = COMMANDS[kind];
+  if (!command) throw new Error(`unknown kind ${kind}; expected one of ${Object.keys(COMMANDS).join(", ")}`);
+  const log = join(dir, `${kind}-${n}.log`);
+  const fd = openSync(log, "w");
+  const child = Bun.spawn(command, {
+    stdout: "pipe",
+    stderr: fd,
+    env: { ...process.env, CODEX_HOME: dir, ...REPORTS },
+  });
+  try {
+    const client = await LeanClient.connect(await firstLine(child.stdout, kind));
+    const processId = `c${n}`;
+    const watch = client.watch(processId);
+    let arrived: (() => void) | null = null;
+    client.onOutput((id) => {
+      if (id === processId) arrived?.();
+    });
+    await client.call(
+      "process/start",
+      startParams(processId, ["cat"], { cwd: "/tmp", tty: values.tty, pipeStdin: true }),
+    );
+    const chunk = Buffer.from("x\n").toString("base64");
+    const times: number[] = [];
+    const ends: number[] = [fstatSync(fd).size];
+    for (let i = 0; i < ROUNDS; i++) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      arrived = resolve;
+      const started = performance.now();
+      await Promise.all([client.call("process/write", { processId, chunk }), promise]);
+      times.push((performance.now() - started) * 1000);
+      ends.push(fstatSync(fd).size);
+      if (values.tty) await Bun.sleep(1);
+    }
+    await client.call("process/terminate", { processId });
+    await watch.closed;
+    client.close();
+    const text = readFileSync(log, "utf8");
+    return times.map((us, i) => ({
+      us,
+      reports: text
+        .slice(ends[i], ends[i + 1])
+        .split("\n")
+        .filter((line) => line.startsWith("Optimized ")),
+    }));
+  } finally {
+    child.kill();
+    await child.exited;
+  }
+}
+
+const tier = (line: string) => / with (Baseline|DFG|FTL) /.exec(line)?.[1] ?? "?";
+const compileMs = (line: string) => Number(/ in ([0-9.]+) ms/.exec(line)?.[1] ?? 0);
+
+const dir = mkdtempSync(join(tmpdir(), "bench-compile-rounds-"));
+try {
+  const kinds = (values.kinds as string).split(",");
+  for (let n = 0; n < Number(values.passes); n++) {
+    for (const kind of kinds) {
+      const rounds = await pass(kind, dir, n);
+      const window = rounds.slice(...WINDOW);
+      const slow = window.filter((r) => r.us > slowUs);
+      const counts: Record<string, number> = { Baseline: 0, DFG: 0, FTL: 0 };
+      for (const line of window.flatMap((r) => r.reports)) counts[tier(line)] = (counts[tier(line)] ?? 0) + 1;
+      const ms = window.flatMap((r) => r.reports).reduce((sum, line) => sum + compileMs(line), 0);
+      console.log(
+        `${kind} pass ${n + 1}: rounds ${WINDOW[0]}–${WINDOW[1] - 1} over ${slowUs} µs: ${slow.length} ` +
+          `(${slow.filter((r) => r.reports.length > 0).length} with a compilation finishing); ` +
+          `compilations finishing in the window: ${counts.Baseline} baseline, ${counts.DFG} DFG, ${counts.FTL} FTL, ${ms.toFixed(1)} ms`,
+      );
+      if (values.verbose)
+        rounds.forEach((r, i) => {
+          if (r.us > slowUs || r.reports.length > 0)
+            console.log(
+              `  round ${i}: ${Math.round(r.us)} µs, ${r.reports.map(tier).join(" ") || "no compilation"}`,
+            );
+        });
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(0);
