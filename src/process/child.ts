@@ -102,8 +102,8 @@ export class Child implements SpawnCallbacks {
   /**
    * Stdin bytes written and not yet taken by the program. A PTY's count is of the bytes written
    * since its terminal last drained: Bun's Terminal queues what the PTY does not take and tells
-   * only when the queue is empty (a drain may be reported after a later write has queued, which is
-   * forgotten then: a PTY holds at most twice the limit).
+   * only when the queue is empty. A drain reported after a later write has queued forgets that
+   * write, so one limit more may wait then; the next drain needs the whole queue written.
    */
   #stdinQueuedBytes = 0;
   #nextSeq = 1;
@@ -208,10 +208,7 @@ export class Child implements SpawnCallbacks {
 
   /** Synchronous: the bytes are queued (or refused) at once; what the program has not read drains later. */
   #write(bytes: Uint8Array): WriteStatus {
-    if (this.isTty) {
-      this.#checkStdinRoom(bytes);
-      return this.#writeTerminal(bytes);
-    }
+    if (this.isTty) return this.#writeTerminal(bytes, true);
     const stdin = this.#stdin;
     if (!stdin) return "stdinClosed";
     this.#checkStdinRoom(bytes);
@@ -248,9 +245,11 @@ export class Child implements SpawnCallbacks {
     }
   }
 
-  #writeTerminal(bytes: Uint8Array): WriteStatus {
+  /** A closed terminal fails the write before the limit is looked at (its count is never drained). */
+  #writeTerminal(bytes: Uint8Array, isBounded: boolean): WriteStatus {
     const terminal = this.#subprocess.terminal;
     if (!terminal || terminal.closed) throw new InternalError("failed to write to process stdin");
+    if (isBounded) this.#checkStdinRoom(bytes);
     terminal.write(bytes);
     this.#stdinQueuedBytes += bytes.byteLength;
     return "accepted";
@@ -262,7 +261,7 @@ export class Child implements SpawnCallbacks {
 
   /** A PTY's ^D goes even past the limit: one byte, and what the program is waiting for. */
   async closeStdin(): Promise<WriteStatus> {
-    if (this.isTty) return this.#writeTerminal(EOF_CHARACTER);
+    if (this.isTty) return this.#writeTerminal(EOF_CHARACTER, false);
     const stdin = this.#stdin;
     if (!stdin) return "stdinClosed";
     this.#stdin = null;

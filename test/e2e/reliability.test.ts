@@ -1,7 +1,7 @@
 // Guards issue 14's findings 4–16: no request freezes or exhausts the server, honest work is not
 // refused by limits meant for hostile clients, and input is refused rather than silently altered.
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OrphanReaper } from "../../src/process/reaper.ts";
 import { TestClient } from "../support/client.ts";
@@ -216,12 +216,14 @@ test("7: a PTY's input is bounded as a pipe's is, and taken again once the progr
   await using server = startTestServer();
   await using client = await server.session();
   using dir = tempDir();
-  const go = join(dir.path, "go");
-  // No echo, so the input does not come back as output; nothing is read until `go` exists.
-  const params = sh(`stty -echo; while [ ! -e ${go} ]; do sleep 0.01; done; exec cat > /dev/null`, {
-    tty: true,
-  });
+  const [ready, go] = [join(dir.path, "ready"), join(dir.path, "go")];
+  // Raw mode: the kernel keeps what the program has not read (in canonical mode it may take and
+  // discard what passes its line buffer); no echo, so the input does not come back as output.
+  // Nothing is read until `go` exists.
+  const script = `stty raw -echo; : > ${ready}; while [ ! -e ${go} ]; do sleep 0.01; done; exec cat > /dev/null`;
+  const params = sh(script, { tty: true });
   await client.call("process/start", params);
+  await waitFor(() => existsSync(ready), { label: "the terminal in raw mode" });
   const chunk = Buffer.alloc(4 * 1024 * 1024, 97).toString("base64");
   const write = () => client.request("process/write", { processId: params.processId, chunk });
   expect((await write()).result).toEqual({ status: "accepted" });
@@ -239,6 +241,24 @@ test("7: a PTY's input is bounded as a pipe's is, and taken again once the progr
   await waitFor(async () => (await write()).result, { label: "a write taken after the program read" });
   await client.call("process/terminate", { processId: params.processId });
   await client.waitForClosed(params.processId);
+});
+
+test("7: a write to a PTY that closed with input waiting fails as a closed terminal, not as a full one", async () => {
+  await using server = startTestServer();
+  await using client = await server.session();
+  using dir = tempDir();
+  const ready = join(dir.path, "ready");
+  const params = sh(`stty raw -echo; : > ${ready}; exec sleep 30`, { tty: true });
+  await client.call("process/start", params);
+  await waitFor(() => existsSync(ready), { label: "the terminal in raw mode" });
+  const chunk = Buffer.alloc(4 * 1024 * 1024, 97).toString("base64");
+  const write = (chunk: string) => client.request("process/write", { processId: params.processId, chunk });
+  expect((await write(chunk)).result).toEqual({ status: "accepted" });
+  expect((await write(chunk)).result).toEqual({ status: "accepted" });
+  await client.call("process/terminate", { processId: params.processId });
+  await client.waitForClosed(params.processId);
+  const late = await write(Buffer.from("x").toString("base64"));
+  expect(late.error).toMatchObject({ code: -32603, message: "failed to write to process stdin" });
 });
 
 test("12: text the OS would alter or cut is refused (-32602) without echoing it", async () => {
