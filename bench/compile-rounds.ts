@@ -105,11 +105,14 @@ try {
       const rounds = await pass(kind, dir, n);
       const window = rounds.slice(...WINDOW);
       const slow = window.filter((r) => r.us > slowUs);
+      const sorted = window.map((r) => r.us).sort((a, b) => a - b);
+      const at = (q: number) => Math.round(sorted[Math.floor(sorted.length * q)] as number);
       const counts: Record<string, number> = { Baseline: 0, DFG: 0, FTL: 0 };
       for (const line of window.flatMap((r) => r.reports)) counts[tier(line)] = (counts[tier(line)] ?? 0) + 1;
       const ms = window.flatMap((r) => r.reports).reduce((sum, line) => sum + compileMs(line), 0);
       console.log(
-        `${kind} pass ${n + 1}: rounds ${WINDOW[0]}–${WINDOW[1] - 1} over ${slowUs} µs: ${slow.length} ` +
+        `${kind} pass ${n + 1}: rounds ${WINDOW[0]}–${WINDOW[1] - 1} median ${at(0.5)} µs, p99 ${at(0.99)} µs; ` +
+          `over ${slowUs} µs: ${slow.length} ` +
           `(${slow.filter((r) => r.reports.length > 0).length} with a compilation finishing); ` +
           `compilations finishing in the window: ${counts.Baseline} baseline, ${counts.DFG} DFG, ${counts.FTL} FTL, ${ms.toFixed(1)} ms`,
       );
