@@ -2,8 +2,8 @@
 // finished in each: the server runs with JavaScriptCore's compile reports on (one stderr line per
 // baseline, DFG or FTL compilation, written when it finishes) into a file whose size is read after
 // every round, so each report falls in the round it finished in. The bench's echo workload, one
-// server per pass, its rounds 20–299 (the table's window) summed up; `--verbose` prints each slow
-// round and each round with a compilation.
+// server per pass, its rounds 20–299 (the table's window) and 300–599 summed up; `--verbose` prints
+// each slow round and each round with a compilation.
 // `bun bench/compile-rounds.ts [--kinds ours-bin,floor] [--passes 3] [--tty] [--slow-us 350] [--verbose]`
 import { fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,8 +28,12 @@ const COMMANDS: Record<string, string[]> = {
   ours: [process.execPath, join(ROOT, "src/index.ts"), ...OURS_FLAGS],
   floor: [process.execPath, join(ROOT, "bench/floor-server.ts")],
 };
-const WINDOW = [20, 300] as const;
-const ROUNDS = 300;
+/** The bench's echo windows (bench/workloads.ts): a fresh server's rounds, and the same server's later ones. */
+const WINDOWS = [
+  [20, 300],
+  [300, 600],
+] as const;
+const ROUNDS = 600;
 const slowUs = Number(values["slow-us"]);
 const REPORTS = {
   BUN_JSC_reportBaselineCompileTimes: "1",
@@ -96,6 +100,25 @@ async function pass(kind: string, dir: string, n: number): Promise<Round[]> {
 
 const tier = (line: string) => / with (Baseline|DFG|FTL) /.exec(line)?.[1] ?? "?";
 const compileMs = (line: string) => Number(/ in ([0-9.]+) ms/.exec(line)?.[1] ?? 0);
+/** `name#hash tier ms`, from `Optimized name#hash:[…] using … with TIER into … in MS ms.` */
+const describe = (line: string) =>
+  `${/^Optimized ([^:]*)/.exec(line)?.[1] ?? "?"} ${tier(line)} ${compileMs(line).toFixed(2)} ms`;
+
+function summary(rounds: Round[], from: number, to: number): string {
+  const window = rounds.slice(from, to);
+  const slow = window.filter((r) => r.us > slowUs);
+  const sorted = window.map((r) => r.us).sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.floor(sorted.length * q)] as number);
+  const reports = window.flatMap((r) => r.reports);
+  const counts: Record<string, number> = { Baseline: 0, DFG: 0, FTL: 0 };
+  for (const line of reports) counts[tier(line)] = (counts[tier(line)] ?? 0) + 1;
+  const ms = reports.reduce((sum, line) => sum + compileMs(line), 0);
+  return (
+    `rounds ${from}–${to - 1} median ${at(0.5)} µs, p99 ${at(0.99)} µs; over ${slowUs} µs: ${slow.length} ` +
+    `(${slow.filter((r) => r.reports.length > 0).length} with a compilation finishing); compilations ` +
+    `finishing: ${counts.Baseline} baseline, ${counts.DFG} DFG, ${counts.FTL} FTL, ${ms.toFixed(1)} ms`
+  );
+}
 
 const dir = mkdtempSync(join(tmpdir(), "bench-compile-rounds-"));
 try {
@@ -103,24 +126,12 @@ try {
   for (let n = 0; n < Number(values.passes); n++) {
     for (const kind of kinds) {
       const rounds = await pass(kind, dir, n);
-      const window = rounds.slice(...WINDOW);
-      const slow = window.filter((r) => r.us > slowUs);
-      const sorted = window.map((r) => r.us).sort((a, b) => a - b);
-      const at = (q: number) => Math.round(sorted[Math.floor(sorted.length * q)] as number);
-      const counts: Record<string, number> = { Baseline: 0, DFG: 0, FTL: 0 };
-      for (const line of window.flatMap((r) => r.reports)) counts[tier(line)] = (counts[tier(line)] ?? 0) + 1;
-      const ms = window.flatMap((r) => r.reports).reduce((sum, line) => sum + compileMs(line), 0);
-      console.log(
-        `${kind} pass ${n + 1}: rounds ${WINDOW[0]}–${WINDOW[1] - 1} median ${at(0.5)} µs, p99 ${at(0.99)} µs; ` +
-          `over ${slowUs} µs: ${slow.length} ` +
-          `(${slow.filter((r) => r.reports.length > 0).length} with a compilation finishing); ` +
-          `compilations finishing in the window: ${counts.Baseline} baseline, ${counts.DFG} DFG, ${counts.FTL} FTL, ${ms.toFixed(1)} ms`,
-      );
+      for (const [from, to] of WINDOWS) console.log(`${kind} pass ${n + 1}: ${summary(rounds, from, to)}`);
       if (values.verbose)
         rounds.forEach((r, i) => {
           if (r.us > slowUs || r.reports.length > 0)
             console.log(
-              `  round ${i}: ${Math.round(r.us)} µs, ${r.reports.map(tier).join(" ") || "no compilation"}`,
+              `  round ${i}: ${Math.round(r.us)} µs, ${r.reports.map(describe).join(", ") || "no compilation"}`,
             );
         });
     }
