@@ -2,9 +2,11 @@
 // finished in each: the server runs with JavaScriptCore's compile reports on (one stderr line per
 // baseline, DFG or FTL compilation, written when it finishes) into a file whose size is read after
 // every round, so each report falls in the round it finished in. The bench's echo workload, one
-// server per pass, its rounds 20–299 (the table's window) and 300–599 summed up; `--verbose` prints
-// each slow round and each round with a compilation.
-// `bun bench/compile-rounds.ts [--kinds ours-bin,floor] [--passes 3] [--tty] [--slow-us 350] [--verbose]`
+// server per pass, its rounds 20–299 (the table's window) and 300–599 summed up, with the server's
+// main-thread CPU a round (its schedstat, read after every round); `--verbose` prints each slow
+// round and each round with a compilation.
+// `bun bench/compile-rounds.ts [--kinds ours-bin,floor] [--passes 3] [--rounds 600|3000] [--tty]
+//   [--slow-us 350] [--verbose]`
 import { fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     tty: { type: "boolean", default: false },
     "slow-us": { type: "string", default: "350" },
     verbose: { type: "boolean", default: false },
+    rounds: { type: "string", default: "600" },
   },
 });
 const ROOT = join(import.meta.dir, "..");
@@ -28,12 +31,18 @@ const COMMANDS: Record<string, string[]> = {
   ours: [process.execPath, join(ROOT, "src/index.ts"), ...OURS_FLAGS],
   floor: [process.execPath, join(ROOT, "bench/floor-server.ts")],
 };
-/** The bench's echo windows (bench/workloads.ts): a fresh server's rounds, and the same server's later ones. */
-const WINDOWS = [
-  [20, 300],
-  [300, 600],
-] as const;
-const ROUNDS = 600;
+const ROUNDS = Number(values.rounds);
+/**
+ * The bench's echo windows (bench/workloads.ts), a fresh server's rounds and the same server's
+ * later ones, then (given `--rounds 3000`) rounds 2000–2999, where ours has long stopped compiling.
+ */
+const WINDOWS = (
+  [
+    [20, 300],
+    [300, 600],
+    [2000, 3000],
+  ] as const
+).filter(([, to]) => to <= ROUNDS);
 const slowUs = Number(values["slow-us"]);
 const REPORTS = {
   BUN_JSC_reportBaselineCompileTimes: "1",
@@ -45,7 +54,12 @@ interface Round {
   us: number;
   /** The compile reports that finished during this round. */
   reports: string[];
+  /** The server's main-thread CPU time so far, ns (its schedstat), read after the round. */
+  cpuNs: number;
 }
+
+const mainThreadNs = (pid: number) =>
+  Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").split(" ")[0]);
 
 async function pass(kind: string, dir: string, n: number): Promise<Round[]> {
   const command = COMMANDS[kind];
@@ -71,6 +85,7 @@ async function pass(kind: string, dir: string, n: number): Promise<Round[]> {
     );
     const chunk = Buffer.from("x\n").toString("base64");
     const times: number[] = [];
+    const cpu: number[] = [];
     const ends: number[] = [fstatSync(fd).size];
     for (let i = 0; i < ROUNDS; i++) {
       const { promise, resolve } = Promise.withResolvers<void>();
@@ -79,6 +94,7 @@ async function pass(kind: string, dir: string, n: number): Promise<Round[]> {
       await Promise.all([client.call("process/write", { processId, chunk }), promise]);
       times.push((performance.now() - started) * 1000);
       ends.push(fstatSync(fd).size);
+      cpu.push(mainThreadNs(child.pid));
       if (values.tty) await Bun.sleep(1);
     }
     await client.call("process/terminate", { processId });
@@ -87,6 +103,7 @@ async function pass(kind: string, dir: string, n: number): Promise<Round[]> {
     const text = readFileSync(log, "utf8");
     return times.map((us, i) => ({
       us,
+      cpuNs: cpu[i] as number,
       reports: text
         .slice(ends[i], ends[i + 1])
         .split("\n")
@@ -113,8 +130,10 @@ function summary(rounds: Round[], from: number, to: number): string {
   const counts: Record<string, number> = { Baseline: 0, DFG: 0, FTL: 0 };
   for (const line of reports) counts[tier(line)] = (counts[tier(line)] ?? 0) + 1;
   const ms = reports.reduce((sum, line) => sum + compileMs(line), 0);
+  const cpuUs = ((rounds[to - 1] as Round).cpuNs - (rounds[from - 1] as Round).cpuNs) / (to - from) / 1000;
   return (
-    `rounds ${from}–${to - 1} median ${at(0.5)} µs, p99 ${at(0.99)} µs; over ${slowUs} µs: ${slow.length} ` +
+    `rounds ${from}–${to - 1} median ${at(0.5)} µs, p99 ${at(0.99)} µs, server main-thread CPU ` +
+    `${cpuUs.toFixed(1)} µs a round; over ${slowUs} µs: ${slow.length} ` +
     `(${slow.filter((r) => r.reports.length > 0).length} with a compilation finishing); compilations ` +
     `finishing: ${counts.Baseline} baseline, ${counts.DFG} DFG, ${counts.FTL} FTL, ${ms.toFixed(1)} ms`
   );
