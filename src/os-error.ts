@@ -1,6 +1,7 @@
 // OS errors (from node:fs and spawning) turned into ours: not found → NotFound, invalid or denied → InvalidRequest,
 // anything else → InternalError; the message is the OS error text, as the reference words it.
 import { constants } from "node:os";
+import { getSystemErrorMessage } from "node:util";
 import { type AppError, InternalError, InvalidRequest, NotFound } from "./errors.ts";
 
 const STRERROR: Record<string, string> = {
@@ -29,16 +30,24 @@ const STRERROR: Record<string, string> = {
   ENFILE: "Too many open files in system",
   ENOMEM: "Cannot allocate memory",
   EPIPE: "Broken pipe",
+  ESPIPE: "Illegal seek",
 };
 
+/**
+ * `<text> (os error <errno>)`, as the reference words an OS error: the C library's text for the
+ * codes above, the runtime's (libuv's, capitalized) for any other the OS has; else the message.
+ */
 export function osErrorText(error: unknown): string {
   const code = (error as { code?: unknown })?.code;
-  if (typeof code === "string" && code in STRERROR) {
-    const errno = (constants.errno as Record<string, number>)[code];
-    return `${STRERROR[code]} (os error ${errno})`;
+  const errno = typeof code === "string" ? (constants.errno as Record<string, number>)[code] : undefined;
+  if (errno !== undefined) {
+    const text = STRERROR[code as string] ?? capitalized(getSystemErrorMessage(-errno));
+    return `${text} (os error ${errno})`;
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function fsError(error: unknown): AppError {
   const code = (error as { code?: unknown })?.code;

@@ -385,15 +385,27 @@ function writeNow(path: string, data: Uint8Array): true | { readonly fd: number 
     throw error;
   }
   try {
+    let isSeekable = true;
     for (let written = 0; written < data.byteLength; ) {
-      written += writeSync(fd, data, written, data.byteLength - written, written);
+      try {
+        written += writeSync(fd, data, written, data.byteLength - written, isSeekable ? written : null);
+      } catch (error) {
+        if (!isSeekable || !isUnseekable(error)) throw error;
+        isSeekable = false;
+      }
     }
-    ftruncateSync(fd, data.byteLength);
+    if (isSeekable) ftruncateSync(fd, data.byteLength);
   } finally {
     closeSync(fd);
   }
   return true;
 }
+
+/**
+ * A file that passes as regular but cannot seek (procfs, sysfs: /proc/PID/comm) refuses a write
+ * at a position: it takes the bytes as a stream instead, from its start, and is not cut after.
+ */
+const isUnseekable = (error: unknown) => (error as { code?: unknown })?.code === "ESPIPE";
 
 /** What writeNow left: a special file it opened (written, then closed), or the rest of the way. */
 async function writeRest(
@@ -434,10 +446,20 @@ async function writeLater(path: string, content: Content, signal: AbortSignal | 
       try {
         if (!(await file.stat()).isFile()) return await writeSpecial(file.fd, content);
         if (!(content instanceof Uint8Array)) return await copyFile(content.copyOf, path);
+        let isSeekable = true;
         for (let written = 0; written < content.byteLength; ) {
-          written += (await file.write(content, written, content.byteLength - written, written)).bytesWritten;
+          const position = isSeekable ? written : null;
+          const wrote = await file
+            .write(content, written, content.byteLength - written, position)
+            .catch((error) => {
+              if (!isSeekable || !isUnseekable(error)) throw error;
+              isSeekable = false;
+              return { bytesWritten: 0 };
+            });
+          written += wrote.bytesWritten;
         }
-        return await file.truncate(content.byteLength);
+        if (isSeekable) await file.truncate(content.byteLength);
+        return;
       } finally {
         await file.close();
       }

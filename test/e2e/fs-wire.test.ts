@@ -14,7 +14,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { FIFO_READER_POLL_MS } from "../../src/fs/local.ts";
-import { startTestServer } from "../support/harness.ts";
+import { TestClient } from "../support/client.ts";
+import { startCli, startTestServer } from "../support/harness.ts";
 import { tempDir } from "../support/tmp.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -47,6 +48,25 @@ test("writeFile: invalid base64 is -32600 and touches nothing; empty data makes 
   expect(await client.call("fs/writeFile", { path, dataBase64: "" })).toEqual({});
   expect(readFileSync(path, "utf8")).toBe("");
   expect((await client.request("fs/writeFile", { path })).error?.code).toBe(-32602);
+});
+
+test("writeFile writes a file that cannot seek (/proc/PID/comm), small or past the pool's size", async () => {
+  // The server's own name: a process may rename only itself.
+  await using cli = await startCli();
+  await using client = await TestClient.session(cli.url);
+  const comm = `/proc/${cli.process.pid}/comm`;
+  // The kernel keeps the first 15 bytes of a name; a large write goes through the thread pool.
+  for (const data of ["renamed", `large-${"x".repeat(2 * 1024 * 1024)}`]) {
+    const dataBase64 = Buffer.from(data).toString("base64");
+    expect(await client.call("fs/writeFile", { path: comm, dataBase64 })).toEqual({});
+    expect(readFileSync(comm, "utf8")).toBe(`${data.slice(0, 15)}\n`);
+  }
+  // A file that refuses writes says so as the OS words it.
+  const refused = await client.request("fs/writeFile", {
+    path: `/proc/${cli.process.pid}/status`,
+    dataBase64: "eA==",
+  });
+  expect(refused.error).toMatchObject({ code: -32600, message: "Invalid argument (os error 22)" });
 });
 
 test("null flags mean their defaults; copy's recursive is required", async () => {
