@@ -20,6 +20,7 @@ import { type DeltaSink, HttpHandler } from "./http-handler.ts";
 import type { Limits } from "./limits.ts";
 import type { Metrics } from "./metrics.ts";
 import { OutputFlow } from "./output-flow.ts";
+import { PathOrder } from "./path-order.ts";
 import { notificationFrame, ProcessHandler } from "./process-handler.ts";
 import type { Attachment, EventSink, SessionRegistry } from "./sessions.ts";
 
@@ -108,6 +109,8 @@ export class ServerConnection {
   /** This connection's open files, missing-path watch and streamed bodies, closed with it. */
   #owned: { fs: FsConnectionHandler; http: HttpHandler } | null = null;
   readonly #drainWaiters = new Set<() => void>();
+  /** fs calls on one path take effect in the order they came (see path-order.ts). */
+  readonly #paths = new PathOrder();
   /** Closes a connection that never initializes (it would hold a socket for ever). */
   #handshakeTimer: Timer | null = null;
 
@@ -203,7 +206,10 @@ export class ServerConnection {
     if (method === "initialize") return this.#initialize(parsed as InitializeParams);
     const attachment = this.#gate(method);
     const route = ROUTES[method] as (h: Handlers, params: unknown, attachment: Attachment) => unknown;
-    const result = route(this.#handlers as Handlers, parsed, attachment);
+    const claims = this.#paths.claimsOf(method, parsed);
+    const result = claims
+      ? this.#paths.run(claims, () => route(this.#handlers as Handlers, parsed, attachment))
+      : route(this.#handlers as Handlers, parsed, attachment);
     if (!(result instanceof Promise)) return result;
     // A call that finished after another connection took the session over must not answer as if
     // it still owned it (a long poll in particular).

@@ -289,3 +289,27 @@ test("a write waiting for a FIFO's reader gives up when its connection closes", 
     closeSync(fd);
   }
 }, 10_000);
+
+test("fs calls on one path, sent without waiting, take effect in the order they came", async () => {
+  using dir = tempDir();
+  await using client = await server.session();
+  const path = join(dir.path, "f");
+  const big = Buffer.alloc(3 * 1024 * 1024, 65);
+  // A large write goes through the thread pool, a small one at once: the small one, sent later,
+  // must still be the file's content, and the reads sent after each see it.
+  const calls = [
+    client.request("fs/writeFile", { path, dataBase64: big.toString("base64") }),
+    client.request("fs/readFile", { path }),
+    client.request("fs/writeFile", { path, dataBase64: Buffer.from("SMALL").toString("base64") }),
+    client.request("fs/readFile", { path }),
+    client.request("fs/copy", { sourcePath: path, destinationPath: join(dir.path, "g"), recursive: false }),
+    client.request("fs/readFile", { path: join(dir.path, "g") }),
+  ];
+  const [, firstRead, , secondRead, , copyRead] = await Promise.all(calls);
+  const bytesOf = (response: { result?: unknown } | undefined) =>
+    Buffer.from((response?.result as { dataBase64?: string } | undefined)?.dataBase64 ?? "", "base64");
+  expect(bytesOf(firstRead).equals(big)).toBe(true);
+  expect(bytesOf(secondRead).toString()).toBe("SMALL");
+  expect(bytesOf(copyRead).toString()).toBe("SMALL");
+  expect(readFileSync(path, "utf8")).toBe("SMALL");
+});
