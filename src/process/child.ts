@@ -260,16 +260,14 @@ export class Child implements SpawnCallbacks {
   }
 
   /** A PTY's ^D goes even past the limit: one byte, and what the program is waiting for. */
+  /**
+   * Answered once the close is queued, as a write is: the program reads end of file after what
+   * waits for it (a program that never reads its stdin would otherwise hold the answer for ever).
+   */
   async closeStdin(): Promise<WriteStatus> {
     if (this.isTty) return this.#writeTerminal(EOF_CHARACTER, false);
-    const stdin = this.#stdin;
-    if (!stdin) return "stdinClosed";
-    this.#stdin = null;
-    try {
-      await stdin.end();
-    } catch {
-      // The program already closed its end; stdin is closed either way.
-    }
+    if (!this.#stdin) return "stdinClosed";
+    this.#endStdin();
     return "accepted";
   }
 

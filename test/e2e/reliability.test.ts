@@ -222,6 +222,25 @@ test("7: writes to a program that does not read stdin are bounded and answered",
   expect((await write()).result).toEqual({ status: "stdinClosed" });
 });
 
+test("7: closeStdin is answered while queued stdin waits; the program reads it all, then end of file", async () => {
+  await using server = startTestServer();
+  await using client = await server.session();
+  using dir = tempDir();
+  const go = join(dir.path, "go");
+  // Reads nothing until `go` exists: the write waits in the queue, and so does the close.
+  const params = sh(`while [ ! -e ${go} ]; do sleep 0.01; done; wc -c`, { pipeStdin: true });
+  await client.call("process/start", params);
+  const write = writeFourMiB(client, params.processId);
+  expect((await write()).result).toEqual({ status: "accepted" });
+  expect(await client.call("process/closeStdin", { processId: params.processId })).toEqual({
+    status: "accepted",
+  });
+  expect((await write()).result).toEqual({ status: "stdinClosed" });
+  writeFileSync(go, "");
+  await client.waitForClosed(params.processId);
+  expect(client.outputOf(params.processId).toString().trim()).toBe(String(4 * 1024 * 1024));
+});
+
 test("7: a PTY's input is bounded as a pipe's is, and taken again once the program reads", async () => {
   await using server = startTestServer();
   await using client = await server.session();
