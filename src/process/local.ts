@@ -28,7 +28,11 @@ import type {
 export interface LocalProcessOptions {
   /** Output kept per process for process/read. */
   retainedOutputBytes: number;
-  /** How long a closed process stays readable before its id is forgotten. */
+  /**
+   * How long a closed process stays readable before its id is forgotten. The clock runs while a
+   * client is attached (a session's detached time is bounded by its own TTL): a client that
+   * resumes finds what closed while it was away, for this long again.
+   */
   closedRetentionMs: number;
   /** Live processes at once; as many closed ones are kept readable, within closedRetainedBytes. */
   maxProcesses: number;
@@ -63,7 +67,9 @@ export class LocalProcess implements ExecProcess {
   readonly #options: LocalProcessOptions;
   readonly #children = new Map<string, Child>();
   readonly #listeners = new Set<ProcessEventListener>();
-  readonly #forgetTimers = new Set<Timer>();
+  /** Each closed process's forgetting, while a client is attached (see closedRetentionMs). */
+  readonly #forgetTimers = new Map<Child, Timer>();
+  #isDetached = false;
   /** Closed processes still readable, oldest closed first. */
   readonly #closed = new Set<Child>();
   #closedBytes = 0;
@@ -189,6 +195,11 @@ export class LocalProcess implements ExecProcess {
     for (const child of this.#children.values()) child.beforeAttachmentChange();
     this.#flow = flow;
     for (const child of this.#children.values()) child.attachmentChanged();
+    this.#isDetached = flow === null;
+    if (this.#isDetached) {
+      for (const timer of this.#forgetTimers.values()) clearTimeout(timer);
+      this.#forgetTimers.clear();
+    } else for (const child of this.#closed) this.#forgetAfterRetention(child);
   }
 
   /** The output notification of a process at `seq` was dropped (a stalled reader). */
@@ -241,7 +252,7 @@ export class LocalProcess implements ExecProcess {
     const killed = [...this.#children.values()].flatMap((child) => child.killFamily(processes));
     for (const group of this.#lingering) killed.push(...group.kill());
     this.#lingering.clear();
-    for (const timer of this.#forgetTimers) clearTimeout(timer);
+    for (const timer of this.#forgetTimers.values()) clearTimeout(timer);
     this.#forgetTimers.clear();
     this.#listeners.clear();
     return killed;
@@ -281,15 +292,22 @@ export class LocalProcess implements ExecProcess {
       if (this.#closed.size <= maxProcesses && this.#closedBytes <= closedRetainedBytes) break;
       this.#forget(oldest);
     }
+    if (!this.#isDetached) this.#forgetAfterRetention(child);
+  }
+
+  #forgetAfterRetention(child: Child): void {
+    if (this.#forgetTimers.has(child)) return;
     const timer = setTimeout(() => {
-      this.#forgetTimers.delete(timer);
+      this.#forgetTimers.delete(child);
       this.#forget(child);
     }, this.#options.closedRetentionMs);
     timer.unref();
-    this.#forgetTimers.add(timer);
+    this.#forgetTimers.set(child, timer);
   }
 
   #forget(child: Child): void {
+    clearTimeout(this.#forgetTimers.get(child));
+    this.#forgetTimers.delete(child);
     if (!this.#closed.delete(child)) return;
     this.#closedBytes -= child.retainedBytes;
     if (this.#children.get(child.processId) === child) this.#children.delete(child.processId);

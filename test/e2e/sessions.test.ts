@@ -1,8 +1,11 @@
 // Guards SPEC §4: detach on close, resume without losing a byte, the refusal cases, TTL expiry.
 import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { TestClient } from "../support/client.ts";
 import { startTestServer } from "../support/harness.ts";
 import { read, readAll, sh, startFamily } from "../support/process.ts";
+import { tempDir } from "../support/tmp.ts";
 import { isAlive, waitFor } from "../support/wait.ts";
 
 describe("resume", () => {
@@ -45,6 +48,33 @@ describe("resume", () => {
     });
     await second.waitForClosed(params.processId);
     expect(second.outputOf(params.processId).toString()).toBe("after-resume\n");
+  });
+
+  test("a process that closed while its session was detached is readable on resume, then forgotten", async () => {
+    const closedRetentionMs = 100;
+    await using server = startTestServer({ closedRetentionMs });
+    using dir = tempDir();
+    const go = join(dir.path, "go");
+    const first = await server.session();
+    const params = sh(`while [ ! -e ${go} ]; do sleep 0.01; done; echo hi`);
+    await first.call("process/start", params);
+    await first.close();
+    await waitFor(() => server.sessions.get(first.sessionId)?.attachment?.isDetached, {
+      label: "the server to see the connection go",
+    });
+    // It closes while nobody is attached; what it left must outlast the retention by far.
+    writeFileSync(go, "");
+    await Bun.sleep(5 * closedRetentionMs);
+    await using second = await server.session(first.sessionId);
+    const { bytes, last } = await readAll(second, params.processId);
+    expect(bytes.toString()).toBe("hi\n");
+    expect(last).toMatchObject({ exited: true, exitCode: 0, closed: true });
+    // Attached again, the clock runs.
+    await waitFor(
+      async () =>
+        (await second.request("process/read", { processId: params.processId })).error?.code === -32600,
+      { label: "the closed process to be forgotten after the resume" },
+    );
   });
 
   test("refused while attached, for an unknown id, and after expiry", async () => {
