@@ -1,7 +1,7 @@
 // OS errors (from node:fs and spawning) turned into ours: not found → NotFound, invalid or denied → InvalidRequest,
 // anything else → InternalError; the message is the OS error text, as the reference words it.
 import { constants } from "node:os";
-import { getSystemErrorMessage } from "node:util";
+import { getSystemErrorMap } from "node:util";
 import { type AppError, InternalError, InvalidRequest, NotFound } from "./errors.ts";
 
 const STRERROR: Record<string, string> = {
@@ -41,13 +41,20 @@ export function osErrorText(error: unknown): string {
   const code = (error as { code?: unknown })?.code;
   const errno = typeof code === "string" ? (constants.errno as Record<string, number>)[code] : undefined;
   if (errno !== undefined) {
-    const text = STRERROR[code as string] ?? capitalized(getSystemErrorMessage(-errno));
+    const text = STRERROR[code as string] ?? capitalized(systemErrorText(errno));
     return `${text} (os error ${errno})`;
   }
   return error instanceof Error ? error.message : String(error);
 }
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** The runtime's text for an errno (libuv's; Node 20 has the map, not getSystemErrorMessage). */
+let systemErrors: Map<number, [string, string]> | undefined;
+function systemErrorText(errno: number): string {
+  systemErrors ??= getSystemErrorMap();
+  return systemErrors.get(-errno)?.[1] ?? `unknown error ${errno}`;
+}
 
 export function fsError(error: unknown): AppError {
   const code = (error as { code?: unknown })?.code;
