@@ -5,7 +5,8 @@
 //
 // A client that takes its output only from the notifications never reads. Its process is held
 // like any other until it has gone a patience without a read while attached (a short one while
-// the session has never read, a long one after), with every retained chunk notified and flushed;
+// the session has never read, a long one after), with every retained chunk notified and flushed
+// (the connection says the client has it: a websocket's client answered a ping sent after it);
 // from then on (the process is "released") notified output counts as read for the hold, until
 // the next process/read of that process. The session
 // learns it: its later processes start released. Retention keeps up to one more budget of
@@ -21,8 +22,8 @@
 import type { OutputBuffer, RetentionMarks } from "./output-buffer.ts";
 
 /**
- * The attached connection's side of its output notifications: whether they have left its send
- * buffer, asked when needed (a mark taken as a notification is sent, compared later) rather than
+ * The attached connection's side of its output notifications: whether they have reached its
+ * client, asked when needed (a mark taken as a notification is sent, compared later) rather than
  * pushed after every send.
  */
 export interface DeliveryFlow {
@@ -30,10 +31,11 @@ export interface DeliveryFlow {
   congestion(): Promise<void> | undefined;
   /** A mark of everything sent so far, taken right after an output notification was sent. */
   sentMark(): number;
-  /** Whether everything sent up to `mark` has left the send buffer (never early; once the
-   * buffer is empty, always; a closed connection answers from what it last saw leave). */
+  /** Whether everything sent up to `mark` has reached the client (never early: a websocket's
+   * client has answered a ping sent after it, asked for by this question; elsewhere it has left
+   * the send buffer; a closed connection answers from what it last saw). */
   isFlushed(mark: number): boolean;
-  /** Call back once everything sent up to `mark` has left the send buffer. */
+  /** Call back once everything sent up to `mark` has reached the client. */
   whenFlushed(mark: number, callback: () => void): void;
 }
 
@@ -163,10 +165,16 @@ export class OutputHold implements RetentionMarks {
 
   /**
    * The session is about to change connections: what the current one has flushed counts, what it
-   * has not is not known to have reached the client (a later connection's marks are its own).
+   * has not is not known to have reached the client (a later connection's marks are its own): it
+   * is a gap, as output whose notification was dropped is.
    */
   beforeAttachmentChange(): void {
     this.#settle();
+    if (this.#notifiedSeq > this.#flushedSeq) {
+      this.#droppedSeq = Math.max(this.#droppedSeq, this.#notifiedSeq);
+      const firstUnconfirmed = this.#flushedSeq + 1;
+      if (firstUnconfirmed > this.#ackedSeq) this.#gapSeq = Math.min(this.#gapSeq, firstUnconfirmed);
+    }
     this.#notifiedSeq = 0;
     this.#isWatchingFlush = false;
   }
@@ -185,6 +193,9 @@ export class OutputHold implements RetentionMarks {
     if (!this.#waiter) {
       const { promise, resolve } = Promise.withResolvers<void>();
       this.#waiter = { promise, resolve };
+      // Asked now, so that the connection confirms what it delivered (a pong) while the program
+      // waits: a patience's end, or a drop, then counts it.
+      this.#settle();
     }
     this.#startPatience();
     this.#watchFlush();
@@ -199,9 +210,14 @@ export class OutputHold implements RetentionMarks {
   }
 
   #isFull(): boolean {
-    // What is retained bounds what is unread: most pipe reads stop at the first test.
+    // What is retained bounds what is unread: most pipe reads stop at the first test. A released
+    // hold's notifications count once the client confirms them (a pong): with no gap before them,
+    // up to one budget more waits for that, as retention keeps a second budget of notified output.
     const limit = this.#limitBytes;
-    return this.#buffer.retainedBytes >= limit && this.#buffer.bytesAfter(this.releasedSeq) >= limit;
+    if (this.#buffer.retainedBytes < limit) return false;
+    const isInFlight = this.#isReleased && this.#gapSeq === Number.POSITIVE_INFINITY;
+    const window = isInFlight ? limit + this.#buffer.budgetBytes : limit;
+    return this.#buffer.bytesAfter(this.releasedSeq) >= window;
   }
 
   /** Notifications the attached connection has flushed since last asked now count as delivered. */

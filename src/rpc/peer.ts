@@ -27,6 +27,11 @@ export interface Transport {
   close(code?: number, reason?: string): void;
   /** Bytes sent but not yet taken by the peer, where the transport can tell (called without its object). */
   readonly bufferedAmount?: () => number;
+  /**
+   * A ping after everything sent so far, where the transport has them (a websocket's): its pong,
+   * with the same payload, says the peer has read up to here (called without its object).
+   */
+  readonly ping?: (payload: string) => void;
 }
 
 export interface PeerHandlers {

@@ -132,6 +132,7 @@ export class ServerConnection {
     this.#flow = new OutputFlow(
       {
         buffered: transport.bufferedAmount ?? (() => 0),
+        ping: transport.ping,
         sentChars: () => this.#peer.sentChars,
         isClosed: () => this.#peer.isClosed,
         notify: (method, params) => this.#peer.notify(method, params),
@@ -143,6 +144,16 @@ export class ServerConnection {
 
   receive(data: string | ArrayBuffer | Uint8Array): void {
     this.#peer.receive(data);
+  }
+
+  /** A pong from the client (its payload): it has read what was sent before the ping it answers. */
+  pong(payload: string): void {
+    this.#flow.pong(payload);
+  }
+
+  /** Ping the client (keepalive's): numbered, as every ping of a connection is (see OutputFlow). */
+  ping(): void {
+    this.#flow.ping();
   }
 
   /** A frame the transport dropped (over the frame limit): the client hears of it, id -1. */

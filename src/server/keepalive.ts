@@ -14,6 +14,8 @@ const log = logger("keepalive");
 export interface Heard {
   /** Something came from the peer since the last tick. */
   heard?: boolean;
+  /** The socket's connection, once it has one: its pings are numbered (see OutputFlow). */
+  connection?: { ping(): void };
 }
 
 export class Keepalive {
@@ -53,7 +55,8 @@ export class Keepalive {
         ws.terminate();
       } else {
         this.#quietTicks.set(ws, 1);
-        ws.ping();
+        if (ws.data.connection) ws.data.connection.ping();
+        else ws.ping();
       }
     }
   }

@@ -4,13 +4,17 @@
 // the pipes are read again and its output notifications dropped (process/read still has the
 // data), so a client that stops reading can hold neither our memory nor its programs.
 //
-// It also tells the output hold which notifications have left the send buffer. A mark is the
-// count of characters handed to the transport, taken after a notification; the transport has
-// written everything up to a mark once the characters sent since outnumber what it still holds
-// (buffered() counts bytes, at least one per character, so this is never early, and once the
-// buffer is empty it is always so). That is observed whenever asked while the connection is open,
-// and after each tick that sent output (after the transport's own flush), so that a connection
-// that closes has counted what left it before; a closed one answers from its last observation.
+// It also tells the output hold which notifications have reached the client. A mark is the count
+// of characters handed to the transport, taken after a notification. Where the transport can ping
+// (a websocket), the client has everything up to a mark once it answers a ping sent after it: the
+// kernel's socket buffers may hold megabytes the client has not read, lost if the connection drops
+// (a client answers pings in the order it reads). A ping goes out when a mark not yet confirmed is
+// asked about (in the microtask after the tick's sends), one at a time, the next once its pong is
+// back. Elsewhere (stdio, the rendezvous) the transport has written everything up to a mark once
+// the characters sent since outnumber what it still holds (buffered() counts bytes, at least one
+// per character, so this is never early, and once the buffer is empty it is always so), observed
+// whenever asked while the connection is open and after each tick that sent output. A closed
+// connection answers from its last observation.
 import { logger } from "../log.ts";
 import type { DeliveryFlow } from "../process/output-hold.ts";
 import type { OutputStream, ProcessEvent } from "../process/types.ts";
@@ -25,6 +29,8 @@ export const OUTPUT_DROPPED: Notification = "process/outputDropped";
 export interface FlowTarget {
   /** Bytes sent but not yet taken by the peer. */
   buffered(): number;
+  /** A ping after everything sent so far, where the transport has them (see above). */
+  ping?: (payload: string) => void;
   /** Characters of every message handed to the transport so far. */
   sentChars(): number;
   isClosed(): boolean;
@@ -42,10 +48,19 @@ export class OutputFlow implements DeliveryFlow {
   #onDrain: (() => void) | null = null;
   /** Each called once everything up to its mark has left the send buffer (see whenFlushed). */
   #flushWaiters: { mark: number; callback: () => void }[] = [];
-  /** The most characters seen to have left the send buffer, observed while open. */
+  /** The most characters seen to have reached the client (or left the send buffer), while open. */
   #observedChars = 0;
   #isCheckQueued = false;
   #isRetryQueued = false;
+  /** The newest mark asked about that was not yet confirmed: a ping is owed for it. */
+  #wantedChars = 0;
+  /**
+   * Pings awaiting their pongs, oldest first: each one's number (its payload) and the mark it
+   * confirms. A client may answer only the newest of several (RFC 6455 §5.5.3): a pong confirms
+   * its ping and every one before it.
+   */
+  #pingsOut: { n: number; mark: number }[] = [];
+  #pings = 0;
 
   constructor(
     private readonly target: FlowTarget,
@@ -74,7 +89,29 @@ export class OutputFlow implements DeliveryFlow {
   }
 
   isFlushed(mark: number): boolean {
-    return this.#observe() >= mark;
+    if (this.#observe() >= mark) return true;
+    this.#want(mark);
+    return false;
+  }
+
+  /** A pong: the client has read everything sent before the ping it answers (others are not ours). */
+  pong(payload: string): void {
+    const answered = this.#pingsOut.findIndex((ping) => String(ping.n) === payload);
+    if (answered < 0) return;
+    const { mark } = this.#pingsOut[answered] as { mark: number };
+    this.#pingsOut = this.#pingsOut.slice(answered + 1);
+    if (mark > this.#observedChars) this.#observedChars = mark;
+    this.#checkFlushed();
+    this.#askPeer();
+  }
+
+  /** A ping now, whether a mark is owed or not (keepalive's, so that every ping is numbered). */
+  ping(): void {
+    const { ping } = this.target;
+    if (!ping || this.target.isClosed()) return;
+    const n = ++this.#pings;
+    this.#pingsOut.push({ n, mark: this.target.sentChars() });
+    ping(String(n));
   }
 
   /**
@@ -86,7 +123,19 @@ export class OutputFlow implements DeliveryFlow {
    */
   whenFlushed(mark: number, callback: () => void): void {
     this.#flushWaiters.push({ mark, callback });
+    this.#want(mark);
     this.#queueCheck();
+  }
+
+  #want(mark: number): void {
+    if (!this.target.ping || mark <= this.#wantedChars) return;
+    this.#wantedChars = mark;
+    this.#queueCheck();
+  }
+
+  /** Ping for the marks asked about, unless a ping is out (its pong asks again) or none is owed. */
+  #askPeer(): void {
+    if (this.#pingsOut.length === 0 && this.#wantedChars > this.#observedChars) this.ping();
   }
 
   #queueCheck(): void {
@@ -99,7 +148,8 @@ export class OutputFlow implements DeliveryFlow {
     this.#isCheckQueued = false;
     this.#observe();
     this.#checkFlushed();
-    this.#retryLater(0);
+    if (this.target.ping) this.#askPeer();
+    else this.#retryLater(0);
   };
 
   /**
@@ -120,7 +170,7 @@ export class OutputFlow implements DeliveryFlow {
   }
 
   #observe(): number {
-    if (!this.target.isClosed()) {
+    if (!this.target.ping && !this.target.isClosed()) {
       const flushed = this.target.sentChars() - this.target.buffered();
       if (flushed > this.#observedChars) this.#observedChars = flushed;
     }

@@ -115,8 +115,9 @@ export function startServer(overrides: ServerOverrides = {}): ExecServer {
         if (data.connection) data.connection.receive(message);
         else data.queued?.push(message);
       },
-      pong(ws) {
+      pong(ws, data) {
         ws.data.heard = true;
+        ws.data.connection?.pong(data.toString("latin1"));
       },
       drain(ws) {
         ws.data.connection?.drained();
@@ -204,5 +205,10 @@ function corkedTransport(ws: ServerWebSocket<SocketData>) {
     },
     close: (code?: number, reason?: string) => ws.close(code, reason),
     bufferedAmount: () => ws.getBufferedAmount() + queuedBytes,
+    // After what this tick queued: the pong then covers it.
+    ping(payload: string) {
+      flush();
+      if (!ws.data.isClosed) ws.ping(payload);
+    },
   };
 }

@@ -50,7 +50,12 @@ test("counts sessions, processes, output, requests and errors", async () => {
 });
 
 test("counts the output notifications dropped for a reader that stopped reading", async () => {
-  await using server = startTestServer({ limits: { sendBufferBytes: 64 * 1024, slowReaderMs: 50 } as never });
+  // Retention larger than the sockets' buffers: the program is held only once its unread output
+  // is past it, by when the send buffer has been behind long enough to drop notifications.
+  await using server = startTestServer({
+    retainedOutputBytes: 32 * 1024 * 1024,
+    limits: { sendBufferBytes: 64 * 1024, slowReaderMs: 50 } as never,
+  });
   const reader = await RawWebSocket.connect(server.url);
   try {
     await reader.response(reader.request("initialize", { clientName: "stalled" }));

@@ -317,6 +317,39 @@ test("a notification reader that stalls gets every byte, reading only what its n
   }
 }, 60_000);
 
+test("a notification reader that stops reading, then drops, loses nothing its kernel's buffers held", async () => {
+  // What the server has written may sit unread in the sockets' buffers (megabytes of them): only
+  // a pong to a ping sent after it says the client has it. Paused, the client answers no ping.
+  const LINES = 1_000_000;
+  await using server = startTestServer({ retainedOutputBytes: RETAINED });
+  const reader = await RawWebSocket.connect(server.url);
+  const params = startParams(["seq", "1", String(LINES)]);
+  let sessionId = "";
+  try {
+    const init = reader.request("initialize", { clientName: "pause", outputFromNotifications: true });
+    sessionId = ((await reader.response(init)) as { result: { sessionId: string } }).result.sessionId;
+    reader.notify("initialized", {});
+    reader.request("process/start", params);
+    await waitFor(() => reader.messages.some((m) => m.method === "process/output"), { label: "output" });
+    reader.pause();
+    const session = server.sessions.get(sessionId);
+    await waitFor(
+      () => session?.process.isHeld(params.processId) || session?.process.livePids().length === 0,
+      { label: "the hold (or the end)" },
+    );
+  } finally {
+    reader.destroy();
+  }
+  const received = new Received();
+  for (const message of reader.messages)
+    if (message.params?.processId === params.processId) received.addNotification(message as Message);
+  await using second = await resume(server, sessionId);
+  const rest = await readAll(second, params.processId, received.contiguous);
+  expect(rest.chunks[0]?.seq ?? received.contiguous + 1).toBe(received.contiguous + 1);
+  for (const chunk of rest.chunks) received.add(chunk.seq, Buffer.from(chunk.chunk, "base64"));
+  expect(received.text() === seqText(LINES)).toBe(true);
+}, 30_000);
+
 test("a never-read program held at its limit, its connection dropped within the first-read patience, goes on after a resume", async () => {
   // What its notifications had delivered before the drop still counts: after the patience the
   // program is released, though the resumed client never reads.

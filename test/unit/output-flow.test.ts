@@ -2,7 +2,8 @@
 // output hold counts as delivered): a mark is never flushed early, whatever mix of characters and
 // bytes the transport holds, and always once the buffer is empty; a closed connection answers from
 // what it saw leave while open (a tick that sent output is looked at after it); a waiter is called
-// once its mark has left, after this tick, after this turn or at a drain.
+// once its mark has left, after this tick, after this turn or at a drain. Where the transport pings
+// (a websocket), a mark counts only once the client has answered a ping sent after it.
 import { expect, test } from "bun:test";
 import { OutputFlow } from "../../src/server/output-flow.ts";
 import { waitFor } from "../support/wait.ts";
@@ -160,4 +161,73 @@ test("a transport without a drain event: a waiter is looked at again while it wa
   await waitFor(() => calls === 1 || undefined, { timeoutMs: 1000, label: "the waiter" });
   await new Promise((resolve) => setTimeout(resolve, 60));
   expect(calls).toBe(1);
+});
+
+/** A websocket's transport: it pings, and the test plays the client's pongs. */
+function pingingFlow() {
+  const transport = new FakeTransport();
+  const pings: string[] = [];
+  const flow = new OutputFlow(
+    {
+      buffered: () => transport.buffered(),
+      sentChars: () => transport.sentChars,
+      isClosed: () => transport.isClosed,
+      notify: () => {},
+      dropped: () => {},
+      ping: (payload) => pings.push(payload),
+    },
+    LIMITS,
+  );
+  return { transport, flow, pings };
+}
+
+test("with pings, a mark counts once the client answers a ping sent after it, never at the buffer's empty", async () => {
+  const { transport, flow, pings } = pingingFlow();
+  transport.send("x".repeat(100));
+  const mark = flow.sentMark();
+  transport.write(100);
+  // Out of the send buffer, maybe still in the kernel's: not the client's yet.
+  expect(flow.isFlushed(mark)).toBe(false);
+  await Bun.sleep(0);
+  expect(pings).toEqual(["1"]);
+  // Pongs that answer no ping of ours (a keepalive's, unsolicited ones) say nothing.
+  flow.pong("");
+  flow.pong("7");
+  expect(flow.isFlushed(mark)).toBe(false);
+  flow.pong("1");
+  expect(flow.isFlushed(mark)).toBe(true);
+  // Sent after the ping: the next pong must cover it.
+  transport.send("y");
+  const later = flow.sentMark();
+  expect(flow.isFlushed(later)).toBe(false);
+});
+
+test("with pings, one is out at a time; its pong asks for the next; a pong for a later ping covers the earlier", async () => {
+  const { transport, flow, pings } = pingingFlow();
+  const called: number[] = [];
+  transport.send("a");
+  flow.whenFlushed(flow.sentMark(), () => called.push(1));
+  await Bun.sleep(0);
+  transport.send("b");
+  const second = flow.sentMark();
+  flow.whenFlushed(second, () => called.push(2));
+  await Bun.sleep(0);
+  expect(pings).toEqual(["1"]);
+  flow.pong("1");
+  expect(called).toEqual([1]);
+  // The first pong covered only the first mark: it pinged again at once, for the second.
+  expect(pings).toEqual(["1", "2"]);
+  // A keepalive ping (numbered too), then the client answers only the newest (RFC 6455 allows it).
+  flow.ping();
+  expect(pings).toEqual(["1", "2", "3"]);
+  flow.pong("3");
+  expect(called).toEqual([1, 2]);
+  expect(flow.isFlushed(second)).toBe(true);
+  // Closed: nothing is pinged, and what was confirmed stands.
+  transport.send("c");
+  transport.isClosed = true;
+  expect(flow.isFlushed(flow.sentMark())).toBe(false);
+  await Bun.sleep(0);
+  expect(pings).toEqual(["1", "2", "3"]);
+  expect(flow.isFlushed(second)).toBe(true);
 });
