@@ -193,9 +193,6 @@ export class OutputHold implements RetentionMarks {
     if (!this.#waiter) {
       const { promise, resolve } = Promise.withResolvers<void>();
       this.#waiter = { promise, resolve };
-      // Asked now, so that the connection confirms what it delivered (a pong) while the program
-      // waits: a patience's end, or a drop, then counts it.
-      this.#settle();
     }
     this.#startPatience();
     this.#watchFlush();
