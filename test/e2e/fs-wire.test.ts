@@ -200,11 +200,19 @@ test.each([
     await writer.call("fs/getMetadata", { path: dir.path });
     const read = (await other.call("fs/readFile", { path: big })) as { dataBase64: string };
     expect(Buffer.from(read.dataBase64, "base64").length).toBe(2 * 1024 * 1024);
-    // Each goes through once a reader comes: readers in turn take one line each, or more.
+    // Each goes through once a reader comes (in turn: calls on one path keep their order). The
+    // reader holds the FIFO open for writing too, so it never reads an end of file between two
+    // writers (a writer opening just as a leaving reader closed would lose its line).
+    const reader = Bun.spawn(["sh", "-c", `exec cat 0<> ${fifo}`], { stdout: "pipe" });
     let taken = "";
-    while (taken.length < 16 * 6) {
-      const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
-      taken += await new Response(reader.stdout).text();
+    try {
+      for await (const chunk of reader.stdout) {
+        taken += Buffer.from(chunk).toString();
+        if (taken.length >= 16 * 6) break;
+      }
+    } finally {
+      reader.kill();
+      await reader.exited;
     }
     expect(taken).toBe("hello\n".repeat(16));
     for (const answer of await Promise.all(calls)) expect(answer.result).toEqual({});
