@@ -2,10 +2,12 @@
 import {
   closeSync,
   constants,
+  createReadStream,
   fstatSync,
   ftruncateSync,
   lstatSync,
   openSync,
+  type PathLike,
   readSync,
   type Stats,
   statSync,
@@ -54,10 +56,10 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
 // stat and lstat run synchronously: a stat takes about a microsecond, while the asynchronous form
 // costs ~40 µs of thread-pool round trip, which made fs/getMetadata the slowest of our calls.
 // Data (reads, writes, listings, copies) stays asynchronous, so a big file never stalls others.
-const lstat = async (path: string) => lstatSync(path);
+const lstat = async (path: PathLike) => lstatSync(path);
 const stat = async (path: string) => statSync(path);
 
-function statOrNull(path: string): Stats | null {
+function statOrNull(path: PathLike): Stats | null {
   try {
     return statSync(path);
   } catch {
@@ -358,7 +360,7 @@ function openRegularFile(path: string): number | null {
 
 /** Whether an open's error is a FIFO's with no reader (ENXIO, which a socket or a terminal
  * without its device gives too). */
-function isReaderless(error: unknown, path: string): boolean {
+function isReaderless(error: unknown, path: PathLike): boolean {
   return (error as NodeJS.ErrnoException).code === "ENXIO" && statOrNull(path)?.isFIFO() === true;
 }
 
@@ -426,7 +428,7 @@ async function writeRest(
 export const FIFO_READER_POLL_MS = 50;
 
 /** What writeLater puts in a file: these bytes, or a copy of the regular file at `copyOf`. */
-type Content = Uint8Array | { readonly copyOf: string };
+type Content = Uint8Array | { readonly copyOf: PathLike };
 
 /**
  * Write `content` to `path` without holding this thread for long. A regular file (created if
@@ -436,7 +438,7 @@ type Content = Uint8Array | { readonly copyOf: string };
  * aborts) rather than left blocked in the pool, whose few threads every fs call of every client
  * shares (two writes to a FIFO nobody read held them all).
  */
-async function writeLater(path: string, content: Content, signal: AbortSignal | undefined): Promise<void> {
+async function writeLater(path: PathLike, content: Content, signal: AbortSignal | undefined): Promise<void> {
   for (;;) {
     const file = await open(path, O_WRONLY | O_CREAT | O_NONBLOCK, 0o666).catch((error) => {
       if (isReaderless(error, path)) return null;
@@ -464,7 +466,7 @@ async function writeLater(path: string, content: Content, signal: AbortSignal | 
         await file.close();
       }
     }
-    if (signal?.aborted) throw new InvalidRequest(`${path} is a FIFO with no reader`);
+    if (signal?.aborted) throw new InvalidRequest(`${String(path)} is a FIFO with no reader`);
     await Bun.sleep(FIFO_READER_POLL_MS);
   }
 }
@@ -479,7 +481,7 @@ async function writeSpecial(fd: number, content: Content): Promise<void> {
   try {
     if (content instanceof Uint8Array) await sink.write(content);
     else {
-      for await (const chunk of Bun.file(content.copyOf).stream()) {
+      for await (const chunk of createReadStream(content.copyOf)) {
         await sink.write(chunk);
         await sink.flush();
       }
@@ -536,12 +538,12 @@ async function readPrefix(path: string, length: number): Promise<Uint8Array> {
  * A file is copied as writeFile writes: onto a FIFO or a device too, holding no thread.
  */
 async function copyEntry(
-  source: string,
-  destination: string,
+  source: PathLike,
+  destination: PathLike,
   info: Stats,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (info.isSymbolicLink()) return symlink(await readlink(source), destination);
+  if (info.isSymbolicLink()) return symlink(await readlink(source, { encoding: "buffer" }), destination);
   return writeLater(destination, { copyOf: source }, signal);
 }
 
@@ -561,13 +563,22 @@ function isWithin(path: string, ancestor: string): boolean {
   return path === ancestor || path.startsWith(ancestor === "/" ? "/" : `${ancestor}/`);
 }
 
-async function copyTree(source: string, destination: string, signal?: AbortSignal): Promise<void> {
+/**
+ * A tree's entries go by their names' bytes: a name need not be UTF-8, and as a string it would
+ * come out altered (its copy named otherwise, or its source not found).
+ */
+async function copyTree(source: PathLike, destination: PathLike, signal?: AbortSignal): Promise<void> {
   await mkdir(destination, { recursive: true });
-  for (const dirent of await readdir(source, { withFileTypes: true })) {
-    const from = join(source, dirent.name);
-    const to = join(destination, dirent.name);
-    if (dirent.isDirectory()) await copyTree(from, to, signal);
-    else if (dirent.isFile() || dirent.isSymbolicLink()) await copyEntry(from, to, await lstat(from), signal);
+  for (const name of await readdir(source, { encoding: "buffer" })) {
+    const from = childOf(source, name);
+    const to = childOf(destination, name);
+    const info = await lstat(from);
+    if (info.isDirectory()) await copyTree(from, to, signal);
+    else if (info.isFile() || info.isSymbolicLink()) await copyEntry(from, to, info, signal);
     // Sockets, FIFOs and devices inside a tree are skipped.
   }
 }
+
+const SLASH = Buffer.from("/");
+const childOf = (dir: PathLike, name: Buffer) =>
+  Buffer.concat([Buffer.isBuffer(dir) ? dir : Buffer.from(String(dir)), SLASH, name]);

@@ -7,7 +7,9 @@ import {
   constants,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
+  readlinkSync,
   readSync,
   symlinkSync,
   writeFileSync,
@@ -320,4 +322,31 @@ test("fs calls on one path, sent without waiting, take effect in the order they 
   expect(bytesOf(secondRead).toString()).toBe("SMALL");
   expect(bytesOf(copyRead).toString()).toBe("SMALL");
   expect(readFileSync(path, "utf8")).toBe("SMALL");
+});
+
+test("copy keeps the bytes of names that are not UTF-8, files, directories and links alike", async () => {
+  using dir = tempDir();
+  await using client = await server.session();
+  const bytes = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((part) => (typeof part === "string" ? Buffer.from(part) : Buffer.from(part))));
+  const source = join(dir.path, "src");
+  mkdirSync(source);
+  writeFileSync(bytes(source, "/bad", [0xff]), "bad\n");
+  mkdirSync(bytes(source, "/sub", [0xfe]));
+  writeFileSync(bytes(source, "/sub", [0xfe], "/inner"), "inner\n");
+  symlinkSync(bytes("bad", [0xff]), bytes(source, "/link"));
+  const destination = join(dir.path, "dst");
+  expect(
+    await client.call("fs/copy", { sourcePath: source, destinationPath: destination, recursive: true }),
+  ).toEqual({});
+  const names = (path: string) =>
+    readdirSync(path, { encoding: "buffer" })
+      .map((name) => name.toString("hex"))
+      .sort();
+  expect(names(destination)).toEqual(names(source));
+  expect(readFileSync(bytes(destination, "/bad", [0xff]), "utf8")).toBe("bad\n");
+  expect(readFileSync(bytes(destination, "/sub", [0xfe], "/inner"), "utf8")).toBe("inner\n");
+  expect(readlinkSync(bytes(destination, "/link"), { encoding: "buffer" }).equals(bytes("bad", [0xff]))).toBe(
+    true,
+  );
 });
