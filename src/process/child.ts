@@ -259,10 +259,10 @@ export class Child implements SpawnCallbacks {
     this.#stdinQueuedBytes = 0;
   }
 
-  /** A PTY's ^D goes even past the limit: one byte, and what the program is waiting for. */
   /**
    * Answered once the close is queued, as a write is: the program reads end of file after what
    * waits for it (a program that never reads its stdin would otherwise hold the answer for ever).
+   * A PTY's ^D goes even past the limit: one byte, and what the program is waiting for.
    */
   async closeStdin(): Promise<WriteStatus> {
     if (this.isTty) return this.#writeTerminal(EOF_CHARACTER, false);

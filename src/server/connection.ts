@@ -217,10 +217,9 @@ export class ServerConnection {
     if (method === "initialize") return this.#initialize(parsed as InitializeParams);
     const attachment = this.#gate(method);
     const route = ROUTES[method] as (h: Handlers, params: unknown, attachment: Attachment) => unknown;
-    const claims = this.#paths.claimsOf(method, parsed);
-    const result = claims
-      ? this.#paths.run(claims, () => route(this.#handlers as Handlers, parsed, attachment))
-      : route(this.#handlers as Handlers, parsed, attachment);
+    const result = this.#paths.call(method, parsed, () =>
+      route(this.#handlers as Handlers, parsed, attachment),
+    );
     if (!(result instanceof Promise)) return result;
     // A call that finished after another connection took the session over must not answer as if
     // it still owned it (a long poll in particular).

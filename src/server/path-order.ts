@@ -6,7 +6,9 @@
 // touches a whole tree (a listing, a walk, a removal, a copy) that holds the other's path. Paths
 // are compared lexically (a link's two names are not known to name one file). Reads never wait for
 // reads. A file handle's calls touch its path, as its fs/open named it, and the handle itself.
+import { lstatSync } from "node:fs";
 import { posix } from "node:path";
+import { MAX_HANDLE_ID_BYTES } from "../fs/handles.ts";
 import type { ParsedParamsOf } from "../protocol/methods.ts";
 
 export interface PathClaim {
@@ -43,6 +45,22 @@ function withParents(path: string): PathClaim[] {
   return claims;
 }
 
+/**
+ * A write of data to a path: none where the path is a FIFO, a device or a socket. Their data goes
+ * to a reader, nothing is kept there to order, and a FIFO's write waits for a reader as long as it
+ * takes: the calls after it (a removal of the FIFO, a listing above it) must not wait with it.
+ */
+function writesData(path: string, isTree = false): PathClaim[] {
+  let info: ReturnType<typeof lstatSync> | undefined;
+  try {
+    info = lstatSync(path);
+  } catch {
+    // Not there yet (or not to be looked at): a file it makes.
+  }
+  const isSpecial = info !== undefined && (info.isFIFO() || info.isCharacterDevice() || info.isSocket());
+  return isSpecial ? [] : [claim(path, true, isTree)];
+}
+
 /** Whether `path` is `root` or under it. */
 const isWithin = (path: string, root: string) =>
   path === root || (!path.startsWith("\0") && (root === "/" || path.startsWith(`${root}/`)));
@@ -64,6 +82,8 @@ export class PathOrder {
   readonly #inFlight = new Set<InFlight>();
   /** Each handle's path, as its fs/open named it: set and dropped in the order the calls came. */
   readonly #handlePaths = new Map<string, string>();
+  /** The ids an fs/open has opened and no fs/close has closed yet. */
+  readonly #openIds = new Set<string>();
 
   /** What a call touches, or null for a method that touches no path. */
   claimsOf(method: string, params: unknown): PathClaim[] | null {
@@ -76,18 +96,20 @@ export class PathOrder {
       case "fs/walk":
         return [claim((params as { path: string }).path, false, true)];
       case "fs/writeFile":
-        return [claim((params as { path: string }).path, true)];
+        return writesData((params as { path: string }).path);
       case "fs/createDirectory":
         return withParents((params as { path: string }).path);
       case "fs/remove":
         return [claim((params as { path: string }).path, true, true)];
       case "fs/copy": {
         const { sourcePath, destinationPath } = params as ParsedParamsOf<"fs/copy">;
-        return [claim(sourcePath, false, true), claim(destinationPath, true, true)];
+        return [claim(sourcePath, false, true), ...writesData(destinationPath, true)];
       }
       case "fs/open": {
         const { handleId, path, mode } = params as ParsedParamsOf<"fs/open">;
-        this.#handlePaths.set(handleId, path);
+        // A new id the open may take (a refused one must not name another handle's path).
+        if (!this.#handlePaths.has(handleId) && Buffer.byteLength(handleId) <= MAX_HANDLE_ID_BYTES)
+          this.#handlePaths.set(handleId, path);
         return [claim(path, mode === "replace"), handleKey(handleId)];
       }
       case "fs/readBlock":
@@ -95,7 +117,10 @@ export class PathOrder {
       case "fs/close": {
         const { handleId } = params as { handleId: string };
         const path = this.#handlePaths.get(handleId);
-        if (method === "fs/close") this.#handlePaths.delete(handleId);
+        if (method === "fs/close") {
+          this.#handlePaths.delete(handleId);
+          this.#openIds.delete(handleId);
+        }
         const claims = [handleKey(handleId)];
         if (path !== undefined) claims.push(claim(path, method !== "fs/readBlock"));
         return claims;
@@ -103,6 +128,26 @@ export class PathOrder {
       default:
         return null;
     }
+  }
+
+  /** A call's claims taken and its job run in order (see run); an open that fails frees its id. */
+  call<T>(method: string, params: unknown, job: () => T | Promise<T>): T | Promise<T> {
+    const claims = this.claimsOf(method, params);
+    if (!claims) return job();
+    if (method !== "fs/open") return this.run(claims, job);
+    const { handleId, path } = params as { handleId: string; path: string };
+    const forget = () => {
+      if (this.#handlePaths.get(handleId) === path && !this.#openIds.has(handleId))
+        this.#handlePaths.delete(handleId);
+    };
+    const opened = async () => {
+      const value = await job();
+      this.#openIds.add(handleId);
+      return value;
+    };
+    const result = this.run(claims, opened) as Promise<T>;
+    result.catch(forget);
+    return result;
   }
 
   /**

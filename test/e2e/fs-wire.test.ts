@@ -350,3 +350,20 @@ test("copy keeps the bytes of names that are not UTF-8, files, directories and l
     true,
   );
 });
+
+test("while a write waits for a FIFO's reader, the same connection lists, reads and removes the FIFO", async () => {
+  using dir = tempDir();
+  const fifo = join(dir.path, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  await using client = await server.session();
+  const writing = client.request("fs/writeFile", { path: fifo, dataBase64: "aGVsbG8K" });
+  const listing = (await client.call("fs/readDirectory", { path: dir.path })) as {
+    entries: { fileName: string }[];
+  };
+  expect(listing.entries.map((entry) => entry.fileName)).toEqual(["fifo"]);
+  expect(await client.call("fs/getMetadata", { path: fifo })).toMatchObject({ isFile: false });
+  expect(await client.call("fs/remove", { path: fifo })).toEqual({});
+  // The FIFO gone, the write's next try makes the file it was asked for (it opens by path).
+  expect((await writing).result).toEqual({});
+  expect(readFileSync(fifo, "utf8")).toBe("hello\n");
+}, 10_000);

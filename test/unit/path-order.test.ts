@@ -1,5 +1,8 @@
 import { expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { PathOrder } from "../../src/server/path-order.ts";
+import { tempDir } from "../support/tmp.ts";
 
 /** A call that finishes when told to, recording when it started. */
 function slowCall(log: string[], name: string) {
@@ -99,4 +102,43 @@ test("a call that failed lets the next one run, and its error stays its own", as
   // Nothing is in flight any more: a call is answered at once again.
   await Bun.sleep(0);
   expect(call(order, "fs/writeFile", { path: "/t/f" }, () => "at once")).toBe("at once");
+});
+
+test("an fs/open refused for an id in use, or failed, names no path for the id", async () => {
+  const order = new PathOrder();
+  const log: string[] = [];
+  await order.call("fs/open", { handleId: "h", path: "/a", mode: "replace" }, () => "opened");
+  // A second open of the id is refused: the handle still writes /a.
+  await expect(
+    order.call("fs/open", { handleId: "h", path: "/b" }, () => Promise.reject(new Error("in use"))),
+  ).rejects.toThrow("in use");
+  const write = slowCall(log, "writeBlock");
+  void order.call("fs/writeBlock", { handleId: "h" }, write.job);
+  expect(order.call("fs/readFile", { path: "/a" }, () => "read a")).toBeInstanceOf(Promise);
+  expect(order.call("fs/readFile", { path: "/b" }, () => "read b")).toBe("read b");
+  write.finish();
+  // An open that failed leaves nothing behind for its id: its calls claim no path.
+  await expect(
+    order.call("fs/open", { handleId: "g", path: "/c" }, () => Promise.reject(new Error("missing"))),
+  ).rejects.toThrow("missing");
+  expect(order.claimsOf("fs/readBlock", { handleId: "g" })).toEqual([
+    { path: "\0g", writes: true, isTree: false },
+  ]);
+  // An id longer than any open may take is never kept.
+  const long = "x".repeat(33);
+  await expect(
+    order.call("fs/open", { handleId: long, path: "/d" }, () => Promise.reject(new Error("too long"))),
+  ).rejects.toThrow("too long");
+  expect(order.claimsOf("fs/close", { handleId: long })).toHaveLength(1);
+});
+
+test("a write to a FIFO claims nothing: the calls after it on the FIFO or above it do not wait for its reader", () => {
+  using dir = tempDir();
+  const fifo = join(dir.path, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  const order = new PathOrder();
+  expect(order.claimsOf("fs/writeFile", { path: fifo })).toEqual([]);
+  void order.call("fs/writeFile", { path: fifo }, slowCall([], "waits for a reader").job);
+  expect(order.call("fs/remove", { path: fifo }, () => "removed")).toBe("removed");
+  expect(order.call("fs/readDirectory", { path: dir.path }, () => "listed")).toBe("listed");
 });
