@@ -163,6 +163,9 @@ test("a transport without a drain event: a waiter is looked at again while it wa
   expect(calls).toBe(1);
 });
 
+/** Resolved after every microtask queued before it: the flow's check runs in one. */
+const queuedMicrotasks = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+
 /** A websocket's transport: it pings, and the test plays the client's pongs. */
 function pingingFlow() {
   const transport = new FakeTransport();
@@ -188,7 +191,7 @@ test("with pings, a mark counts once the client answers a ping sent after it, ne
   transport.write(100);
   // Out of the send buffer, maybe still in the kernel's: not the client's yet.
   expect(flow.isFlushed(mark)).toBe(false);
-  await Bun.sleep(0);
+  await queuedMicrotasks();
   expect(pings).toEqual(["1"]);
   // Pongs that answer no ping of ours (a keepalive's, unsolicited ones) say nothing.
   flow.pong("");
@@ -207,11 +210,11 @@ test("with pings, one is out at a time; its pong asks for the next; a pong for a
   const called: number[] = [];
   transport.send("a");
   flow.whenFlushed(flow.sentMark(), () => called.push(1));
-  await Bun.sleep(0);
+  await queuedMicrotasks();
   transport.send("b");
   const second = flow.sentMark();
   flow.whenFlushed(second, () => called.push(2));
-  await Bun.sleep(0);
+  await queuedMicrotasks();
   expect(pings).toEqual(["1"]);
   flow.pong("1");
   expect(called).toEqual([1]);
@@ -227,7 +230,7 @@ test("with pings, one is out at a time; its pong asks for the next; a pong for a
   transport.send("c");
   transport.isClosed = true;
   expect(flow.isFlushed(flow.sentMark())).toBe(false);
-  await Bun.sleep(0);
+  await queuedMicrotasks();
   expect(pings).toEqual(["1", "2", "3"]);
   expect(flow.isFlushed(second)).toBe(true);
 });

@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { PathOrder } from "../../src/server/path-order.ts";
 import { tempDir } from "../support/tmp.ts";
 
+/** Resolved after every microtask queued before it. */
+const queuedMicrotasks = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+
 /** A call that finishes when told to, recording when it started. */
 function slowCall(log: string[], name: string) {
   const { promise, resolve, reject } = Promise.withResolvers<string>();
@@ -32,7 +35,8 @@ test("a later write of a path waits for the earlier one; reads sent after wait t
   const second = call(order, "fs/writeFile", { path: "/t/./f/" }, () => log.push("start small"));
   const third = call(order, "fs/readFile", { path: "/t/f" }, () => log.push("start read"));
   expect(second).toBeInstanceOf(Promise);
-  await Bun.sleep(1);
+  // Every microtask queued so far has run: the later calls wait on the first, still unfinished.
+  await queuedMicrotasks();
   expect(log).toEqual(["start big"]);
   big.finish();
   await Promise.all([first, second, third]);
@@ -99,8 +103,8 @@ test("a call that failed lets the next one run, and its error stays its own", as
   first.fail();
   expect(failed).rejects.toThrow("first");
   expect(await next).toBe("next");
-  // Nothing is in flight any more: a call is answered at once again.
-  await Bun.sleep(0);
+  // Nothing is in flight any more (its entry goes in a microtask): a call is answered at once again.
+  await queuedMicrotasks();
   expect(call(order, "fs/writeFile", { path: "/t/f" }, () => "at once")).toBe("at once");
 });
 
